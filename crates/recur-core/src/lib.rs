@@ -1,0 +1,24 @@
+//! Domain vocabulary of recur: the canonical shop tables, their fields and Arrow schemas.
+//!
+//! This crate does no I/O. Importers (`recur-ingest`) coerce source rows into these tables,
+//! analytics (`recur-analytics`) query them, and every other crate speaks these names.
+//!
+//! ```
+//! use recur_core::{Table, OrderStatus};
+//!
+//! let orders = Table::Orders;
+//! assert_eq!(orders.name(), "orders");
+//! assert!(orders.partitioned_by_month());
+//! assert!(orders.field("customer_id").is_some());
+//! assert_eq!("cancelled".parse::<OrderStatus>().unwrap(), OrderStatus::Cancelled);
+//! let schema = orders.arrow_schema();
+//! assert!(schema.field_with_name("ordered_at").is_ok());
+//! ```
+
+mod error;
+mod schema;
+mod types;
+
+pub use error::{Error, Result};
+pub use schema::{FieldKind, FieldSpec, META_COLUMNS, Table};
+pub use types::{EventType, OrderStatus};

@@ -1,0 +1,151 @@
+//! The main job: a shop (synthetic or Online Retail) into a fresh workspace, analysed, reported.
+
+use std::path::{Path, PathBuf};
+
+use recur_analytics::Report;
+use recur_core::Table;
+use recur_ingest::{ImportReport, ImportRequest, Mapping, Progress};
+use recur_synth::SynthConfig;
+
+use crate::error::{Error, Result};
+use crate::report::render_html;
+use crate::workspace::Workspace;
+
+const MARKER: &str = ".recur-demo";
+
+/// Which shop the demo runs on.
+#[derive(Debug, Clone)]
+pub enum DemoSource {
+    /// The embedded synthetic shop.
+    Synthetic(SynthConfig),
+    /// The UCI Online Retail export at this path.
+    OnlineRetail(PathBuf),
+}
+
+/// Demo settings.
+#[derive(Debug, Clone)]
+pub struct DemoOptions {
+    /// Workspace folder (created; reused when it holds an earlier demo).
+    pub dir: PathBuf,
+    /// Data source.
+    pub source: DemoSource,
+}
+
+/// What the demo produced.
+#[derive(Debug, Clone)]
+pub struct DemoOutcome {
+    /// The workspace.
+    pub workspace: PathBuf,
+    /// Imports run (already imported files report so).
+    pub imports: Vec<ImportReport>,
+    /// Analytics.
+    pub report: Report,
+    /// The HTML report.
+    pub html: PathBuf,
+    /// Ground truth of the synthetic shop.
+    pub ground_truth: Option<PathBuf>,
+}
+
+/// Observer of the demo's stages.
+pub trait DemoObserver {
+    /// A stage begins.
+    fn stage(&self, name: &str);
+    /// Progress of the import running now.
+    fn import_progress(&self) -> &dyn Progress;
+}
+
+fn prepare_dir(dir: &Path) -> Result<Workspace> {
+    if dir.exists() {
+        let empty = std::fs::read_dir(dir)
+            .map_err(|source| Error::Io {
+                path: dir.to_owned(),
+                action: "list",
+                source,
+            })?
+            .next()
+            .is_none();
+        if !empty && !dir.join(MARKER).exists() {
+            return Err(Error::DemoDirTaken(dir.to_owned()));
+        }
+    }
+    let ws = Workspace::init(dir)?;
+    let marker = dir.join(MARKER);
+    std::fs::write(
+        &marker,
+        "created by `recur demo`; safe to delete the whole folder\n",
+    )
+    .map_err(|source| Error::Io {
+        path: marker,
+        action: "write",
+        source,
+    })?;
+    Ok(ws)
+}
+
+/// Runs the demo pipeline.
+pub fn run_demo(opts: &DemoOptions, observer: &dyn DemoObserver) -> Result<DemoOutcome> {
+    let ws = prepare_dir(&opts.dir)?;
+    let mut imports = Vec::new();
+    let mut ground_truth = None;
+    let title;
+    match &opts.source {
+        DemoSource::Synthetic(cfg) => {
+            observer.stage("Generating the synthetic shop");
+            let shop = recur_synth::generate(cfg);
+            let files = shop.write(&opts.dir.join("shop-export"))?;
+            ground_truth = Some(files.ground_truth.clone());
+            for (table, path) in [
+                (Table::Catalog, &files.catalog),
+                (Table::Customers, &files.customers),
+                (Table::Orders, &files.orders),
+                (Table::Events, &files.events),
+                (Table::Reviews, &files.reviews),
+            ] {
+                observer.stage(&format!("Importing {table}"));
+                let req = ImportRequest {
+                    table,
+                    path: path.clone(),
+                    format: None,
+                    mapping: Mapping::default(),
+                    mapping_label: "canonical column names".into(),
+                };
+                imports.push(ws.import(&req, observer.import_progress())?);
+            }
+            title = format!(
+                "recur demo: synthetic shop (seed {}, {} customers)",
+                cfg.seed, cfg.customers
+            );
+        }
+        DemoSource::OnlineRetail(path) => {
+            observer.stage("Importing Online Retail orders");
+            let req = ImportRequest {
+                table: Table::Orders,
+                path: path.clone(),
+                format: None,
+                mapping: Mapping::preset("online-retail", Table::Orders)?,
+                mapping_label: "preset online-retail".into(),
+            };
+            imports.push(ws.import(&req, observer.import_progress())?);
+            title = "recur demo: UCI Online Retail".to_owned();
+        }
+    }
+    observer.stage("Analysing");
+    let report = ws.analyze()?;
+    observer.stage("Writing the HTML report");
+    let html = opts.dir.join("report.html");
+    let manifest = ws.manifest()?;
+    std::fs::write(&html, render_html(&title, &report, &manifest.imports)).map_err(|source| {
+        Error::Io {
+            path: html.clone(),
+            action: "write",
+            source,
+        }
+    })?;
+    Ok(DemoOutcome {
+        workspace: opts.dir.clone(),
+        imports,
+        report,
+        html,
+        ground_truth,
+    })
+}

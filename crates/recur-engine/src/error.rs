@@ -1,0 +1,73 @@
+use std::path::PathBuf;
+
+/// Result alias for this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Errors of recur's use cases.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Import or storage failed.
+    #[error(transparent)]
+    Ingest(#[from] recur_ingest::Error),
+    /// An analysis failed.
+    #[error(transparent)]
+    Analytics(#[from] recur_analytics::Error),
+    /// The synthetic shop could not be written.
+    #[error(transparent)]
+    Synth(#[from] recur_synth::Error),
+    /// `recur.toml` is invalid.
+    #[error("settings file `{path}` is invalid: {message}")]
+    Config {
+        /// File.
+        path: PathBuf,
+        /// Parser message.
+        message: String,
+    },
+    /// A setting has a bad value.
+    #[error("setting `{key}` = `{value}` is invalid: {hint}")]
+    BadSetting {
+        /// Key.
+        key: String,
+        /// Value.
+        value: String,
+        /// What to do.
+        hint: String,
+    },
+    /// No workspace here.
+    #[error(
+        "no recur workspace at `{0}` (no recur.toml); run `recur init {0}` or pass --workspace DIR"
+    )]
+    NoWorkspace(PathBuf),
+    /// The target folder of `recur demo` holds something else.
+    #[error("`{0}` exists and is not a recur demo workspace; choose another folder with --dir")]
+    DemoDirTaken(PathBuf),
+    /// A file could not be read or written.
+    #[error("could not {action} `{path}`: {source}")]
+    Io {
+        /// File.
+        path: PathBuf,
+        /// What was being done.
+        action: &'static str,
+        /// OS error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl Error {
+    /// Whether the error is the user's to fix (input, settings, usage) rather than a bug.
+    pub fn is_user_error(&self) -> bool {
+        match self {
+            Error::Ingest(e) => e.is_user_error(),
+            Error::Analytics(e) => !matches!(
+                e,
+                recur_analytics::Error::Engine(_) | recur_analytics::Error::Internal(_)
+            ),
+            Error::Synth(_) | Error::Io { .. } => false,
+            Error::Config { .. }
+            | Error::BadSetting { .. }
+            | Error::NoWorkspace(_)
+            | Error::DemoDirTaken(_) => true,
+        }
+    }
+}

@@ -1,0 +1,47 @@
+//! recur's use cases: workspaces, imports, analytics, reports and the demo pipeline.
+//!
+//! The main entry point is [`Workspace`]; [`run_demo`] is the whole pipeline in one call.
+//!
+//! ```text
+//!  source files ──► recur-ingest ──► data/ (Parquet by month + manifest.json)
+//!  (CSV, JSONL,       map, coerce,         │
+//!   Parquet, gz)      quarantine,          ▼
+//!                     account        recur-analytics (DataFusion SQL)
+//!                                          │  repurchase, cohorts, gaps, RFM
+//!                                          ▼
+//!                                    CLI tables / JSON / CSV / HTML report
+//! ```
+//!
+//! ```
+//! use recur_engine::prelude::*;
+//!
+//! let dir = tempfile::tempdir().unwrap();
+//! let ws = Workspace::init(dir.path()).unwrap();
+//! assert_eq!(ws.settings().analytics.repurchase_days, 90);
+//! assert!(ws.manifest().unwrap().imports.is_empty());
+//! ```
+
+mod config;
+mod demo;
+mod error;
+mod report;
+mod workspace;
+
+pub use config::{AnalyticsSettings, KEYS, SETTINGS_FILE, Settings};
+pub use demo::{DemoObserver, DemoOptions, DemoOutcome, DemoSource, run_demo};
+pub use error::{Error, Result};
+pub use report::render_html;
+pub use workspace::Workspace;
+
+/// Re-exports of the types callers of the engine need.
+pub mod prelude {
+    pub use crate::{
+        DemoObserver, DemoOptions, DemoSource, Error, Result, Settings, Workspace, run_demo,
+    };
+    pub use recur_analytics::{AnalysisOptions, Profile, Report, SEGMENTS};
+    pub use recur_core::{EventType, OrderStatus, Table};
+    pub use recur_ingest::{
+        Accounting, Format, ImportReport, ImportRequest, Mapping, NoProgress, PRESETS, Progress,
+    };
+    pub use recur_synth::SynthConfig;
+}

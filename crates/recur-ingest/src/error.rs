@@ -1,0 +1,145 @@
+use std::path::PathBuf;
+
+use recur_core::Table;
+
+/// Result alias for this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Import and storage errors. Row-level problems are not errors: they are quarantined and
+/// counted. These errors stop an import; the workspace is left exactly as it was.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A file could not be read or written.
+    #[error("could not {action} `{path}`: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What was being done.
+        action: &'static str,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The mapping file is not valid TOML or has unknown keys.
+    #[error("mapping `{path}` is invalid: {message}")]
+    Mapping {
+        /// Mapping file.
+        path: PathBuf,
+        /// Parser message.
+        message: String,
+    },
+    /// No preset of that name for the table.
+    #[error("no preset `{name}` for table `{table}`; presets: {known}")]
+    UnknownPreset {
+        /// Requested preset.
+        name: String,
+        /// Target table.
+        table: Table,
+        /// Known presets.
+        known: String,
+    },
+    /// A mapping names a field the table does not have.
+    #[error("`{field}` is not a field of table `{table}`; fields: {known}")]
+    UnknownField {
+        /// Target table.
+        table: Table,
+        /// Unknown name.
+        field: String,
+        /// Known fields.
+        known: String,
+    },
+    /// A mapping option has a bad value.
+    #[error("mapping option `{option}` = `{value}` is invalid: {hint}")]
+    BadOption {
+        /// Option name.
+        option: &'static str,
+        /// Given value.
+        value: String,
+        /// What to do.
+        hint: &'static str,
+    },
+    /// The format could not be told from the file name.
+    #[error(
+        "cannot tell the format of `{0}` from its name; pass --format csv|jsonl|parquet|whitespace"
+    )]
+    UnknownFormat(PathBuf),
+    /// Required columns are missing from the source.
+    #[error(
+        "`{path}` lacks {missing} needed for table `{table}`.\n  Columns found: {found}\n  Hint: map them in a mapping file, e.g.\n    [columns]\n{example}"
+    )]
+    MissingColumns {
+        /// Source file.
+        path: PathBuf,
+        /// Target table.
+        table: Table,
+        /// Description of the missing columns.
+        missing: String,
+        /// Columns present in the file.
+        found: String,
+        /// Example mapping lines.
+        example: String,
+    },
+    /// The source has no bytes at all.
+    #[error(
+        "`{0}` is empty (0 bytes): there is no header and no data to import; check that the export finished writing"
+    )]
+    EmptyFile(PathBuf),
+    /// The source is UTF-16 encoded.
+    #[error(
+        "`{0}` is UTF-16 encoded (byte-order mark found); re-export it as UTF-8, e.g. `iconv -f UTF-16 -t UTF-8`"
+    )]
+    Utf16(PathBuf),
+    /// The source is structurally unreadable (truncated gzip, corrupt Parquet, ...).
+    #[error("`{path}` is unreadable after line {line}: {message}; nothing was imported")]
+    Corrupt {
+        /// Source file.
+        path: PathBuf,
+        /// Last line read successfully.
+        line: u64,
+        /// What went wrong.
+        message: String,
+    },
+    /// A time zone name is unknown.
+    #[error("unknown time zone `{0}`; use an IANA name such as `Europe/London` or `UTC`")]
+    TimeZone(String),
+    /// Another process holds the workspace lock.
+    #[error(
+        "another recur process is writing to this workspace (lock `{0}` is held); wait for it to finish and retry"
+    )]
+    Locked(PathBuf),
+    /// The folder is not a recur workspace.
+    #[error("`{0}` is not a recur workspace (no data/manifest.json); run `recur init` first")]
+    NotAWorkspace(PathBuf),
+    /// The manifest is damaged.
+    #[error(
+        "workspace manifest `{path}` is damaged: {message}; restore it from backup or re-import into a new workspace"
+    )]
+    BadManifest {
+        /// Manifest path.
+        path: PathBuf,
+        /// Parser message.
+        message: String,
+    },
+    /// An internal error: a bug in recur.
+    #[error("internal error (a bug in recur, please report it with the command you ran): {0}")]
+    Internal(String),
+}
+
+impl From<arrow::error::ArrowError> for Error {
+    fn from(e: arrow::error::ArrowError) -> Self {
+        Error::Internal(format!("arrow: {e}"))
+    }
+}
+
+impl From<parquet::errors::ParquetError> for Error {
+    fn from(e: parquet::errors::ParquetError) -> Self {
+        Error::Internal(format!("parquet: {e}"))
+    }
+}
+
+impl Error {
+    /// Whether the error is caused by input or usage (as opposed to a bug).
+    pub fn is_user_error(&self) -> bool {
+        !matches!(self, Error::Internal(_))
+    }
+}

@@ -1,0 +1,675 @@
+//! The import use case: read, coerce, classify, de-duplicate, stage and commit atomically.
+
+use std::borrow::Cow;
+use std::collections::HashSet;
+use std::fs::File;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use chrono::DateTime;
+use recur_core::{EventType, FieldKind, OrderStatus, Table};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use xxhash_rust::xxh3::Xxh3;
+
+use crate::accounting::Accounting;
+use crate::coerce::{self, Bad, TimeParser};
+use crate::error::{Error, Result};
+use crate::mapping::{Format, Mapping};
+use crate::source::{self, Row, RowSink};
+use crate::store::{ImportRecord, Store, StoredFile};
+use crate::writer::{TableWriter, Val};
+
+/// Reports progress of a long import (bytes of the source consumed).
+pub trait Progress {
+    /// Called when the source size is known.
+    fn start(&self, total_bytes: u64);
+    /// Called periodically with the bytes consumed so far.
+    fn advance(&self, bytes: u64);
+}
+
+/// A [`Progress`] that shows nothing.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NoProgress;
+
+impl Progress for NoProgress {
+    fn start(&self, _: u64) {}
+    fn advance(&self, _: u64) {}
+}
+
+/// What to import.
+#[derive(Debug, Clone)]
+pub struct ImportRequest {
+    /// Target table.
+    pub table: Table,
+    /// Source file (plain or gzip).
+    pub path: PathBuf,
+    /// Format; taken from the mapping, then the file name, when absent.
+    pub format: Option<Format>,
+    /// Column mapping.
+    pub mapping: Mapping,
+    /// How the mapping was chosen (`preset online-retail`, a file path, `canonical names`).
+    pub mapping_label: String,
+}
+
+/// The result of an import.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportReport {
+    /// Id of this import, or of the earlier import of the same content.
+    pub import_id: String,
+    /// Target table.
+    pub table: String,
+    /// Source path.
+    pub source: String,
+    /// True when the same content was imported before and nothing was done.
+    pub already_imported: bool,
+    /// Row accounting (of the earlier import when `already_imported`).
+    pub accounting: Accounting,
+    /// Quarantine file with the rows that were not imported.
+    pub quarantine_file: Option<PathBuf>,
+    /// Parquet files written.
+    pub files_written: usize,
+    /// Wall time in seconds.
+    pub seconds: f64,
+}
+
+/// SHA-256 of a file, hex encoded.
+pub fn sha256_file(path: &Path) -> Result<String> {
+    let mut file = File::open(path).map_err(|source| Error::Io {
+        path: path.to_owned(),
+        action: "open",
+        source,
+    })?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = file.read(&mut buf).map_err(|source| Error::Io {
+            path: path.to_owned(),
+            action: "read",
+            source,
+        })?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
+}
+
+/// Imports one file into the store. Either the whole import is committed or nothing changes.
+pub fn import(store: &Store, req: &ImportRequest, progress: &dyn Progress) -> Result<ImportReport> {
+    let started = Instant::now();
+    req.mapping.validate(req.table)?;
+    let format = req
+        .format
+        .or(req.mapping.format)
+        .or_else(|| Format::from_path(&req.path))
+        .ok_or_else(|| Error::UnknownFormat(req.path.clone()))?;
+    let meta = std::fs::metadata(&req.path).map_err(|source| Error::Io {
+        path: req.path.clone(),
+        action: "read",
+        source,
+    })?;
+    let _lock = store.lock()?;
+    let mut manifest = store.manifest()?;
+    store.sweep(&manifest)?;
+    let sha = sha256_file(&req.path)?;
+    if let Some(prev) = manifest.find_import(req.table, &sha) {
+        return Ok(ImportReport {
+            import_id: prev.id.clone(),
+            table: req.table.name().to_owned(),
+            source: req.path.display().to_string(),
+            already_imported: true,
+            accounting: prev.accounting.clone(),
+            quarantine_file: prev.quarantine_file.as_ref().map(|q| store.root().join(q)),
+            files_written: 0,
+            seconds: started.elapsed().as_secs_f64(),
+        });
+    }
+    let import_id = format!("i{:04}", manifest.imports.len() + 1);
+    let staging = store.staging_dir(&import_id)?;
+    let existing = existing_hashes(store, req.table)?;
+    progress.start(meta.len());
+    let mut conv = Converter::new(req, &import_id, &staging, &sha, existing, progress)?;
+    source::read(&req.path, format, req.table, &req.mapping, &mut conv)?;
+    let Converter {
+        acc,
+        writer,
+        quarantine,
+        ..
+    } = conv;
+    let written = writer.finish()?;
+    let quarantine_rel = match quarantine {
+        Some(mut q) => {
+            q.flush().map_err(|source| Error::Io {
+                path: staging.clone(),
+                action: "write the quarantine file",
+                source,
+            })?;
+            Some(format!("quarantine/{import_id}-{}.csv", req.table.name()))
+        }
+        None => None,
+    };
+    if !acc.is_balanced() {
+        return Err(Error::Internal(format!(
+            "row accounting does not add up: {acc:?}"
+        )));
+    }
+    let mut moves: Vec<(PathBuf, String)> = written
+        .iter()
+        .map(|w| (w.staged.clone(), w.relative.clone()))
+        .collect();
+    if let Some(rel) = &quarantine_rel {
+        moves.push((staging.join("quarantine.csv"), rel.clone()));
+    }
+    manifest.files.extend(written.iter().map(|w| StoredFile {
+        table: req.table.name().to_owned(),
+        path: w.relative.clone(),
+        rows: w.rows,
+        partition: w.partition.clone(),
+        import_id: import_id.clone(),
+    }));
+    manifest.imports.push(ImportRecord {
+        id: import_id.clone(),
+        table: req.table.name().to_owned(),
+        source: req.path.display().to_string(),
+        source_sha256: sha,
+        source_bytes: meta.len(),
+        format: format.as_str().to_owned(),
+        mapping: req.mapping_label.clone(),
+        finished_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        accounting: acc.clone(),
+        quarantine_file: quarantine_rel.clone(),
+    });
+    store.commit(&moves, &manifest)?;
+    // The lock is held: nothing else stages, so the whole staging area can go.
+    if let Some(parent) = staging.parent() {
+        let _ = std::fs::remove_dir_all(parent);
+    }
+    Ok(ImportReport {
+        import_id,
+        table: req.table.name().to_owned(),
+        source: req.path.display().to_string(),
+        already_imported: false,
+        accounting: acc,
+        quarantine_file: quarantine_rel.map(|q| store.root().join(q)),
+        files_written: written.len(),
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// Row hashes are already uniformly distributed: hash them by folding, not re-hashing.
+#[derive(Default)]
+struct FoldHasher(u64);
+
+impl Hasher for FoldHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut b = [0u8; 8];
+            b[..chunk.len()].copy_from_slice(chunk);
+            self.0 ^= u64::from_le_bytes(b);
+        }
+    }
+    fn write_u128(&mut self, v: u128) {
+        self.0 = (v as u64) ^ ((v >> 64) as u64);
+    }
+}
+
+type HashSet128 = HashSet<u128, BuildHasherDefault<FoldHasher>>;
+
+fn existing_hashes(store: &Store, table: Table) -> Result<HashSet128> {
+    use arrow::array::{Array, AsArray};
+    use parquet::arrow::ProjectionMask;
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    let mut set = HashSet128::default();
+    let hash_col = table.fields().len();
+    for path in store.table_files(table)? {
+        let file = File::open(&path).map_err(|source| Error::Io {
+            path: path.clone(),
+            action: "open a stored file",
+            source,
+        })?;
+        let builder = ParquetRecordBatchReaderBuilder::try_new(file)?;
+        let mask = ProjectionMask::roots(builder.parquet_schema(), [hash_col]);
+        for batch in builder.with_projection(mask).build()? {
+            let batch = batch?;
+            let col = batch.column(0).as_fixed_size_binary();
+            for i in 0..col.len() {
+                let mut b = [0u8; 16];
+                b.copy_from_slice(col.value(i));
+                set.insert(u128::from_le_bytes(b));
+            }
+        }
+    }
+    Ok(set)
+}
+
+struct Converter<'p> {
+    table: Table,
+    mapping: Mapping,
+    time: TimeParser,
+    source_name: String,
+    line_prefix: String,
+    acc: Accounting,
+    writer: TableWriter,
+    stored: HashSet128,
+    seen: HashSet128,
+    quarantine: Option<csv::Writer<File>>,
+    staging: PathBuf,
+    progress: &'p dyn Progress,
+    idx: FieldIdx,
+}
+
+/// Indexes of the fields the table rules need.
+#[derive(Default)]
+struct FieldIdx {
+    order_id: Option<usize>,
+    customer_id: Option<usize>,
+    quantity: Option<usize>,
+    unit_price: Option<usize>,
+    amount: Option<usize>,
+    status: Option<usize>,
+    session_id: Option<usize>,
+    event_type: Option<usize>,
+    product_id: Option<usize>,
+    search_text: Option<usize>,
+    time: Option<usize>,
+}
+
+impl<'p> Converter<'p> {
+    fn new(
+        req: &ImportRequest,
+        import_id: &str,
+        staging: &Path,
+        sha: &str,
+        existing: HashSet128,
+        progress: &'p dyn Progress,
+    ) -> Result<Self> {
+        let t = req.table;
+        let idx = FieldIdx {
+            order_id: t.field_index("order_id"),
+            customer_id: t.field_index("customer_id"),
+            quantity: t.field_index("quantity"),
+            unit_price: t.field_index("unit_price"),
+            amount: t.field_index("amount"),
+            status: t.field_index("status"),
+            session_id: t.field_index("session_id"),
+            event_type: t.field_index("event_type"),
+            product_id: t.field_index("product_id"),
+            search_text: t.field_index("search_text"),
+            time: t.time_field().and_then(|f| t.field_index(f)),
+        };
+        Ok(Converter {
+            table: t,
+            time: TimeParser::new(
+                req.mapping.date_format.as_deref(),
+                req.mapping.timezone.as_deref(),
+            )?,
+            mapping: req.mapping.clone(),
+            source_name: req.path.display().to_string(),
+            line_prefix: format!("{}-L", &sha[..8]),
+            acc: Accounting::default(),
+            writer: TableWriter::new(t, staging, import_id),
+            stored: existing,
+            seen: HashSet128::default(),
+            quarantine: None,
+            staging: staging.to_owned(),
+            progress,
+            idx,
+        })
+    }
+
+    fn quarantine(
+        &mut self,
+        line: u64,
+        column: Option<&str>,
+        reason: &str,
+        message: &str,
+        raw: &dyn Fn() -> String,
+    ) -> Result<()> {
+        self.acc.quarantined(reason);
+        if self.quarantine.is_none() {
+            let path = self.staging.join("quarantine.csv");
+            let mut w = csv::Writer::from_path(&path)
+                .map_err(|e| Error::Internal(format!("creating quarantine file: {e}")))?;
+            w.write_record([
+                "source_file",
+                "line",
+                "column",
+                "reason",
+                "message",
+                "raw_row",
+            ])
+            .map_err(|e| Error::Internal(format!("writing quarantine file: {e}")))?;
+            self.quarantine = Some(w);
+        }
+        let mut raw = raw();
+        if raw.len() > 4096 {
+            let mut cut = 4096;
+            while !raw.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            raw.truncate(cut);
+            raw.push_str("…");
+        }
+        if let Some(w) = self.quarantine.as_mut() {
+            w.write_record([
+                self.source_name.as_str(),
+                &line.to_string(),
+                column.unwrap_or(""),
+                reason,
+                message,
+                &raw,
+            ])
+            .map_err(|e| Error::Internal(format!("writing quarantine file: {e}")))?;
+        }
+        Ok(())
+    }
+
+    /// Coerces one row; `Err((field index, Bad))` names the failing field.
+    fn coerce<'a>(&self, row: &Row<'a>) -> std::result::Result<Vec<Val<'a>>, (Option<usize>, Bad)> {
+        let fields = self.table.fields();
+        let mut vals = Vec::with_capacity(fields.len());
+        for (i, spec) in fields.iter().enumerate() {
+            let text: Option<Cow<'a, str>> = match self.mapping.constants.get(spec.name) {
+                Some(c) => Some(Cow::Owned(c.clone())),
+                None if Some(i) == self.idx.order_id && self.mapping.rules.order_id_from_line => {
+                    Some(Cow::Owned(format!("{}{}", self.line_prefix, row.line)))
+                }
+                None => row.cells.get(i).cloned().flatten(),
+            };
+            let Some(text) = text else {
+                if spec.required {
+                    return Err((
+                        Some(i),
+                        Bad {
+                            reason: "missing_value",
+                            message: format!("`{}` is empty; it is required", spec.name),
+                        },
+                    ));
+                }
+                vals.push(Val::Null);
+                continue;
+            };
+            let err = |b: Bad| (Some(i), b);
+            let v = match spec.kind {
+                FieldKind::Text => Val::Str(match text {
+                    Cow::Borrowed(s) => Cow::Borrowed(s.trim()),
+                    Cow::Owned(s) => Cow::Owned(s.trim().to_owned()),
+                }),
+                FieldKind::Integer => Val::I64(coerce::parse_int(&text).map_err(err)?),
+                FieldKind::Decimal => {
+                    Val::F64(coerce::parse_decimal(&text, self.mapping.decimal_comma).map_err(err)?)
+                }
+                FieldKind::Timestamp => Val::Ts(self.time.parse(&text).map_err(err)?),
+                FieldKind::Rating => Val::I64(coerce::parse_rating(&text).map_err(err)?),
+                FieldKind::Bool => Val::Bool(coerce::parse_bool(&text).map_err(err)?),
+                FieldKind::Status => Val::Str(Cow::Borrowed(
+                    text.parse::<OrderStatus>()
+                        .map_err(|e| {
+                            err(Bad {
+                                reason: "bad_status",
+                                message: e.to_string(),
+                            })
+                        })?
+                        .as_str(),
+                )),
+                FieldKind::EventType => Val::Str(Cow::Borrowed(
+                    text.parse::<EventType>()
+                        .map_err(|e| {
+                            err(Bad {
+                                reason: "bad_event_type",
+                                message: e.to_string(),
+                            })
+                        })?
+                        .as_str(),
+                )),
+            };
+            vals.push(v);
+        }
+        Ok(vals)
+    }
+
+    /// Table rules: derived values, classification and flags. Returns the class.
+    fn classify(
+        &mut self,
+        vals: &mut [Val<'_>],
+    ) -> std::result::Result<&'static str, (Option<usize>, Bad)> {
+        let get_f = |vals: &[Val<'_>], i: Option<usize>| match i.map(|i| &vals[i]) {
+            Some(Val::F64(x)) => Some(*x),
+            _ => None,
+        };
+        let is_null = |vals: &[Val<'_>], i: Option<usize>| i.is_none_or(|i| vals[i] == Val::Null);
+        match self.table {
+            Table::Orders => {
+                let (Some(qi), Some(pi), Some(ai), Some(si)) = (
+                    self.idx.quantity,
+                    self.idx.unit_price,
+                    self.idx.amount,
+                    self.idx.status,
+                ) else {
+                    return Err((
+                        None,
+                        Bad {
+                            reason: "internal",
+                            message: "orders schema lacks pricing fields".into(),
+                        },
+                    ));
+                };
+                let qty = match vals[qi] {
+                    Val::I64(q) => q,
+                    _ => 0,
+                };
+                match (get_f(vals, Some(pi)), get_f(vals, Some(ai))) {
+                    (Some(p), None) => vals[ai] = Val::F64(round_cents(p * qty as f64)),
+                    (None, Some(a)) => {
+                        vals[pi] = Val::F64(if qty != 0 { a / qty as f64 } else { a })
+                    }
+                    (Some(_), Some(_)) => {}
+                    (None, None) => {
+                        return Err((
+                            Some(pi),
+                            Bad {
+                                reason: "missing_value",
+                                message: "neither `unit_price` nor `amount` is given".into(),
+                            },
+                        ));
+                    }
+                }
+                let price = get_f(vals, Some(pi)).unwrap_or(0.0);
+                if price < 0.0 {
+                    return Err((
+                        Some(pi),
+                        Bad {
+                            reason: "negative_price",
+                            message: format!(
+                                "unit price `{price}` is negative: a price adjustment or write-off is not a sale; record it outside the orders table"
+                            ),
+                        },
+                    ));
+                }
+                let mut status = match &vals[si] {
+                    Val::Str(s) => s.parse::<OrderStatus>().unwrap_or(OrderStatus::Completed),
+                    _ => OrderStatus::Completed,
+                };
+                if let (Some(prefix), Some(Val::Str(id))) = (
+                    &self.mapping.rules.cancelled_order_prefix,
+                    self.idx.order_id.map(|i| &vals[i]),
+                ) {
+                    if id.starts_with(prefix.as_str()) {
+                        status = OrderStatus::Cancelled;
+                    }
+                }
+                if status == OrderStatus::Completed && qty < 0 {
+                    status = OrderStatus::Returned;
+                    self.acc.flag("negative_quantity_as_return");
+                }
+                vals[si] = Val::Str(Cow::Borrowed(status.as_str()));
+                if is_null(vals, self.idx.customer_id) {
+                    self.acc.flag("anonymous_no_customer_id");
+                }
+                if price == 0.0 {
+                    self.acc.flag("zero_price");
+                }
+                if qty == 0 {
+                    self.acc.flag("zero_quantity");
+                }
+                Ok(status.as_str())
+            }
+            Table::Events => {
+                if is_null(vals, self.idx.customer_id) && is_null(vals, self.idx.session_id) {
+                    return Err((
+                        self.idx.customer_id,
+                        Bad {
+                            reason: "missing_value",
+                            message: "event has neither `customer_id` nor `session_id`".into(),
+                        },
+                    ));
+                }
+                let et = match self.idx.event_type.map(|i| &vals[i]) {
+                    Some(Val::Str(s)) => s.parse::<EventType>().unwrap_or(EventType::View),
+                    _ => EventType::View,
+                };
+                if et.needs_product() && is_null(vals, self.idx.product_id) {
+                    return Err((
+                        self.idx.product_id,
+                        Bad {
+                            reason: "missing_value",
+                            message: format!("a `{et}` event needs `product_id`"),
+                        },
+                    ));
+                }
+                if et == EventType::Search && is_null(vals, self.idx.search_text) {
+                    return Err((
+                        self.idx.search_text,
+                        Bad {
+                            reason: "missing_value",
+                            message: "a `search` event needs `search_text`".into(),
+                        },
+                    ));
+                }
+                if is_null(vals, self.idx.customer_id) {
+                    self.acc.flag("anonymous_session_only");
+                }
+                Ok(et.as_str())
+            }
+            Table::Catalog => Ok("product"),
+            Table::Reviews => Ok("review"),
+            Table::Customers => Ok("customer"),
+        }
+    }
+}
+
+fn round_cents(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+fn row_hash(vals: &[Val<'_>]) -> u128 {
+    let mut h = Xxh3::new();
+    for v in vals {
+        match v {
+            Val::Null => h.update(&[0]),
+            Val::Str(s) => {
+                h.update(&[1]);
+                h.update(&(s.len() as u64).to_le_bytes());
+                h.update(s.as_bytes());
+            }
+            Val::I64(x) => {
+                h.update(&[2]);
+                h.update(&x.to_le_bytes());
+            }
+            Val::F64(x) => {
+                h.update(&[3]);
+                h.update(&x.to_bits().to_le_bytes());
+            }
+            Val::Ts(x) => {
+                h.update(&[4]);
+                h.update(&x.to_le_bytes());
+            }
+            Val::Bool(x) => h.update(&[5, u8::from(*x)]),
+        }
+    }
+    h.digest128()
+}
+
+fn month_of(micros: i64) -> String {
+    DateTime::from_timestamp_micros(micros)
+        .map(|d| d.format("%Y-%m").to_string())
+        .unwrap_or_else(|| "invalid".to_owned())
+}
+
+impl RowSink for Converter<'_> {
+    fn row(&mut self, row: Row<'_>) -> Result<()> {
+        if let Some(p) = &row.problem {
+            return self.quarantine(
+                row.line,
+                p.column.as_deref(),
+                p.reason,
+                &p.message.clone(),
+                row.raw,
+            );
+        }
+        let mut vals = match self.coerce(&row) {
+            Ok(v) => v,
+            Err((i, bad)) => {
+                let col = i.and_then(|i| row.columns.get(i)).cloned();
+                let field = i.map(|i| self.table.fields()[i].name).unwrap_or("");
+                let message = match &col {
+                    Some(c) if c != field => format!("column `{c}` ({field}): {}", bad.message),
+                    _ => bad.message.clone(),
+                };
+                return self.quarantine(row.line, col.as_deref(), bad.reason, &message, row.raw);
+            }
+        };
+        let class = match self.classify(&mut vals) {
+            Ok(c) => c,
+            Err((i, bad)) => {
+                let col = i.and_then(|i| row.columns.get(i)).cloned();
+                return self.quarantine(
+                    row.line,
+                    col.as_deref(),
+                    bad.reason,
+                    &bad.message,
+                    row.raw,
+                );
+            }
+        };
+        let hash = row_hash(&vals);
+        if self.stored.contains(&hash) {
+            self.acc.duplicate("identical_row_already_stored");
+            return Ok(());
+        }
+        if !self.seen.insert(hash) {
+            self.acc.duplicate("identical_row_earlier_in_file");
+            return Ok(());
+        }
+        let partition = if self.table.partitioned_by_month() {
+            match self.idx.time.map(|i| &vals[i]) {
+                Some(Val::Ts(t)) => Some(month_of(*t)),
+                _ => None,
+            }
+        } else {
+            None
+        };
+        self.writer.push(partition, &vals, hash, row.line)?;
+        self.acc.imported(class);
+        Ok(())
+    }
+
+    fn blank_line(&mut self) {
+        self.acc.blank_lines += 1;
+    }
+
+    fn bytes_read(&mut self, bytes: u64) {
+        self.progress.advance(bytes);
+    }
+}

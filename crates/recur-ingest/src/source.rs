@@ -1,0 +1,647 @@
+//! Source readers: CSV, whitespace-separated text, JSON lines and Parquet, plain or gzip.
+//!
+//! Each reader resolves canonical fields to source columns once, then hands every data row to
+//! a [`RowSink`] as cells in canonical order, with the problem that makes the row unusable (if
+//! any) and a way to render the raw row for the quarantine file.
+
+use std::borrow::Cow;
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use arrow::array::{Array, AsArray};
+use arrow::datatypes::DataType;
+use recur_core::Table;
+
+use crate::error::{Error, Result};
+use crate::mapping::{ColumnRef, Encoding, Format, Header, Mapping};
+
+/// Longest accepted row, in bytes.
+pub(crate) const MAX_ROW_BYTES: usize = 1 << 20;
+
+/// Why a whole row is unusable before any field is coerced.
+#[derive(Debug, Clone)]
+pub(crate) struct Problem {
+    pub(crate) reason: &'static str,
+    pub(crate) column: Option<String>,
+    pub(crate) message: String,
+}
+
+/// One data row handed to the sink.
+pub(crate) struct Row<'a> {
+    pub(crate) line: u64,
+    /// Per canonical field: `None` when the source has no such column or the cell is empty.
+    pub(crate) cells: &'a [Option<Cow<'a, str>>],
+    /// Source column name per canonical field, for messages.
+    pub(crate) columns: &'a [String],
+    pub(crate) problem: Option<Problem>,
+    pub(crate) raw: &'a dyn Fn() -> String,
+}
+
+pub(crate) trait RowSink {
+    fn row(&mut self, row: Row<'_>) -> Result<()>;
+    fn blank_line(&mut self);
+    fn bytes_read(&mut self, bytes: u64);
+}
+
+/// Counts bytes read from the underlying file (compressed bytes for gzip).
+struct Counting<R> {
+    inner: R,
+    count: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+/// Opens a text source, decompressing gzip (by magic bytes) and rejecting empty or UTF-16 files.
+fn open_text(path: &Path, count: Arc<AtomicU64>) -> Result<Box<dyn BufRead>> {
+    let file = File::open(path).map_err(|source| Error::Io {
+        path: path.to_owned(),
+        action: "open",
+        source,
+    })?;
+    let mut raw = BufReader::with_capacity(1 << 16, Counting { inner: file, count });
+    let head = raw.fill_buf().map_err(|source| Error::Io {
+        path: path.to_owned(),
+        action: "read",
+        source,
+    })?;
+    if head.is_empty() {
+        return Err(Error::EmptyFile(path.to_owned()));
+    }
+    let mut reader: Box<dyn BufRead> = if head.starts_with(&[0x1f, 0x8b]) {
+        Box::new(BufReader::with_capacity(
+            1 << 16,
+            flate2::bufread::MultiGzDecoder::new(raw),
+        ))
+    } else {
+        Box::new(raw)
+    };
+    let head = reader.fill_buf().map_err(|e| corrupt(path, 0, &e))?;
+    if head.is_empty() {
+        return Err(Error::EmptyFile(path.to_owned()));
+    }
+    if head.starts_with(&[0xff, 0xfe]) || head.starts_with(&[0xfe, 0xff]) {
+        return Err(Error::Utf16(path.to_owned()));
+    }
+    if head.starts_with(&[0xef, 0xbb, 0xbf]) {
+        reader.consume(3);
+    }
+    Ok(reader)
+}
+
+fn corrupt(path: &Path, line: u64, e: &dyn std::fmt::Display) -> Error {
+    Error::Corrupt {
+        path: path.to_owned(),
+        line,
+        message: e.to_string(),
+    }
+}
+
+/// Source columns resolved for each canonical field.
+struct Resolved {
+    /// Index into the source record per canonical field (`None`: constant, derived or absent).
+    index: Vec<Option<usize>>,
+    /// Display name of the source column per canonical field.
+    names: Vec<String>,
+}
+
+fn resolve(
+    path: &Path,
+    table: Table,
+    mapping: &Mapping,
+    header: Option<&[String]>,
+) -> Result<Resolved> {
+    let mut index = Vec::new();
+    let mut names = Vec::new();
+    let mut missing = Vec::new();
+    for field in table.fields() {
+        let derived = mapping.constants.contains_key(field.name)
+            || (field.name == "order_id" && mapping.rules.order_id_from_line);
+        let src = mapping.source_for(field.name);
+        names.push(src.to_string());
+        if derived {
+            index.push(None);
+            continue;
+        }
+        let found = match (&src, header) {
+            (ColumnRef::Position(p), _) => (*p >= 1).then(|| p - 1),
+            (ColumnRef::Name(n), Some(h)) => h.iter().position(|c| c == n).or_else(|| {
+                h.iter()
+                    .position(|c| c.trim().eq_ignore_ascii_case(n.trim()))
+            }),
+            (ColumnRef::Name(_), None) => None,
+        };
+        let explicitly_mapped = mapping.columns.contains_key(field.name);
+        if found.is_none()
+            && (field.required || explicitly_mapped)
+            && !optional_pair(table, field.name, mapping, header)
+        {
+            missing.push((field.name, src));
+        }
+        index.push(found);
+    }
+    if !missing.is_empty() {
+        let found = match header {
+            Some(h) => h
+                .iter()
+                .map(|c| format!("`{c}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            None => "(no header: refer to columns by position, e.g. customer_id = 1)".to_owned(),
+        };
+        let missing_text = missing
+            .iter()
+            .map(|(f, src)| format!("column `{src}` (for `{f}`)"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let example = missing
+            .iter()
+            .map(|(f, _)| {
+                let guess = header
+                    .and_then(|h| h.iter().find(|c| similar(c, f)))
+                    .cloned();
+                format!(
+                    "    {f} = \"{}\"",
+                    guess.unwrap_or_else(|| "<column in your file>".into())
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        return Err(Error::MissingColumns {
+            path: path.to_owned(),
+            table,
+            missing: missing_text,
+            found,
+            example,
+        });
+    }
+    Ok(Resolved { index, names })
+}
+
+/// `unit_price`/`amount` and `customer_id`/`session_id` are required as pairs, checked per row.
+fn optional_pair(table: Table, field: &str, mapping: &Mapping, header: Option<&[String]>) -> bool {
+    let _ = (mapping, header);
+    matches!(
+        (table, field),
+        (Table::Orders, "unit_price" | "amount") | (Table::Events, "customer_id" | "session_id")
+    ) && !mapping.columns.contains_key(field)
+}
+
+fn similar(column: &str, field: &str) -> bool {
+    let norm = |s: &str| {
+        s.chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .collect::<String>()
+            .to_ascii_lowercase()
+    };
+    let (c, f) = (norm(column), norm(field));
+    let f_short = f.trim_end_matches("id").trim_end_matches("at");
+    !f_short.is_empty() && (c.contains(f_short) || f.contains(&c))
+}
+
+fn decode<'a>(bytes: &'a [u8], encoding: Encoding) -> std::result::Result<Cow<'a, str>, usize> {
+    match encoding {
+        Encoding::Utf8 => std::str::from_utf8(bytes)
+            .map(Cow::Borrowed)
+            .map_err(|e| e.valid_up_to()),
+        Encoding::Latin1 => Ok(match std::str::from_utf8(bytes) {
+            Ok(s) if s.is_ascii() => Cow::Borrowed(s),
+            _ => Cow::Owned(bytes.iter().map(|&b| char::from(b)).collect()),
+        }),
+    }
+}
+
+fn cell(text: Cow<'_, str>) -> Option<Cow<'_, str>> {
+    if text.trim().is_empty() {
+        None
+    } else {
+        Some(text)
+    }
+}
+
+/// Reads `path` and feeds every data row to `sink`.
+pub(crate) fn read(
+    path: &Path,
+    format: Format,
+    table: Table,
+    mapping: &Mapping,
+    sink: &mut dyn RowSink,
+) -> Result<()> {
+    let count = Arc::new(AtomicU64::new(0));
+    match format {
+        Format::Csv => read_csv(path, table, mapping, sink, count),
+        Format::Whitespace => read_whitespace(path, table, mapping, sink, count),
+        Format::Jsonl => read_jsonl(path, table, mapping, sink, count),
+        Format::Parquet => read_parquet(path, table, mapping, sink),
+    }
+}
+
+fn read_csv(
+    path: &Path,
+    table: Table,
+    mapping: &Mapping,
+    sink: &mut dyn RowSink,
+    count: Arc<AtomicU64>,
+) -> Result<()> {
+    let input = open_text(path, count.clone())?;
+    let mut rdr = csv::ReaderBuilder::new()
+        .delimiter(mapping.delimiter_byte(path))
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(input);
+    let mut rec = csv::ByteRecord::new();
+    let read_rec =
+        |rdr: &mut csv::Reader<Box<dyn BufRead>>, rec: &mut csv::ByteRecord| -> Result<bool> {
+            rdr.read_byte_record(rec).map_err(|e| {
+                let line = e.position().map(|p| p.line()).unwrap_or(0);
+                corrupt(path, line, &e)
+            })
+        };
+    let header: Option<Vec<String>> = match mapping.header {
+        Header::No => None,
+        Header::Yes | Header::Auto => {
+            if !read_rec(&mut rdr, &mut rec)? {
+                return Err(Error::EmptyFile(path.to_owned()));
+            }
+            let names: Vec<String> = rec
+                .iter()
+                .map(|b| String::from_utf8_lossy(b).trim().to_owned())
+                .collect();
+            if mapping.header == Header::Auto
+                && names.first().is_some_and(|n| n.parse::<f64>().is_ok())
+            {
+                None
+            } else {
+                Some(names)
+            }
+        }
+    };
+    let resolved = resolve(path, table, mapping, header.as_deref())?;
+    let width = header.as_ref().map(|h| h.len());
+    let delimiter = mapping.delimiter_byte(path) as char;
+    // When the header was auto-detected as data, the first record is a row too.
+    let mut pending = header.is_none() && mapping.header == Header::Auto;
+    let mut rows = 0u64;
+    loop {
+        if !pending && !read_rec(&mut rdr, &mut rec)? {
+            break;
+        }
+        pending = false;
+        let line = rec.position().map(|p| p.line()).unwrap_or(0);
+        let raw_fn = || {
+            rec.iter()
+                .map(|f| String::from_utf8_lossy(f).into_owned())
+                .collect::<Vec<_>>()
+                .join(&delimiter.to_string())
+        };
+        let mut problem = None;
+        if rec.as_slice().len() > MAX_ROW_BYTES {
+            problem = Some(Problem {
+                reason: "line_too_long",
+                column: None,
+                message: format!(
+                    "row is {} bytes long; the limit is {MAX_ROW_BYTES} bytes (an unclosed quote can swallow many lines)",
+                    rec.as_slice().len()
+                ),
+            });
+        } else if let Some(w) = width.filter(|w| *w != rec.len()) {
+            problem = Some(Problem {
+                reason: "ragged_row",
+                column: None,
+                message: format!("row has {} fields, the header has {w}", rec.len()),
+            });
+        }
+        let mut cells: Vec<Option<Cow<'_, str>>> = Vec::with_capacity(resolved.index.len());
+        if problem.is_none() {
+            for (i, idx) in resolved.index.iter().enumerate() {
+                let Some(j) = *idx else {
+                    cells.push(None);
+                    continue;
+                };
+                match rec.get(j) {
+                    None => cells.push(None),
+                    Some(bytes) => match decode(bytes, mapping.encoding) {
+                        Ok(text) => cells.push(cell(text)),
+                        Err(at) => {
+                            problem = Some(Problem {
+                                reason: "invalid_utf8",
+                                column: Some(resolved.names[i].clone()),
+                                message: format!(
+                                    "invalid UTF-8 at byte {at} of column `{}`; if the file is ISO-8859-1 set encoding = \"latin1\" in the mapping",
+                                    resolved.names[i]
+                                ),
+                            });
+                            break;
+                        }
+                    },
+                }
+            }
+        }
+        sink.row(Row {
+            line,
+            cells: &cells,
+            columns: &resolved.names,
+            problem,
+            raw: &raw_fn,
+        })?;
+        rows += 1;
+        if rows % 65_536 == 0 {
+            sink.bytes_read(count.load(Ordering::Relaxed));
+        }
+    }
+    sink.bytes_read(count.load(Ordering::Relaxed));
+    Ok(())
+}
+
+fn read_lines(
+    path: &Path,
+    count: &Arc<AtomicU64>,
+    sink: &mut dyn RowSink,
+    mut each: impl FnMut(u64, &[u8], &mut dyn RowSink) -> Result<()>,
+) -> Result<()> {
+    let mut input = open_text(path, count.clone())?;
+    let mut buf = Vec::with_capacity(1024);
+    let mut line = 0u64;
+    loop {
+        buf.clear();
+        let n = input
+            .read_until(b'\n', &mut buf)
+            .map_err(|e| corrupt(path, line, &e))?;
+        if n == 0 {
+            break;
+        }
+        line += 1;
+        while matches!(buf.last(), Some(b'\n' | b'\r')) {
+            buf.pop();
+        }
+        if buf.iter().all(u8::is_ascii_whitespace) {
+            sink.blank_line();
+            continue;
+        }
+        each(line, &buf, sink)?;
+        if line % 65_536 == 0 {
+            sink.bytes_read(count.load(Ordering::Relaxed));
+        }
+    }
+    sink.bytes_read(count.load(Ordering::Relaxed));
+    Ok(())
+}
+
+fn too_long(len: usize) -> Problem {
+    Problem {
+        reason: "line_too_long",
+        column: None,
+        message: format!("line is {len} bytes long; the limit is {MAX_ROW_BYTES} bytes"),
+    }
+}
+
+fn read_whitespace(
+    path: &Path,
+    table: Table,
+    mapping: &Mapping,
+    sink: &mut dyn RowSink,
+    count: Arc<AtomicU64>,
+) -> Result<()> {
+    let mut resolved: Option<Resolved> = None;
+    let mut width: Option<usize> = None;
+    let mut first = true;
+    read_lines(path, &count, sink, |line, bytes, sink| {
+        let fields: Vec<&[u8]> = bytes
+            .split(|b| b.is_ascii_whitespace())
+            .filter(|s| !s.is_empty())
+            .collect();
+        if first {
+            first = false;
+            let looks_like_header =
+                std::str::from_utf8(fields[0]).map_or(true, |s| s.parse::<f64>().is_err());
+            let is_header = match mapping.header {
+                Header::Yes => true,
+                Header::No => false,
+                Header::Auto => looks_like_header,
+            };
+            if is_header {
+                let names: Vec<String> = fields
+                    .iter()
+                    .map(|f| String::from_utf8_lossy(f).into_owned())
+                    .collect();
+                width = Some(names.len());
+                resolved = Some(resolve(path, table, mapping, Some(&names))?);
+                return Ok(());
+            }
+            resolved = Some(resolve(path, table, mapping, None)?);
+        }
+        let Some(res) = resolved.as_ref() else {
+            return Err(Error::Internal(
+                "whitespace reader lost its column resolution".into(),
+            ));
+        };
+        let raw_fn = || String::from_utf8_lossy(bytes).into_owned();
+        let mut problem = (bytes.len() > MAX_ROW_BYTES).then(|| too_long(bytes.len()));
+        if problem.is_none() {
+            if let Some(w) = width.filter(|w| *w != fields.len()) {
+                problem = Some(Problem {
+                    reason: "ragged_row",
+                    column: None,
+                    message: format!("row has {} fields, the header has {w}", fields.len()),
+                });
+            }
+        }
+        let mut cells = Vec::with_capacity(res.index.len());
+        for (i, idx) in res.index.iter().enumerate() {
+            let value = idx.and_then(|j| fields.get(j));
+            match value.map(|b| decode(b, mapping.encoding)) {
+                None => cells.push(None),
+                Some(Ok(text)) => cells.push(cell(text)),
+                Some(Err(at)) => {
+                    problem.get_or_insert(Problem {
+                        reason: "invalid_utf8",
+                        column: Some(res.names[i].clone()),
+                        message: format!("invalid UTF-8 at byte {at} of column `{}`", res.names[i]),
+                    });
+                    cells.push(None);
+                }
+            }
+        }
+        if problem.is_none() {
+            if let Some(j) = res.index.iter().flatten().find(|j| **j >= fields.len()) {
+                problem = Some(Problem {
+                    reason: "ragged_row",
+                    column: Some(format!("#{}", j + 1)),
+                    message: format!(
+                        "row has {} fields, column #{} is mapped",
+                        fields.len(),
+                        j + 1
+                    ),
+                });
+            }
+        }
+        sink.row(Row {
+            line,
+            cells: &cells,
+            columns: &res.names,
+            problem,
+            raw: &raw_fn,
+        })
+    })
+}
+
+fn read_jsonl(
+    path: &Path,
+    table: Table,
+    mapping: &Mapping,
+    sink: &mut dyn RowSink,
+    count: Arc<AtomicU64>,
+) -> Result<()> {
+    let keys: Vec<Option<String>> = table
+        .fields()
+        .iter()
+        .map(|f| {
+            let derived = mapping.constants.contains_key(f.name)
+                || (f.name == "order_id" && mapping.rules.order_id_from_line);
+            match (derived, mapping.source_for(f.name)) {
+                (true, _) | (_, ColumnRef::Position(_)) => None,
+                (false, ColumnRef::Name(n)) => Some(n),
+            }
+        })
+        .collect();
+    let names: Vec<String> = table
+        .fields()
+        .iter()
+        .map(|f| mapping.source_for(f.name).to_string())
+        .collect();
+    read_lines(path, &count, sink, |line, bytes, sink| {
+        let raw_fn = || String::from_utf8_lossy(bytes).into_owned();
+        let mut problem = (bytes.len() > MAX_ROW_BYTES).then(|| too_long(bytes.len()));
+        let mut owned: Vec<Option<String>> = vec![None; keys.len()];
+        if problem.is_none() {
+            match serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(bytes) {
+                Err(e) => {
+                    problem = Some(Problem {
+                        reason: "bad_json",
+                        column: Some(format!("char {}", e.column())),
+                        message: format!("not a JSON object: {e}"),
+                    })
+                }
+                Ok(obj) => {
+                    for (i, key) in keys.iter().enumerate() {
+                        let Some(key) = key else { continue };
+                        match obj.get(key) {
+                            None | Some(serde_json::Value::Null) => {}
+                            Some(serde_json::Value::String(s)) => owned[i] = Some(s.clone()),
+                            Some(
+                                v @ (serde_json::Value::Number(_) | serde_json::Value::Bool(_)),
+                            ) => owned[i] = Some(v.to_string()),
+                            Some(_) => {
+                                problem = Some(Problem {
+                                    reason: "bad_value",
+                                    column: Some(key.clone()),
+                                    message: format!(
+                                        "key `{key}` holds an array or object; a single value is expected"
+                                    ),
+                                });
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let cells: Vec<Option<Cow<'_, str>>> = owned
+            .iter()
+            .map(|o| o.as_deref().and_then(|s| cell(Cow::Borrowed(s))))
+            .collect();
+        sink.row(Row {
+            line,
+            cells: &cells,
+            columns: &names,
+            problem,
+            raw: &raw_fn,
+        })
+    })
+}
+
+fn read_parquet(
+    path: &Path,
+    table: Table,
+    mapping: &Mapping,
+    sink: &mut dyn RowSink,
+) -> Result<()> {
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    let file = File::open(path).map_err(|source| Error::Io {
+        path: path.to_owned(),
+        action: "open",
+        source,
+    })?;
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    if size == 0 {
+        return Err(Error::EmptyFile(path.to_owned()));
+    }
+    let builder =
+        ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| corrupt(path, 0, &e))?;
+    let header: Vec<String> = builder
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect();
+    let resolved = resolve(path, table, mapping, Some(&header))?;
+    let reader = builder
+        .with_batch_size(8192)
+        .build()
+        .map_err(|e| corrupt(path, 0, &e))?;
+    let mut row_no = 0u64;
+    for batch in reader {
+        let batch = batch.map_err(|e| corrupt(path, row_no, &e))?;
+        let columns: Vec<Option<arrow::array::ArrayRef>> = resolved
+            .index
+            .iter()
+            .map(|idx| {
+                idx.map(|j| arrow::compute::cast(batch.column(j), &DataType::Utf8))
+                    .transpose()
+                    .map_err(|e| Error::Corrupt {
+                        path: PathBuf::from(path),
+                        line: row_no,
+                        message: format!("cannot read column as text: {e}"),
+                    })
+            })
+            .collect::<Result<_>>()?;
+        for r in 0..batch.num_rows() {
+            row_no += 1;
+            let cells: Vec<Option<Cow<'_, str>>> = columns
+                .iter()
+                .map(|c| {
+                    c.as_ref().and_then(|a| {
+                        let s = a.as_string::<i32>();
+                        (!s.is_null(r))
+                            .then(|| Cow::Borrowed(s.value(r)))
+                            .and_then(cell)
+                    })
+                })
+                .collect();
+            let raw_fn = || {
+                cells
+                    .iter()
+                    .map(|c| c.as_deref().unwrap_or(""))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            };
+            sink.row(Row {
+                line: row_no,
+                cells: &cells,
+                columns: &resolved.names,
+                problem: None,
+                raw: &raw_fn,
+            })?;
+        }
+        sink.bytes_read(size * row_no / row_no.max(1));
+    }
+    sink.bytes_read(size);
+    Ok(())
+}

@@ -1,0 +1,127 @@
+//! Command-line definitions.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// recur: who buys again, when, and what to do about it.
+#[derive(Debug, Parser)]
+#[command(name = "recur", version, about, long_about = None, after_help = EXIT_CODES)]
+pub(crate) struct Cli {
+    /// Workspace folder (holds recur.toml).
+    #[arg(
+        long,
+        short = 'w',
+        global = true,
+        env = "RECUR_WORKSPACE",
+        default_value = "."
+    )]
+    pub(crate) workspace: PathBuf,
+    /// Hide progress bars.
+    #[arg(long, short = 'q', global = true)]
+    pub(crate) quiet: bool,
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+pub(crate) const EXIT_CODES: &str = "Exit codes: 0 success; 1 the input, settings or workspace need fixing (the message says what to do); 2 the command line is wrong; 3 internal error (a bug: please report it).";
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Create a workspace: recur.toml and a data folder.
+    Init {
+        /// Folder to create (default: the --workspace folder).
+        dir: Option<PathBuf>,
+    },
+    /// Import a file into a table, with full row accounting.
+    Import(ImportArgs),
+    /// Repurchase rate, cohort retention, inter-purchase times and RFM segments.
+    Analyze(AnalyzeArgs),
+    /// Run the whole pipeline on the embedded synthetic shop (or Online Retail) and write a report.
+    Demo(DemoArgs),
+    /// List the built-in column-mapping presets.
+    Presets,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum TableArg {
+    Orders,
+    Catalog,
+    Events,
+    Reviews,
+    Customers,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum FormatArg {
+    Csv,
+    Jsonl,
+    Parquet,
+    Whitespace,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ImportArgs {
+    /// Target table.
+    pub(crate) table: TableArg,
+    /// Source file (CSV, JSON lines or Parquet; gzip is read directly).
+    #[arg(long)]
+    pub(crate) file: PathBuf,
+    /// Source format (default: from the mapping, then the file name).
+    #[arg(long, value_enum)]
+    pub(crate) format: Option<FormatArg>,
+    /// Column mapping file (TOML).
+    #[arg(long, conflicts_with = "preset")]
+    pub(crate) mapping: Option<PathBuf>,
+    /// Built-in mapping (see `recur presets`).
+    #[arg(long)]
+    pub(crate) preset: Option<String>,
+    /// Print the result as one JSON document.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub(crate) enum OutputFormat {
+    Table,
+    Json,
+    Csv,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct AnalyzeArgs {
+    /// Output format; csv writes one file per table into --out.
+    #[arg(long, value_enum, default_value = "table")]
+    pub(crate) format: OutputFormat,
+    /// Shorthand for --format json.
+    #[arg(long)]
+    pub(crate) json: bool,
+    /// Folder for --format csv (default: WORKSPACE/analytics).
+    #[arg(long)]
+    pub(crate) out: Option<PathBuf>,
+    /// Show one customer's profile instead.
+    #[arg(long)]
+    pub(crate) customer: Option<String>,
+    /// N of the repurchase rate in days (overrides recur.toml and RECUR_REPURCHASE_DAYS).
+    #[arg(long)]
+    pub(crate) repurchase_days: Option<u32>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DemoArgs {
+    /// Workspace folder for the demo (created; reused if it holds an earlier demo).
+    #[arg(long, default_value = "recur-demo")]
+    pub(crate) dir: PathBuf,
+    /// Run on the UCI Online Retail file instead of the synthetic shop.
+    #[arg(long)]
+    pub(crate) online_retail: Option<PathBuf>,
+    /// Seed of the synthetic shop.
+    #[arg(long, default_value_t = 42)]
+    pub(crate) seed: u64,
+    /// Customers in the synthetic shop.
+    #[arg(long, default_value_t = 5000)]
+    pub(crate) customers: usize,
+    /// Print the result as one JSON document.
+    #[arg(long)]
+    pub(crate) json: bool,
+}

@@ -1,0 +1,194 @@
+//! Command implementations: parse settings once, call the engine, print.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use recur_engine::prelude::*;
+use recur_engine::{KEYS, SETTINGS_FILE};
+
+use crate::cli::{
+    AnalyzeArgs, Cli, Command, DemoArgs, FormatArg, ImportArgs, OutputFormat, TableArg,
+};
+use crate::output;
+use crate::progress::{Bar, Stages};
+
+pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Init { ref dir } => init(dir.as_deref().unwrap_or(&cli.workspace)),
+        Command::Import(ref args) => import(&cli, args),
+        Command::Analyze(ref args) => analyze(&cli, args),
+        Command::Demo(ref args) => demo(&cli, args),
+        Command::Presets => {
+            for (name, doc) in PRESETS {
+                println!("{name:<16}{doc}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Settings layered as defaults < recur.toml < RECUR_* environment (flags are applied by callers).
+fn settings(workspace: &Path) -> Result<Settings> {
+    let path = workspace.join(SETTINGS_FILE);
+    if !path.exists() {
+        return Err(Error::NoWorkspace(workspace.to_owned()).into());
+    }
+    let mut s = Settings::from_file(&path)?;
+    for (key, env, _) in KEYS {
+        if let Ok(v) = std::env::var(env) {
+            s.set(key, &v)
+                .with_context(|| format!("from environment variable {env}"))?;
+        }
+    }
+    Ok(s)
+}
+
+fn open(workspace: &Path, flags: &[(&str, Option<String>)]) -> Result<Workspace> {
+    let mut s = settings(workspace)?;
+    for (key, value) in flags {
+        if let Some(v) = value {
+            s.set(key, v)?;
+        }
+    }
+    Ok(Workspace::open_with(workspace, s)?)
+}
+
+fn init(dir: &Path) -> Result<ExitCode> {
+    let ws = Workspace::init(dir)?;
+    println!("Workspace ready at {}", ws.root().display());
+    println!("  settings: {}", ws.root().join(SETTINGS_FILE).display());
+    println!(
+        "  data:     {}",
+        ws.root().join(&ws.settings().data_dir).display()
+    );
+    println!(
+        "Next: recur import orders --file orders.csv   (run inside the workspace or pass --workspace)"
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn table(t: TableArg) -> Table {
+    match t {
+        TableArg::Orders => Table::Orders,
+        TableArg::Catalog => Table::Catalog,
+        TableArg::Events => Table::Events,
+        TableArg::Reviews => Table::Reviews,
+        TableArg::Customers => Table::Customers,
+    }
+}
+
+fn import(cli: &Cli, args: &ImportArgs) -> Result<ExitCode> {
+    let ws = open(&cli.workspace, &[])?;
+    let t = table(args.table);
+    let (mapping, label) = match (&args.mapping, &args.preset) {
+        (Some(path), _) => (
+            Mapping::from_file(path).map_err(Error::from)?,
+            path.display().to_string(),
+        ),
+        (None, Some(name)) => (
+            Mapping::preset(name, t).map_err(Error::from)?,
+            format!("preset {name}"),
+        ),
+        (None, None) => (Mapping::default(), "canonical column names".to_owned()),
+    };
+    let format = args.format.map(|f| match f {
+        FormatArg::Csv => Format::Csv,
+        FormatArg::Jsonl => Format::Jsonl,
+        FormatArg::Parquet => Format::Parquet,
+        FormatArg::Whitespace => Format::Whitespace,
+    });
+    let req = ImportRequest {
+        table: t,
+        path: args.file.clone(),
+        format,
+        mapping,
+        mapping_label: label,
+    };
+    let bar = Bar::new(cli.quiet || args.json);
+    let report = ws.import(&req, &bar);
+    bar.finish();
+    let report = report?;
+    if args.json {
+        println!("{}", output::import_json(&report)?);
+    } else {
+        print!("{}", output::import_text(&report));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn analyze(cli: &Cli, args: &AnalyzeArgs) -> Result<ExitCode> {
+    let ws = open(
+        &cli.workspace,
+        &[(
+            "analytics.repurchase_days",
+            args.repurchase_days.map(|d| d.to_string()),
+        )],
+    )?;
+    let format = if args.json {
+        OutputFormat::Json
+    } else {
+        args.format
+    };
+    if let Some(id) = &args.customer {
+        let profile = ws.session()?.profile(id).map_err(Error::from)?;
+        match format {
+            OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&profile)?),
+            OutputFormat::Table | OutputFormat::Csv => print!("{}", output::profile_text(&profile)),
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let report = ws.analyze()?;
+    match format {
+        OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+        OutputFormat::Table => print!("{}", output::report_text(&report)),
+        OutputFormat::Csv => {
+            let out = args
+                .out
+                .clone()
+                .unwrap_or_else(|| ws.root().join("analytics"));
+            let files = output::write_csv(&report, &out)?;
+            for f in files {
+                println!("wrote {}", f.display());
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn demo(cli: &Cli, args: &DemoArgs) -> Result<ExitCode> {
+    let dir: PathBuf = if args.dir.is_absolute() {
+        args.dir.clone()
+    } else {
+        cli.workspace.join(&args.dir)
+    };
+    let source = match &args.online_retail {
+        Some(p) => DemoSource::OnlineRetail(p.clone()),
+        None => DemoSource::Synthetic(SynthConfig {
+            seed: args.seed,
+            customers: args.customers,
+            ..SynthConfig::default()
+        }),
+    };
+    let quiet = cli.quiet || args.json;
+    let stages = Stages {
+        bar: Bar::new(quiet),
+        quiet,
+    };
+    let outcome = run_demo(&DemoOptions { dir, source }, &stages);
+    stages.bar.finish();
+    let outcome = outcome?;
+    if args.json {
+        let doc = serde_json::json!({
+            "workspace": outcome.workspace,
+            "report_html": outcome.html,
+            "ground_truth": outcome.ground_truth,
+            "imports": outcome.imports,
+            "analytics": outcome.report,
+        });
+        println!("{}", serde_json::to_string_pretty(&doc)?);
+    } else {
+        print!("{}", output::demo_text(&outcome));
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,506 @@
+//! Human and machine renderings of command results.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use comfy_table::{Table as Grid, presets::UTF8_FULL_CONDENSED};
+use recur_engine::DemoOutcome;
+use recur_engine::prelude::{ImportReport, Profile, Report};
+
+fn pct(x: f64) -> String {
+    format!("{:.1}%", x * 100.0)
+}
+
+fn grid(header: &[&str]) -> Grid {
+    let mut g = Grid::new();
+    g.load_preset(UTF8_FULL_CONDENSED);
+    g.set_header(header.iter().copied());
+    g
+}
+
+pub(crate) fn import_json(r: &ImportReport) -> Result<String> {
+    let a = &r.accounting;
+    let doc = serde_json::json!({
+        "import_id": r.import_id,
+        "table": r.table,
+        "source": r.source,
+        "already_imported": r.already_imported,
+        "read": a.read,
+        "imported": a.imported,
+        "quarantined": a.quarantined,
+        "duplicates": a.duplicates,
+        "balanced": a.is_balanced(),
+        "by_reason": a.by_reason,
+        "flags": a.flags,
+        "blank_lines": a.blank_lines,
+        "quarantine_file": r.quarantine_file,
+        "files_written": r.files_written,
+        "seconds": r.seconds,
+    });
+    Ok(serde_json::to_string_pretty(&doc)?)
+}
+
+pub(crate) fn import_text(r: &ImportReport) -> String {
+    let mut s = String::new();
+    if r.already_imported {
+        let _ = writeln!(
+            s,
+            "`{}` was already imported into `{}` as {} (same SHA-256); nothing changed. Its accounting:",
+            r.source, r.table, r.import_id
+        );
+    } else {
+        let _ = writeln!(
+            s,
+            "Imported `{}` into `{}` as {} in {:.2} s:",
+            r.source, r.table, r.import_id, r.seconds
+        );
+    }
+    let _ = writeln!(s, "{}", r.accounting);
+    if let Some(q) = &r.quarantine_file {
+        let _ = writeln!(
+            s,
+            "Quarantined rows (file, line, column, reason, raw row): {}",
+            q.display()
+        );
+    }
+    s
+}
+
+pub(crate) fn report_text(r: &Report) -> String {
+    let mut s = String::new();
+    let o = &r.overview;
+    let _ = writeln!(s, "Overview");
+    let _ = writeln!(
+        s,
+        "  {} customers, {} orders, revenue {:.2} {}",
+        o.customers,
+        o.orders,
+        o.revenue,
+        o.currencies.join("/")
+    );
+    let _ = writeln!(s, "  orders from {} to {}", o.first_order, o.last_order);
+    let statuses = o
+        .lines_by_status
+        .iter()
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let _ = writeln!(
+        s,
+        "  order lines: {statuses}; without customer id: {}",
+        o.anonymous_lines
+    );
+    let rr = &r.repurchase_rate;
+    let _ = writeln!(s, "\nRepurchase rate\n  {}", rr.definition);
+    let mut g = grid(&["within", "eligible customers", "bought again", "rate"]);
+    for w in &rr.windows {
+        g.add_row(vec![
+            format!("{} days", w.days),
+            w.eligible_customers.to_string(),
+            w.repurchasers.to_string(),
+            pct(w.rate),
+        ]);
+    }
+    let _ = writeln!(s, "{g}");
+    let _ = writeln!(
+        s,
+        "  customers with 2+ orders: {} of {} ({})",
+        rr.customers_with_2plus_orders,
+        rr.customers,
+        pct(rr.share_with_2plus_orders)
+    );
+    let _ = writeln!(
+        s,
+        "\nRFM segments (rank-based quintiles of recency, frequency, monetary)"
+    );
+    let mut g = grid(&[
+        "segment",
+        "customers",
+        "share",
+        "revenue",
+        "revenue share",
+        "avg days since order",
+        "avg orders",
+    ]);
+    for seg in &r.rfm_segments {
+        g.add_row(vec![
+            seg.segment.clone(),
+            seg.customers.to_string(),
+            pct(seg.share),
+            format!("{:.0}", seg.revenue),
+            pct(seg.revenue_share),
+            format!("{:.0}", seg.avg_recency_days),
+            format!("{:.1}", seg.avg_orders),
+        ]);
+    }
+    let _ = writeln!(s, "{g}");
+    let months = r
+        .cohorts
+        .iter()
+        .map(|c| c.retention.len())
+        .max()
+        .unwrap_or(1)
+        .min(13);
+    let _ = writeln!(
+        s,
+        "\nMonthly cohort retention (share of the cohort ordering in month +k)"
+    );
+    let mut header: Vec<String> = vec!["cohort".into(), "customers".into()];
+    header.extend((1..months).map(|k| format!("+{k}")));
+    let mut g = Grid::new();
+    g.load_preset(UTF8_FULL_CONDENSED);
+    g.set_header(header);
+    for c in &r.cohorts {
+        let mut row = vec![c.cohort.clone(), c.customers.to_string()];
+        row.extend((1..months).map(|k| {
+            c.retention
+                .get(k)
+                .map(|v| format!("{:.0}%", v * 100.0))
+                .unwrap_or_default()
+        }));
+        g.add_row(row);
+    }
+    let _ = writeln!(s, "{g}");
+    let d = &r.inter_purchase.overall;
+    let _ = writeln!(
+        s,
+        "\nDays between orders: {} gaps, median {:.0}, mean {:.0}, p10 {:.0}, p25 {:.0}, p75 {:.0}, p90 {:.0}",
+        d.count, d.median, d.mean, d.p10, d.p25, d.p75, d.p90
+    );
+    let mut g = grid(&[
+        "category",
+        "buyers",
+        "bought again",
+        "median days between",
+        "p25",
+        "p75",
+    ]);
+    for c in &r.inter_purchase.by_category {
+        let days = |v: f64| {
+            if c.gaps.count == 0 {
+                "-".to_owned()
+            } else {
+                format!("{v:.0}")
+            }
+        };
+        g.add_row(vec![
+            c.category.clone(),
+            c.buyers.to_string(),
+            pct(c.repeat_share),
+            days(c.gaps.median),
+            days(c.gaps.p25),
+            days(c.gaps.p75),
+        ]);
+    }
+    let _ = writeln!(s, "{g}");
+    s
+}
+
+pub(crate) fn profile_text(p: &Profile) -> String {
+    let mut s = String::new();
+    let c = &p.score;
+    let _ = writeln!(s, "Customer {}", c.customer_id);
+    let _ = writeln!(
+        s,
+        "  segment:               {} (R{} F{} M{})",
+        c.segment, c.r, c.f, c.m
+    );
+    let _ = writeln!(s, "  orders:                {}", c.frequency);
+    let _ = writeln!(s, "  revenue:               {:.2}", c.monetary);
+    let _ = writeln!(
+        s,
+        "  first / last order:    {} / {}",
+        p.first_order, p.last_order
+    );
+    let _ = writeln!(s, "  days since last order: {:.0}", p.days_since_last_order);
+    let cats = p
+        .favourite_categories
+        .iter()
+        .map(|c| format!("{} ({} orders)", c.category, c.orders))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let _ = writeln!(s, "  favourite categories:  {cats}");
+    s
+}
+
+fn write_file(path: &Path, rows: Vec<Vec<String>>) -> Result<()> {
+    let mut w =
+        csv::Writer::from_path(path).with_context(|| format!("creating {}", path.display()))?;
+    for r in rows {
+        w.write_record(&r)?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+pub(crate) fn write_csv(r: &Report, out: &Path) -> Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    let mut files = Vec::new();
+    let mut emit = |name: &str, header: &[&str], rows: Vec<Vec<String>>| -> Result<()> {
+        let path = out.join(name);
+        let mut all = vec![header.iter().map(|h| (*h).to_owned()).collect()];
+        all.extend(rows);
+        write_file(&path, all)?;
+        files.push(path);
+        Ok(())
+    };
+    emit(
+        "repurchase_rate.csv",
+        &["days", "eligible_customers", "repurchasers", "rate"],
+        r.repurchase_rate
+            .windows
+            .iter()
+            .map(|w| {
+                vec![
+                    w.days.to_string(),
+                    w.eligible_customers.to_string(),
+                    w.repurchasers.to_string(),
+                    w.rate.to_string(),
+                ]
+            })
+            .collect(),
+    )?;
+    emit(
+        "cohorts.csv",
+        &[
+            "cohort",
+            "month_offset",
+            "cohort_customers",
+            "active_customers",
+            "retention",
+        ],
+        r.cohorts
+            .iter()
+            .flat_map(|c| {
+                c.active
+                    .iter()
+                    .zip(&c.retention)
+                    .enumerate()
+                    .map(move |(k, (a, v))| {
+                        vec![
+                            c.cohort.clone(),
+                            k.to_string(),
+                            c.customers.to_string(),
+                            a.to_string(),
+                            v.to_string(),
+                        ]
+                    })
+            })
+            .collect(),
+    )?;
+    emit(
+        "rfm_segments.csv",
+        &[
+            "segment",
+            "customers",
+            "share",
+            "revenue",
+            "revenue_share",
+            "avg_recency_days",
+            "avg_orders",
+        ],
+        r.rfm_segments
+            .iter()
+            .map(|s| {
+                vec![
+                    s.segment.clone(),
+                    s.customers.to_string(),
+                    s.share.to_string(),
+                    s.revenue.to_string(),
+                    s.revenue_share.to_string(),
+                    s.avg_recency_days.to_string(),
+                    s.avg_orders.to_string(),
+                ]
+            })
+            .collect(),
+    )?;
+    emit(
+        "inter_purchase_histogram.csv",
+        &["from_days", "to_days", "count"],
+        r.inter_purchase
+            .overall
+            .histogram
+            .iter()
+            .map(|b| {
+                vec![
+                    b.from_days.to_string(),
+                    b.to_days.map(|t| t.to_string()).unwrap_or_default(),
+                    b.count.to_string(),
+                ]
+            })
+            .collect(),
+    )?;
+    emit(
+        "category_cycles.csv",
+        &[
+            "category",
+            "buyers",
+            "repeat_share",
+            "gaps",
+            "p25_days",
+            "median_days",
+            "p75_days",
+        ],
+        r.inter_purchase
+            .by_category
+            .iter()
+            .map(|c| {
+                vec![
+                    c.category.clone(),
+                    c.buyers.to_string(),
+                    c.repeat_share.to_string(),
+                    c.gaps.count.to_string(),
+                    c.gaps.p25.to_string(),
+                    c.gaps.median.to_string(),
+                    c.gaps.p75.to_string(),
+                ]
+            })
+            .collect(),
+    )?;
+    Ok(files)
+}
+
+pub(crate) fn demo_text(d: &DemoOutcome) -> String {
+    let r = &d.report;
+    let o = &r.overview;
+    let rr = &r.repurchase_rate;
+    let cur = o.currencies.join("/");
+    let mut s = String::new();
+    let _ = writeln!(s, "\nrecur demo — workspace {}\n", d.workspace.display());
+    let _ = writeln!(s, "Data imported (every row accounted for):");
+    let mut g = grid(&[
+        "table",
+        "read",
+        "imported",
+        "quarantined",
+        "duplicates",
+        "note",
+    ]);
+    for i in &d.imports {
+        let a = &i.accounting;
+        let note = if i.already_imported {
+            format!("already imported as {}", i.import_id)
+        } else {
+            String::new()
+        };
+        g.add_row(vec![
+            i.table.clone(),
+            a.read.to_string(),
+            a.imported.to_string(),
+            a.quarantined.to_string(),
+            a.duplicates.to_string(),
+            note,
+        ]);
+    }
+    let _ = writeln!(s, "{g}");
+    let _ = writeln!(
+        s,
+        "\nThe shop at a glance ({} to {}):",
+        o.first_order, o.last_order
+    );
+    let _ = writeln!(
+        s,
+        "  {} customers placed {} orders worth {:.0} {cur}.",
+        o.customers, o.orders, o.revenue
+    );
+    let _ = writeln!(
+        s,
+        "  {} of first-time buyers ordered again within {} days; {} of customers have 2+ orders.",
+        pct(rr.rate),
+        rr.days,
+        pct(rr.share_with_2plus_orders)
+    );
+    let m1: Vec<f64> = r
+        .cohorts
+        .iter()
+        .filter_map(|c| c.retention.get(1).copied())
+        .collect();
+    let m3: Vec<f64> = r
+        .cohorts
+        .iter()
+        .filter_map(|c| c.retention.get(3).copied())
+        .collect();
+    let avg = |v: &[f64]| {
+        if v.is_empty() {
+            0.0
+        } else {
+            v.iter().sum::<f64>() / v.len() as f64
+        }
+    };
+    let _ = writeln!(
+        s,
+        "  On average {} of a monthly cohort buys again the next month, {} in month 3.",
+        pct(avg(&m1)),
+        pct(avg(&m3))
+    );
+    let _ = writeln!(
+        s,
+        "  Median time between orders: {:.0} days.",
+        r.inter_purchase.overall.median
+    );
+    let mut cycles: Vec<_> = r
+        .inter_purchase
+        .by_category
+        .iter()
+        .filter(|c| c.gaps.count >= 20)
+        .collect();
+    cycles.sort_by(|a, b| b.repeat_share.total_cmp(&a.repeat_share));
+    if !cycles.is_empty() {
+        let _ = writeln!(
+            s,
+            "\nWhat comes back, and when (categories bought again most often):"
+        );
+        for c in cycles.iter().take(5) {
+            let _ = writeln!(
+                s,
+                "  {:<32} {} of buyers buy again, typically after {:.0} days",
+                c.category,
+                pct(c.repeat_share),
+                c.gaps.median
+            );
+        }
+    }
+    let _ = writeln!(s, "\nWho to look after (RFM segments):");
+    let mut g = grid(&["segment", "customers", "share", "revenue", "revenue share"]);
+    for seg in r.rfm_segments.iter().filter(|s| s.customers > 0) {
+        g.add_row(vec![
+            seg.segment.clone(),
+            seg.customers.to_string(),
+            pct(seg.share),
+            format!("{:.0}", seg.revenue),
+            pct(seg.revenue_share),
+        ]);
+    }
+    let _ = writeln!(s, "{g}");
+    let risk: Vec<_> = r
+        .rfm_segments
+        .iter()
+        .filter(|s| matches!(s.segment.as_str(), "At Risk" | "Can't Lose Them"))
+        .collect();
+    let risk_c: u64 = risk.iter().map(|s| s.customers).sum();
+    let risk_r: f64 = risk.iter().map(|s| s.revenue).sum();
+    let _ = writeln!(
+        s,
+        "  {risk_c} customers in At Risk / Can't Lose Them brought {risk_r:.0} {cur} ({}) and have not ordered for a while: the first audience for a win-back campaign.",
+        pct(if o.revenue > 0.0 {
+            risk_r / o.revenue
+        } else {
+            0.0
+        })
+    );
+    let _ = writeln!(s, "\nReport with charts: {}", d.html.display());
+    if let Some(gt) = &d.ground_truth {
+        let _ = writeln!(
+            s,
+            "Ground truth of the synthetic shop (for later evaluation): {}",
+            gt.display()
+        );
+    }
+    let _ = writeln!(
+        s,
+        "Explore further: recur --workspace {} analyze   |   analyze --customer ID   |   analyze --json",
+        d.workspace.display()
+    );
+    s
+}

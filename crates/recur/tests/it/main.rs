@@ -1,0 +1,195 @@
+//! End-to-end tests of the `recur` binary.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn recur(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_recur"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("RECUR_WORKSPACE")
+        .env_remove("RECUR_REPURCHASE_DAYS")
+        .output()
+        .expect("run recur")
+}
+
+fn testdata(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../testdata")
+        .join(name)
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn tiny_workspace() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(recur(dir.path(), &["init", "."]).status.success());
+    for (table, file) in [
+        ("orders", "tiny-shop/orders.csv"),
+        ("catalog", "tiny-shop/catalog.csv"),
+    ] {
+        let o = recur(
+            dir.path(),
+            &[
+                "import",
+                table,
+                "--file",
+                testdata(file).to_str().unwrap(),
+                "--json",
+            ],
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    dir
+}
+
+#[test]
+fn demo_runs_in_an_empty_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = recur(dir.path(), &["demo", "-q"]);
+    assert!(o.status.success(), "stderr: {}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("Data imported (every row accounted for)"),
+        "{out}"
+    );
+    assert!(out.contains("Who to look after (RFM segments)"), "{out}");
+    let html = std::fs::read_to_string(dir.path().join("recur-demo/report.html")).unwrap();
+    assert!(
+        html.contains("<canvas id=cohorts>") && html.contains("Chart.js"),
+        "report lacks charts"
+    );
+    assert!(
+        dir.path()
+            .join("recur-demo/shop-export/ground_truth.csv")
+            .exists()
+    );
+    // Running it again reuses the workspace: every file is recognised as already imported.
+    let again = recur(dir.path(), &["demo", "-q", "--json"]);
+    assert!(again.status.success(), "{}", stderr(&again));
+    let doc: serde_json::Value = serde_json::from_slice(&again.stdout).unwrap();
+    assert!(
+        doc["imports"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["already_imported"] == true)
+    );
+}
+
+#[test]
+fn import_and_analyze_json_keys() {
+    let dir = tiny_workspace();
+    let o = recur(dir.path(), &["analyze", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    for key in ["repurchase_rate", "rfm_segments", "cohorts"] {
+        assert!(doc.get(key).is_some(), "missing {key}");
+    }
+    assert_eq!(doc["repurchase_rate"]["customers_with_2plus_orders"], 3);
+    let o = recur(dir.path(), &["analyze", "--customer", "A"]);
+    assert!(
+        stdout(&o).contains("segment:               Loyal (R3 F5 M4)"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn import_json_accounting_and_reimport() {
+    let dir = tempfile::tempdir().unwrap();
+    recur(dir.path(), &["init", "."]);
+    let file = testdata("online-retail-sample.csv");
+    let args = [
+        "import",
+        "orders",
+        "--preset",
+        "online-retail",
+        "--file",
+        file.to_str().unwrap(),
+        "--json",
+    ];
+    let o = recur(dir.path(), &args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        (
+            doc["read"].as_u64(),
+            doc["imported"].as_u64(),
+            doc["quarantined"].as_u64(),
+            doc["duplicates"].as_u64()
+        ),
+        (Some(9), Some(7), Some(1), Some(1))
+    );
+    assert_eq!(doc["by_reason"]["quarantined"]["negative_price"], 1);
+    let o = recur(dir.path(), &args[..args.len() - 1]);
+    assert!(
+        stdout(&o).contains("was already imported"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn exit_codes_and_messages() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = recur(dir.path(), &["analyze"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("no recur workspace at `.`"),
+        "{}",
+        stderr(&o)
+    );
+    let o = recur(dir.path(), &["import", "nonsense", "--file", "x"]);
+    assert_eq!(o.status.code(), Some(2));
+    recur(dir.path(), &["init", "."]);
+    let o = recur(dir.path(), &["import", "orders", "--file", "missing.csv"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("missing.csv"), "{}", stderr(&o));
+    let o = recur(
+        dir.path(),
+        &["import", "orders", "--preset", "shopify", "--file", "x.csv"],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("no preset `shopify`"), "{}", stderr(&o));
+    let o = Command::new(env!("CARGO_BIN_EXE_recur"))
+        .args(["analyze"])
+        .current_dir(dir.path())
+        .env("RECUR_REPURCHASE_DAYS", "zero")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("RECUR_REPURCHASE_DAYS"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn analyze_table_output_is_stable() {
+    let dir = tiny_workspace();
+    let o = recur(dir.path(), &["analyze", "--repurchase-days", "30"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    insta::assert_snapshot!(stdout(&o));
+}
+
+#[test]
+fn analyze_csv_writes_tables() {
+    let dir = tiny_workspace();
+    let o = recur(dir.path(), &["analyze", "--format", "csv"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let cohorts = std::fs::read_to_string(dir.path().join("analytics/cohorts.csv")).unwrap();
+    assert!(
+        cohorts.starts_with(
+            "cohort,month_offset,cohort_customers,active_customers,retention\n2024-01,0,2,2,1\n"
+        ),
+        "{cohorts}"
+    );
+}
