@@ -439,10 +439,12 @@ impl<'p> Converter<'p> {
         Ok(vals)
     }
 
-    /// Table rules: derived values, classification and flags. Returns the class.
+    /// Table rules: derived values, classification and flags. Returns the class; `flags` are
+    /// counted only if the row is stored (not a duplicate).
     fn classify(
-        &mut self,
+        &self,
         vals: &mut [Val<'_>],
+        flags: &mut Vec<&'static str>,
     ) -> std::result::Result<&'static str, (Option<usize>, Bad)> {
         let get_f = |vals: &[Val<'_>], i: Option<usize>| match i.map(|i| &vals[i]) {
             Some(Val::F64(x)) => Some(*x),
@@ -511,17 +513,17 @@ impl<'p> Converter<'p> {
                 }
                 if status == OrderStatus::Completed && qty < 0 {
                     status = OrderStatus::Returned;
-                    self.acc.flag("negative_quantity_as_return");
+                    flags.push("negative_quantity_as_return");
                 }
                 vals[si] = Val::Str(Cow::Borrowed(status.as_str()));
                 if is_null(vals, self.idx.customer_id) {
-                    self.acc.flag("anonymous_no_customer_id");
+                    flags.push("anonymous_no_customer_id");
                 }
                 if price == 0.0 {
-                    self.acc.flag("zero_price");
+                    flags.push("zero_price");
                 }
                 if qty == 0 {
-                    self.acc.flag("zero_quantity");
+                    flags.push("zero_quantity");
                 }
                 Ok(status.as_str())
             }
@@ -558,7 +560,7 @@ impl<'p> Converter<'p> {
                     ));
                 }
                 if is_null(vals, self.idx.customer_id) {
-                    self.acc.flag("anonymous_session_only");
+                    flags.push("anonymous_session_only");
                 }
                 Ok(et.as_str())
             }
@@ -630,7 +632,8 @@ impl RowSink for Converter<'_> {
                 return self.quarantine(row.line, col.as_deref(), bad.reason, &message, row.raw);
             }
         };
-        let class = match self.classify(&mut vals) {
+        let mut flags = Vec::new();
+        let class = match self.classify(&mut vals, &mut flags) {
             Ok(c) => c,
             Err((i, bad)) => {
                 let col = i.and_then(|i| row.columns.get(i)).cloned();
@@ -662,6 +665,9 @@ impl RowSink for Converter<'_> {
         };
         self.writer.push(partition, &vals, hash, row.line)?;
         self.acc.imported(class);
+        for f in flags {
+            self.acc.flag(f);
+        }
         Ok(())
     }
 
