@@ -14,20 +14,21 @@ use recur_core::Table;
 
 use crate::error::{Error, Result};
 
-/// Base views every analysis builds on. `sales` are completed lines of known customers;
-/// `customer_orders` has one row per order of a known customer with its gross revenue.
+/// Base relations every analysis builds on. `sales` are completed lines of known customers;
+/// `customer_orders` has one row per order of a known customer with its gross revenue. Both are
+/// materialised in memory once per session, since every metric reads them.
 const VIEWS: &[&str] = &[
     "CREATE VIEW product_categories AS
        SELECT product_id, category FROM (
          SELECT product_id, COALESCE(category, 'uncategorized') AS category,
                 ROW_NUMBER() OVER (PARTITION BY product_id ORDER BY import_id DESC, source_line DESC) AS rn
          FROM catalog) WHERE rn = 1",
-    "CREATE VIEW sales AS
+    "CREATE TABLE sales AS
        SELECT o.order_id, o.customer_id, o.ordered_at, o.product_id, o.quantity, o.amount,
               COALESCE(pc.category, 'uncategorized') AS category
        FROM orders o LEFT JOIN product_categories pc ON o.product_id = pc.product_id
        WHERE o.status = 'completed' AND o.customer_id IS NOT NULL",
-    "CREATE VIEW customer_orders AS
+    "CREATE TABLE customer_orders AS
        SELECT customer_id, order_id, MIN(ordered_at) AS ordered_at, SUM(amount) AS revenue
        FROM sales GROUP BY customer_id, order_id",
 ];

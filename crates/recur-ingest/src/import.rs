@@ -8,7 +8,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use chrono::DateTime;
+use chrono::{DateTime, Datelike};
 use recur_core::{EventType, FieldKind, OrderStatus, Table};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -603,22 +603,15 @@ fn row_hash(vals: &[Val<'_>]) -> u128 {
     h.digest128()
 }
 
-fn month_of(micros: i64) -> String {
-    DateTime::from_timestamp_micros(micros)
-        .map(|d| d.format("%Y-%m").to_string())
-        .unwrap_or_else(|| "invalid".to_owned())
+/// Month number (`year * 12 + month - 1`) of an instant, the partition key.
+fn month_key(micros: i64) -> Option<i32> {
+    DateTime::from_timestamp_micros(micros).map(|d| d.year() * 12 + d.month0() as i32)
 }
 
 impl RowSink for Converter<'_> {
     fn row(&mut self, row: Row<'_>) -> Result<()> {
         if let Some(p) = &row.problem {
-            return self.quarantine(
-                row.line,
-                p.column.as_deref(),
-                p.reason,
-                &p.message.clone(),
-                row.raw,
-            );
+            return self.quarantine(row.line, p.column.as_deref(), p.reason, &p.message.clone(), row.raw);
         }
         let mut vals = match self.coerce(&row) {
             Ok(v) => v,
@@ -657,7 +650,7 @@ impl RowSink for Converter<'_> {
         }
         let partition = if self.table.partitioned_by_month() {
             match self.idx.time.map(|i| &vals[i]) {
-                Some(Val::Ts(t)) => Some(month_of(*t)),
+                Some(Val::Ts(t)) => month_key(*t),
                 _ => None,
             }
         } else {

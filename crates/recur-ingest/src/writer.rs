@@ -1,6 +1,9 @@
 //! Typed column buffers flushed to Parquet, one writer per month partition.
 
-use std::collections::BTreeMap;
+use std::collections::hash_map::Entry;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::mpsc::{SyncSender, sync_channel};
+use std::thread::JoinHandle;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -88,7 +91,66 @@ struct Partition {
     buffered: usize,
     rows: u64,
     path: PathBuf,
-    writer: Option<ArrowWriter<File>>,
+}
+
+/// Encodes batches into Parquet files on a second thread, so parsing and encoding overlap.
+struct Encoder {
+    tx: Option<SyncSender<(PathBuf, RecordBatch)>>,
+    handle: Option<JoinHandle<Result<()>>>,
+}
+
+impl Encoder {
+    fn start(schema: SchemaRef) -> Encoder {
+        let (tx, rx) = sync_channel::<(PathBuf, RecordBatch)>(4);
+        let handle = std::thread::spawn(move || -> Result<()> {
+            let mut writers: HashMap<PathBuf, ArrowWriter<File>> = HashMap::new();
+            for (path, batch) in rx {
+                let w = match writers.entry(path) {
+                    Entry::Occupied(e) => e.into_mut(),
+                    Entry::Vacant(e) => {
+                        let file = File::create(e.key()).map_err(|source| Error::Io {
+                            path: e.key().clone(),
+                            action: "create a staged file",
+                            source,
+                        })?;
+                        let props = WriterProperties::builder()
+                            .set_compression(Compression::SNAPPY)
+                            .set_max_row_group_row_count(Some(BATCH_ROWS * 2))
+                            // Unique per row: a dictionary would only cost time.
+                            .set_column_dictionary_enabled("row_hash".into(), false)
+                            .set_column_dictionary_enabled("source_line".into(), false)
+                            .build();
+                        e.insert(ArrowWriter::try_new(file, schema.clone(), Some(props))?)
+                    }
+                };
+                w.write(&batch)?;
+            }
+            for (_, w) in writers {
+                w.close()?;
+            }
+            Ok(())
+        });
+        Encoder { tx: Some(tx), handle: Some(handle) }
+    }
+
+    fn send(&mut self, path: PathBuf, batch: RecordBatch) -> Result<()> {
+        let sent = self.tx.as_ref().is_some_and(|tx| tx.send((path, batch)).is_ok());
+        if sent {
+            return Ok(());
+        }
+        self.finish()?;
+        Err(Error::Internal("the Parquet encoder stopped before the import finished".into()))
+    }
+
+    /// Closes every file and reports the encoder thread's error, if any.
+    fn finish(&mut self) -> Result<()> {
+        drop(self.tx.take());
+        match self.handle.take().map(JoinHandle::join) {
+            Some(Ok(result)) => result,
+            Some(Err(_)) => Err(Error::Internal("the Parquet encoder thread panicked".into())),
+            None => Err(Error::Internal("the Parquet encoder stopped early".into())),
+        }
+    }
 }
 
 /// Writes a table's rows into staged Parquet files, one per partition.
@@ -97,7 +159,9 @@ pub(crate) struct TableWriter {
     schema: SchemaRef,
     staging: PathBuf,
     import_id: String,
-    parts: BTreeMap<Option<String>, Partition>,
+    /// Keyed by month number (`year * 12 + month - 1`) for partitioned tables.
+    parts: BTreeMap<Option<i32>, Partition>,
+    encoder: Encoder,
 }
 
 /// A file the writer produced.
@@ -116,12 +180,13 @@ impl TableWriter {
             staging: staging.to_owned(),
             import_id: import_id.to_owned(),
             parts: BTreeMap::new(),
+            encoder: Encoder::start(table.arrow_schema()),
         }
     }
 
     pub(crate) fn push(
         &mut self,
-        partition: Option<String>,
+        partition: Option<i32>,
         vals: &[Val<'_>],
         hash: u128,
         line: u64,
@@ -139,7 +204,6 @@ impl TableWriter {
                     buffered: 0,
                     rows: 0,
                     path: self.staging.join(format!("part-{n}.parquet")),
-                    writer: None,
                 };
                 self.parts.entry(partition).or_insert(p)
             }
@@ -155,7 +219,7 @@ impl TableWriter {
         part.buffered += 1;
         part.rows += 1;
         if part.buffered >= BATCH_ROWS {
-            flush(part, &self.schema)?;
+            flush(part, &self.schema, &mut self.encoder)?;
         }
         Ok(())
     }
@@ -164,11 +228,9 @@ impl TableWriter {
     pub(crate) fn finish(mut self) -> Result<Vec<Written>> {
         let mut out = Vec::new();
         for (partition, mut part) in std::mem::take(&mut self.parts) {
-            flush(&mut part, &self.schema)?;
-            if let Some(w) = part.writer.take() {
-                w.close()?;
-            }
+            flush(&mut part, &self.schema, &mut self.encoder)?;
             let file = format!("{}-{}.parquet", self.import_id, out.len());
+            let partition = partition.map(|k| format!("{:04}-{:02}", k.div_euclid(12), k.rem_euclid(12) + 1));
             let relative = match &partition {
                 Some(p) => format!("{}/month={p}/{file}", self.table.name()),
                 None => format!("{}/{file}", self.table.name()),
@@ -180,11 +242,12 @@ impl TableWriter {
                 rows: part.rows,
             });
         }
+        self.encoder.finish()?;
         Ok(out)
     }
 }
 
-fn flush(part: &mut Partition, schema: &SchemaRef) -> Result<()> {
+fn flush(part: &mut Partition, schema: &SchemaRef, encoder: &mut Encoder) -> Result<()> {
     if part.buffered == 0 {
         return Ok(());
     }
@@ -193,21 +256,6 @@ fn flush(part: &mut Partition, schema: &SchemaRef) -> Result<()> {
     arrays.push(Arc::new(part.import.finish()));
     arrays.push(Arc::new(part.line.finish()));
     let batch = RecordBatch::try_new(schema.clone(), arrays)?;
-    if part.writer.is_none() {
-        let file = File::create(&part.path).map_err(|source| Error::Io {
-            path: part.path.clone(),
-            action: "create a staged file",
-            source,
-        })?;
-        let props = WriterProperties::builder()
-            .set_compression(Compression::SNAPPY)
-            .set_max_row_group_row_count(Some(BATCH_ROWS * 2))
-            .build();
-        part.writer = Some(ArrowWriter::try_new(file, schema.clone(), Some(props))?);
-    }
-    if let Some(w) = part.writer.as_mut() {
-        w.write(&batch)?;
-    }
     part.buffered = 0;
-    Ok(())
+    encoder.send(part.path.clone(), batch)
 }
