@@ -167,10 +167,11 @@ impl TimeParser {
         if let Ok(d) = DateTime::parse_from_str(t, "%Y-%m-%d %H:%M:%S%.f%:z") {
             return Ok(d.timestamp_micros());
         }
-        if t.len() == 8 && t.bytes().all(|b| b.is_ascii_digit()) {
-            if let Ok(d) = NaiveDate::parse_from_str(t, "%Y%m%d") {
-                return self.localize(d.and_hms_opt(0, 0, 0).unwrap_or_default(), t);
-            }
+        if t.len() == 8
+            && t.bytes().all(|b| b.is_ascii_digit())
+            && let Ok(d) = NaiveDate::parse_from_str(t, "%Y%m%d")
+        {
+            return self.localize(d.and_hms_opt(0, 0, 0).unwrap_or_default(), t);
         }
         if t.contains('/') {
             return Err(bad(

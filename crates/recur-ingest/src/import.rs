@@ -359,7 +359,7 @@ impl<'p> Converter<'p> {
                 cut -= 1;
             }
             raw.truncate(cut);
-            raw.push_str("…");
+            raw.push('…');
         }
         if let Some(w) = self.quarantine.as_mut() {
             w.write_record([
@@ -506,10 +506,9 @@ impl<'p> Converter<'p> {
                 if let (Some(prefix), Some(Val::Str(id))) = (
                     &self.mapping.rules.cancelled_order_prefix,
                     self.idx.order_id.map(|i| &vals[i]),
-                ) {
-                    if id.starts_with(prefix.as_str()) {
-                        status = OrderStatus::Cancelled;
-                    }
+                ) && id.starts_with(prefix.as_str())
+                {
+                    status = OrderStatus::Cancelled;
                 }
                 if status == OrderStatus::Completed && qty < 0 {
                     status = OrderStatus::Returned;
@@ -611,7 +610,13 @@ fn month_key(micros: i64) -> Option<i32> {
 impl RowSink for Converter<'_> {
     fn row(&mut self, row: Row<'_>) -> Result<()> {
         if let Some(p) = &row.problem {
-            return self.quarantine(row.line, p.column.as_deref(), p.reason, &p.message.clone(), row.raw);
+            return self.quarantine(
+                row.line,
+                p.column.as_deref(),
+                p.reason,
+                &p.message.clone(),
+                row.raw,
+            );
         }
         let mut vals = match self.coerce(&row) {
             Ok(v) => v,

@@ -353,7 +353,7 @@ fn read_csv(
             raw: &raw_fn,
         })?;
         rows += 1;
-        if rows % 65_536 == 0 {
+        if rows.is_multiple_of(65_536) {
             sink.bytes_read(count.load(Ordering::Relaxed));
         }
     }
@@ -387,7 +387,7 @@ fn read_lines(
             continue;
         }
         each(line, &buf, sink)?;
-        if line % 65_536 == 0 {
+        if line.is_multiple_of(65_536) {
             sink.bytes_read(count.load(Ordering::Relaxed));
         }
     }
@@ -445,14 +445,14 @@ fn read_whitespace(
         };
         let raw_fn = || String::from_utf8_lossy(bytes).into_owned();
         let mut problem = (bytes.len() > MAX_ROW_BYTES).then(|| too_long(bytes.len()));
-        if problem.is_none() {
-            if let Some(w) = width.filter(|w| *w != fields.len()) {
-                problem = Some(Problem {
-                    reason: "ragged_row",
-                    column: None,
-                    message: format!("row has {} fields, the header has {w}", fields.len()),
-                });
-            }
+        if problem.is_none()
+            && let Some(w) = width.filter(|w| *w != fields.len())
+        {
+            problem = Some(Problem {
+                reason: "ragged_row",
+                column: None,
+                message: format!("row has {} fields, the header has {w}", fields.len()),
+            });
         }
         let mut cells = Vec::with_capacity(res.index.len());
         for (i, idx) in res.index.iter().enumerate() {
@@ -470,18 +470,18 @@ fn read_whitespace(
                 }
             }
         }
-        if problem.is_none() {
-            if let Some(j) = res.index.iter().flatten().find(|j| **j >= fields.len()) {
-                problem = Some(Problem {
-                    reason: "ragged_row",
-                    column: Some(format!("#{}", j + 1)),
-                    message: format!(
-                        "row has {} fields, column #{} is mapped",
-                        fields.len(),
-                        j + 1
-                    ),
-                });
-            }
+        if problem.is_none()
+            && let Some(j) = res.index.iter().flatten().find(|j| **j >= fields.len())
+        {
+            problem = Some(Problem {
+                reason: "ragged_row",
+                column: Some(format!("#{}", j + 1)),
+                message: format!(
+                    "row has {} fields, column #{} is mapped",
+                    fields.len(),
+                    j + 1
+                ),
+            });
         }
         sink.row(Row {
             line,

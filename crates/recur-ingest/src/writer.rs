@@ -2,11 +2,11 @@
 
 use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
-use std::sync::mpsc::{SyncSender, sync_channel};
-use std::thread::JoinHandle;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::mpsc::{SyncSender, sync_channel};
+use std::thread::JoinHandle;
 
 use arrow::array::{
     ArrayRef, BooleanBuilder, FixedSizeBinaryBuilder, Float64Builder, Int64Builder, StringBuilder,
@@ -130,16 +130,24 @@ impl Encoder {
             }
             Ok(())
         });
-        Encoder { tx: Some(tx), handle: Some(handle) }
+        Encoder {
+            tx: Some(tx),
+            handle: Some(handle),
+        }
     }
 
     fn send(&mut self, path: PathBuf, batch: RecordBatch) -> Result<()> {
-        let sent = self.tx.as_ref().is_some_and(|tx| tx.send((path, batch)).is_ok());
+        let sent = self
+            .tx
+            .as_ref()
+            .is_some_and(|tx| tx.send((path, batch)).is_ok());
         if sent {
             return Ok(());
         }
         self.finish()?;
-        Err(Error::Internal("the Parquet encoder stopped before the import finished".into()))
+        Err(Error::Internal(
+            "the Parquet encoder stopped before the import finished".into(),
+        ))
     }
 
     /// Closes every file and reports the encoder thread's error, if any.
@@ -147,7 +155,9 @@ impl Encoder {
         drop(self.tx.take());
         match self.handle.take().map(JoinHandle::join) {
             Some(Ok(result)) => result,
-            Some(Err(_)) => Err(Error::Internal("the Parquet encoder thread panicked".into())),
+            Some(Err(_)) => Err(Error::Internal(
+                "the Parquet encoder thread panicked".into(),
+            )),
             None => Err(Error::Internal("the Parquet encoder stopped early".into())),
         }
     }
@@ -230,7 +240,8 @@ impl TableWriter {
         for (partition, mut part) in std::mem::take(&mut self.parts) {
             flush(&mut part, &self.schema, &mut self.encoder)?;
             let file = format!("{}-{}.parquet", self.import_id, out.len());
-            let partition = partition.map(|k| format!("{:04}-{:02}", k.div_euclid(12), k.rem_euclid(12) + 1));
+            let partition =
+                partition.map(|k| format!("{:04}-{:02}", k.div_euclid(12), k.rem_euclid(12) + 1));
             let relative = match &partition {
                 Some(p) => format!("{}/month={p}/{file}", self.table.name()),
                 None => format!("{}/{file}", self.table.name()),
