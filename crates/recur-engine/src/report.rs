@@ -74,9 +74,10 @@ pub fn render_html(title: &str, report: &Report, imports: &[ImportRecord]) -> St
         .by_category
         .iter()
         .map(|c| {
+            let days = |v: f64| if c.gaps.count == 0 { "-".to_owned() } else { format!("{v:.0}") };
             format!(
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.0}</td><td>{:.0}</td><td>{:.0}</td></tr>",
-                esc(&c.category), c.buyers, pct(c.repeat_share), c.gaps.count, c.gaps.p25, c.gaps.median, c.gaps.p75
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(&c.category), c.buyers, pct(c.repeat_share), c.gaps.count, days(c.gaps.p25), days(c.gaps.median), days(c.gaps.p75)
             )
         })
         .collect::<String>();
@@ -144,7 +145,7 @@ new Chart(document.getElementById('cohorts'), {{
     width: ({{chart}}) => (chart.chartArea || {{}}).width / maxK - 2,
     height: ({{chart}}) => (chart.chartArea || {{}}).height / Math.max(1, cohorts.length) - 2 }}] }},
   options: {{ plugins: {{ legend: {{display: false}}, tooltip: {{ callbacks: {{ title: () => '', label: (c) => `cohort ${{c.raw.y}}, month +${{c.raw.x}}: ${{(c.raw.v*100).toFixed(1)}}% (${{c.raw.n}} customers)` }} }} }},
-    scales: {{ x: {{ type: 'linear', min: 0.5, max: maxK + 0.5, offset: false, ticks: {{stepSize: 1}}, title: {{display: true, text: 'months since first order'}} }},
+    scales: {{ x: {{ type: 'linear', min: 0.5, max: maxK + 0.5, offset: false, afterBuildTicks: (axis) => {{ axis.ticks = Array.from({{length: maxK}}, (_, i) => ({{value: i + 1}})); }}, ticks: {{ callback: (v) => '+' + v }}, grid: {{display: false}}, title: {{display: true, text: 'months since first order'}} }},
               y: {{ type: 'category', labels: cohorts.map(c => c.cohort), offset: true, title: {{display: true, text: 'cohort'}} }} }} }}
 }});
 const seg = R.rfm_segments;

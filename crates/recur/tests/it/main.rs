@@ -198,9 +198,15 @@ fn analyze_csv_writes_tables() {
 fn killed_import_leaves_a_consistent_workspace() {
     let dir = tiny_workspace();
     let before = std::fs::read_to_string(dir.path().join("data/manifest.json")).unwrap();
-    let mut big = String::from("order_id,customer_id,ordered_at,product_id,quantity,unit_price,currency\n");
+    let mut big =
+        String::from("order_id,customer_id,ordered_at,product_id,quantity,unit_price,currency\n");
     for i in 0..300_000 {
-        big.push_str(&format!("k{i},c{},2024-02-{:02} 10:00:00,p{},1,2.5,EUR\n", i % 977, 1 + i % 28, i % 31));
+        big.push_str(&format!(
+            "k{i},c{},2024-02-{:02} 10:00:00,p{},1,2.5,EUR\n",
+            i % 977,
+            1 + i % 28,
+            i % 31
+        ));
     }
     let file = dir.path().join("big.csv");
     std::fs::write(&file, big).unwrap();
@@ -217,15 +223,27 @@ fn killed_import_leaves_a_consistent_workspace() {
     let after = std::fs::read_to_string(dir.path().join("data/manifest.json")).unwrap();
     let m: serde_json::Value = serde_json::from_str(&after).unwrap();
     if after != before {
-        assert_eq!(m["imports"].as_array().unwrap().len(), 3, "a half-committed import: {after}");
+        assert_eq!(
+            m["imports"].as_array().unwrap().len(),
+            3,
+            "a half-committed import: {after}"
+        );
     }
     for f in m["files"].as_array().unwrap() {
-        assert!(dir.path().join("data").join(f["path"].as_str().unwrap()).exists());
+        assert!(
+            dir.path()
+                .join("data")
+                .join(f["path"].as_str().unwrap())
+                .exists()
+        );
     }
     let o = recur(dir.path(), &["analyze", "--json"]);
     assert!(o.status.success(), "{}", stderr(&o));
     // A retry completes the import and sweeps what the killed one left.
-    let o = recur(dir.path(), &["import", "orders", "-q", "--file", file.to_str().unwrap()]);
+    let o = recur(
+        dir.path(),
+        &["import", "orders", "-q", "--file", file.to_str().unwrap()],
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(!dir.path().join("data/.staging").exists());
 }
