@@ -215,6 +215,24 @@ impl Session {
         one_f64(&b, "t")
     }
 
+    /// Completed purchases of known customers per customer and UTC day (days since
+    /// 1970-01-01), amounts summed: the transactions the customer-value models consume.
+    pub fn daily_purchases(&self) -> Result<Vec<(String, i64, f64)>> {
+        let b = self.sql(
+            "SELECT customer_id, CAST(floor(date_part('epoch', ordered_at) / 86400) AS BIGINT) AS day, SUM(revenue) AS amount
+             FROM customer_orders GROUP BY 1, 2 ORDER BY 1, 2",
+        )?;
+        let ids = strings(&b, "customer_id")?;
+        let days = i64s(&b, "day")?;
+        let amounts = f64s(&b, "amount")?;
+        Ok(ids
+            .into_iter()
+            .zip(days)
+            .zip(amounts)
+            .map(|((c, d), a)| (c.unwrap_or_default(), d.unwrap_or(0), a.unwrap_or(0.0)))
+            .collect())
+    }
+
     /// Size and span of the data.
     pub fn overview(&self) -> Result<Overview> {
         let b = self.sql(

@@ -7,6 +7,7 @@ use recur_core::Table;
 use recur_ingest::{ImportReport, ImportRequest, Mapping, Progress};
 use recur_synth::SynthConfig;
 
+use crate::clv::{WorkspaceValue, customer_value};
 use crate::error::{Error, Result};
 use crate::report::render_html;
 use crate::workspace::Workspace;
@@ -44,6 +45,8 @@ pub struct DemoOutcome {
     pub html: PathBuf,
     /// Ground truth of the synthetic shop.
     pub ground_truth: Option<PathBuf>,
+    /// Customer value (BG/NBD + Gamma-Gamma), or why it could not be fitted.
+    pub value: std::result::Result<WorkspaceValue, String>,
 }
 
 /// Observer of the demo's stages.
@@ -131,6 +134,8 @@ pub fn run_demo(opts: &DemoOptions, observer: &dyn DemoObserver) -> Result<DemoO
     }
     observer.stage("Analysing");
     let report = ws.analyze()?;
+    observer.stage("Valuing customers (BG/NBD + Gamma-Gamma)");
+    let value = customer_value(&ws).map_err(|e| e.to_string());
     observer.stage("Writing the HTML report");
     let html = opts.dir.join("report.html");
     let manifest = ws.manifest()?;
@@ -147,5 +152,6 @@ pub fn run_demo(opts: &DemoOptions, observer: &dyn DemoObserver) -> Result<DemoO
         report,
         html,
         ground_truth,
+        value,
     })
 }

@@ -15,6 +15,9 @@ pub enum Error {
     /// The synthetic shop could not be written.
     #[error(transparent)]
     Synth(#[from] recur_synth::Error),
+    /// A customer-value model could not be fitted.
+    #[error(transparent)]
+    Clv(#[from] recur_clv::Error),
     /// `recur.toml` is invalid.
     #[error("settings file `{path}` is invalid: {message}")]
     Config {
@@ -64,6 +67,7 @@ impl Error {
                 recur_analytics::Error::Engine(_) | recur_analytics::Error::Internal(_)
             ),
             Error::Synth(_) | Error::Io { .. } => false,
+            Error::Clv(_) => true,
             Error::Config { .. }
             | Error::BadSetting { .. }
             | Error::NoWorkspace(_)

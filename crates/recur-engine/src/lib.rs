@@ -21,12 +21,17 @@
 //! assert!(ws.manifest().unwrap().imports.is_empty());
 //! ```
 
+mod clv;
 mod config;
 mod demo;
 mod error;
 mod report;
 mod workspace;
 
+pub use clv::{
+    CdnowEvaluation, CustomerValue, ModelCheck, SummaryCheck, WorkspaceValue, customer_value,
+    evaluate_cdnow,
+};
 pub use config::{AnalyticsSettings, KEYS, SETTINGS_FILE, Settings};
 pub use demo::{DemoObserver, DemoOptions, DemoOutcome, DemoSource, run_demo};
 pub use error::{Error, Result};
@@ -39,6 +44,7 @@ pub mod prelude {
         DemoObserver, DemoOptions, DemoSource, Error, Result, Settings, Workspace, run_demo,
     };
     pub use recur_analytics::{AnalysisOptions, Profile, Report, SEGMENTS};
+    pub use recur_clv::FitReport;
     pub use recur_core::{EventType, OrderStatus, Table};
     pub use recur_ingest::{
         Accounting, Format, ImportReport, ImportRequest, Mapping, NoProgress, PRESETS, Progress,

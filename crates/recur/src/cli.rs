@@ -41,6 +41,9 @@ pub(crate) enum Command {
     Demo(DemoArgs),
     /// List the built-in column-mapping presets.
     Presets,
+    /// Customer value: BG/NBD, Pareto/NBD and Gamma-Gamma.
+    #[command(subcommand)]
+    Clv(ClvCommand),
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -124,4 +127,32 @@ pub(crate) struct DemoArgs {
     /// Print the result as one JSON document.
     #[arg(long)]
     pub(crate) json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ClvCommand {
+    /// Fit BG/NBD and Gamma-Gamma on the workspace's orders (weeks) and print the estimates.
+    Fit {
+        /// Print the result as one JSON document.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Score every customer: P(alive), expected purchases in 90 days, expected spend, 12-month CLV.
+    Predict {
+        /// Print every customer as one JSON document.
+        #[arg(long)]
+        json: bool,
+        /// Customers to list (highest CLV first) in the table.
+        #[arg(long, default_value_t = 20)]
+        top: usize,
+    },
+    /// Reproduce the published CDNOW fits (39-week calibration, weeks) from raw transactions.
+    Evaluate {
+        /// Folder with CDNOW_sample.txt and cdnow_customers_summary.csv.
+        #[arg(long)]
+        cdnow: PathBuf,
+        /// Print the result as one JSON document.
+        #[arg(long)]
+        json: bool,
+    },
 }

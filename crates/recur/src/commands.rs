@@ -8,7 +8,7 @@ use recur_engine::prelude::*;
 use recur_engine::{KEYS, SETTINGS_FILE};
 
 use crate::cli::{
-    AnalyzeArgs, Cli, Command, DemoArgs, FormatArg, ImportArgs, OutputFormat, TableArg,
+    AnalyzeArgs, Cli, ClvCommand, Command, DemoArgs, FormatArg, ImportArgs, OutputFormat, TableArg,
 };
 use crate::output;
 use crate::progress::{Bar, Stages};
@@ -19,6 +19,48 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
         Command::Import(ref args) => import(&cli, args),
         Command::Analyze(ref args) => analyze(&cli, args),
         Command::Demo(ref args) => demo(&cli, args),
+        Command::Clv(ClvCommand::Fit { json }) => {
+            let v = recur_engine::customer_value(&open(&cli.workspace, &[])?)?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(
+                        &serde_json::json!({"bgnbd": v.bgnbd, "gamma_gamma": v.gamma_gamma})
+                    )?
+                );
+            } else {
+                print!(
+                    "{}",
+                    output::fits_text(&[
+                        ("BG/NBD (weeks)", &v.bgnbd),
+                        ("Gamma-Gamma", &v.gamma_gamma)
+                    ])
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Clv(ClvCommand::Predict { json, top }) => {
+            let mut v = recur_engine::customer_value(&open(&cli.workspace, &[])?)?;
+            v.customers.sort_by(|a, b| b.clv_12m.total_cmp(&a.clv_12m));
+            if json {
+                println!("{}", serde_json::to_string_pretty(&v.customers)?);
+            } else {
+                print!(
+                    "{}",
+                    output::values_text(&v.customers[..top.min(v.customers.len())])
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Clv(ClvCommand::Evaluate { ref cdnow, json }) => {
+            let eval = recur_engine::evaluate_cdnow(cdnow)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&eval)?);
+            } else {
+                print!("{}", output::cdnow_text(&eval));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Presets => {
             for (name, doc) in PRESETS {
                 println!("{name:<16}{doc}");
@@ -132,9 +174,22 @@ fn analyze(cli: &Cli, args: &AnalyzeArgs) -> Result<ExitCode> {
     };
     if let Some(id) = &args.customer {
         let profile = ws.session()?.profile(id).map_err(Error::from)?;
+        let value = recur_engine::customer_value(&ws)
+            .ok()
+            .and_then(|v| v.customers.into_iter().find(|c| c.customer_id == *id));
         match format {
-            OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&profile)?),
-            OutputFormat::Table | OutputFormat::Csv => print!("{}", output::profile_text(&profile)),
+            OutputFormat::Json => println!(
+                "{}",
+                serde_json::to_string_pretty(
+                    &serde_json::json!({"profile": profile, "value": value})
+                )?
+            ),
+            OutputFormat::Table | OutputFormat::Csv => {
+                print!("{}", output::profile_text(&profile));
+                if let Some(v) = value {
+                    print!("{}", output::value_lines(&v));
+                }
+            }
         }
         return Ok(ExitCode::SUCCESS);
     }
@@ -185,6 +240,7 @@ fn demo(cli: &Cli, args: &DemoArgs) -> Result<ExitCode> {
             "ground_truth": outcome.ground_truth,
             "imports": outcome.imports,
             "analytics": outcome.report,
+            "customer_value": outcome.value.as_ref().ok().map(|v| serde_json::json!({"bgnbd": v.bgnbd, "gamma_gamma": v.gamma_gamma})),
         });
         println!("{}", serde_json::to_string_pretty(&doc)?);
     } else {

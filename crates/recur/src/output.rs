@@ -489,6 +489,44 @@ pub(crate) fn demo_text(d: &DemoOutcome) -> String {
             0.0
         })
     );
+    match &d.value {
+        Ok(v) => {
+            let mut top: Vec<_> = v.customers.iter().filter(|c| c.p_alive < 0.5).collect();
+            top.sort_by(|a, b| b.value_at_risk.total_cmp(&a.value_at_risk));
+            let _ = writeln!(
+                s,
+                "\nValuable customers at risk (BG/NBD P(alive) below 50%, ranked by yearly value at risk):"
+            );
+            let mut g = grid(&[
+                "customer",
+                "repeat purchases",
+                "weeks since last",
+                "P(alive)",
+                "expected spend",
+                "value at risk / year",
+            ]);
+            for c in top.iter().take(10) {
+                g.add_row(vec![
+                    c.customer_id.clone(),
+                    format!("{:.0}", c.repeat_purchases),
+                    format!("{:.0}", c.weeks_since_last_purchase),
+                    pct(c.p_alive),
+                    format!("{:.0}", c.expected_spend),
+                    format!("{:.0}", c.value_at_risk),
+                ]);
+            }
+            let _ = writeln!(s, "{g}");
+            let total: f64 = top.iter().map(|c| c.value_at_risk).sum();
+            let _ = writeln!(
+                s,
+                "  {} customers are more likely gone than not; together {total:.0} {cur} a year at risk.",
+                top.len()
+            );
+        }
+        Err(e) => {
+            let _ = writeln!(s, "\nCustomer value could not be estimated: {e}");
+        }
+    }
     let _ = writeln!(s, "\nReport with charts: {}", d.html.display());
     if let Some(gt) = &d.ground_truth {
         let _ = writeln!(
@@ -503,4 +541,129 @@ pub(crate) fn demo_text(d: &DemoOutcome) -> String {
         d.workspace.display()
     );
     s
+}
+
+pub(crate) fn cdnow_text(e: &recur_engine::CdnowEvaluation) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "CDNOW sample, 39-week calibration, fitted from raw transactions (CDNOW_sample.txt):"
+    );
+    for (name, m) in [
+        ("BG/NBD", &e.bgnbd),
+        ("Pareto/NBD", &e.pareto_nbd),
+        ("Gamma-Gamma", &e.gamma_gamma),
+    ] {
+        let _ = writeln!(
+            s,
+            "\n{name} ({} customers){}",
+            m.customers,
+            if m.within_1pct {
+                ""
+            } else {
+                "  -- NOT within 1% of the published values"
+            }
+        );
+        let mut g = grid(&[
+            "parameter",
+            "fitted",
+            "std. error",
+            "published",
+            "relative error",
+        ]);
+        for (k, v) in &m.params {
+            let published = m
+                .published
+                .get(k)
+                .map(|p| format!("{p}"))
+                .unwrap_or_default();
+            let rel = m.relative_error.get(k).map(|r| pct(*r)).unwrap_or_default();
+            g.add_row(vec![
+                (*k).to_owned(),
+                format!("{v:.4}"),
+                format!("{:.4}", m.std_errors.get(k).copied().unwrap_or(f64::NAN)),
+                published,
+                rel,
+            ]);
+        }
+        if let Some(p) = m.published.get("log_likelihood") {
+            g.add_row(vec![
+                "log-likelihood".to_owned(),
+                format!("{:.1}", m.log_likelihood),
+                String::new(),
+                format!("{p}"),
+                m.relative_error
+                    .get("log_likelihood")
+                    .map(|r| pct(*r))
+                    .unwrap_or_default(),
+            ]);
+        }
+        let _ = writeln!(s, "{g}");
+    }
+    let c = &e.summary_check;
+    let _ = writeln!(
+        s,
+        "\nSummary from transactions vs cdnow_customers_summary.csv: {} vs {} customers, frequency equal for {}, max |recency diff| {:.3} weeks, max |T diff| {:.3} weeks",
+        c.customers_from_transactions,
+        c.customers_in_summary_file,
+        c.frequency_equal,
+        c.max_recency_diff,
+        c.max_t_diff
+    );
+    let _ = writeln!(
+        s,
+        "Frequency/spend correlation among repeat buyers: {:.3} (Gamma-Gamma assumes independence)",
+        e.frequency_spend_correlation
+    );
+    s
+}
+
+pub(crate) fn fits_text(fits: &[(&str, &recur_engine::prelude::FitReport)]) -> String {
+    let mut s = String::new();
+    for (name, f) in fits {
+        let _ = writeln!(
+            s,
+            "{name}: {} customers, log-likelihood {:.2}, {} iterations",
+            f.customers, f.log_likelihood, f.iterations
+        );
+        let mut g = grid(&["parameter", "estimate", "std. error"]);
+        for ((n, v), se) in f.names.iter().zip(&f.params).zip(&f.std_errors) {
+            g.add_row(vec![(*n).to_owned(), format!("{v:.4}"), format!("{se:.4}")]);
+        }
+        let _ = writeln!(s, "{g}");
+    }
+    s
+}
+
+pub(crate) fn values_text(values: &[recur_engine::CustomerValue]) -> String {
+    let mut g = grid(&[
+        "customer",
+        "repeat purchases",
+        "weeks since last",
+        "P(alive)",
+        "purchases next 90d",
+        "expected spend",
+        "CLV 12 months",
+    ]);
+    for c in values {
+        g.add_row(vec![
+            c.customer_id.clone(),
+            format!("{:.0}", c.repeat_purchases),
+            format!("{:.0}", c.weeks_since_last_purchase),
+            pct(c.p_alive),
+            format!("{:.2}", c.expected_purchases_90d),
+            format!("{:.2}", c.expected_spend),
+            format!("{:.2}", c.clv_12m),
+        ]);
+    }
+    format!("{g}\n")
+}
+
+pub(crate) fn value_lines(v: &recur_engine::CustomerValue) -> String {
+    format!(
+        "  P(alive):              {}\n  expected orders in 90 days: {:.2}\n  CLV (12 months):       {:.2}\n",
+        pct(v.p_alive),
+        v.expected_purchases_90d,
+        v.clv_12m
+    )
 }
