@@ -66,9 +66,13 @@ impl GammaGamma {
     /// Parameter names in the order of [`FitReport::params`].
     pub const NAMES: [&'static str; 3] = ["p", "q", "gamma"];
 
-    /// Fits on the customers with repeat purchases (x > 0).
+    /// Fits on the customers with repeat purchases (x > 0) and positive mean repeat spend;
+    /// repeat buyers whose repeat purchases were all free carry no spend information.
     pub fn fit(data: &[CustomerSummary]) -> Result<(GammaGamma, FitReport)> {
-        let repeat: Vec<&CustomerSummary> = data.iter().filter(|c| c.frequency > 0.0).collect();
+        let repeat: Vec<&CustomerSummary> = data
+            .iter()
+            .filter(|c| c.frequency > 0.0 && c.monetary != 0.0)
+            .collect();
         check_spend(&repeat)?;
         let f = |theta: &[f64], g: Option<&mut [f64]>| total_ll(&repeat, theta, g);
         let rep = maximise(&Self::NAMES, vec![0.0; 3], repeat.len(), 1000, &f)?;

@@ -311,3 +311,128 @@ pub fn customer_value(ws: &crate::Workspace) -> Result<WorkspaceValue> {
         customers,
     })
 }
+
+/// Timing of one fit.
+#[derive(Debug, Clone, Serialize)]
+pub struct FitTiming {
+    /// Parameters by name.
+    pub params: BTreeMap<&'static str, f64>,
+    /// Log-likelihood.
+    pub log_likelihood: f64,
+    /// Median wall seconds over the runs.
+    pub median_seconds: f64,
+}
+
+/// Fit and scoring times on the full CDNOW master file.
+#[derive(Debug, Clone, Serialize)]
+pub struct CdnowBench {
+    /// Customers.
+    pub customers: usize,
+    /// Runs per fit.
+    pub runs: usize,
+    /// BG/NBD.
+    pub bgnbd: FitTiming,
+    /// Pareto/NBD.
+    pub pareto_nbd: FitTiming,
+    /// Gamma-Gamma.
+    pub gamma_gamma: FitTiming,
+    /// Median seconds to score every customer (P(alive), 39-week expectation, expected spend).
+    pub score_median_seconds: f64,
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// Builds the summary of `CDNOW_master.txt` (weeks, whole period 1997-01-01..1998-06-30 as
+/// calibration), optionally writes it as CSV (`customer_id,frequency,recency,T,monetary_value`)
+/// for the peer benchmark, and times each fit `runs` times.
+pub fn bench_cdnow_master(
+    master: &Path,
+    runs: usize,
+    write_summary: Option<&Path>,
+) -> Result<CdnowBench> {
+    let text = read(master)?;
+    let mut tx = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        if f.len() != 4 || f[0].parse::<u64>().is_err() {
+            continue; // the header
+        }
+        let day = day_number(f[1]).ok_or_else(|| bad_line(master, i + 1, f[1]))?;
+        let amount: f64 = f[3].parse().map_err(|_| bad_line(master, i + 1, f[3]))?;
+        tx.push(Transaction {
+            customer_id: f[0].to_owned(),
+            day,
+            amount,
+        });
+    }
+    let end = day_number("19980630").unwrap_or(0);
+    let data = summarize(&tx, end, end, TimeUnit::Weeks);
+    if let Some(path) = write_summary {
+        let mut out = String::from("customer_id,frequency,recency,T,monetary_value\n");
+        for c in &data {
+            out.push_str(&format!(
+                "{},{},{},{},{}\n",
+                c.customer_id, c.frequency, c.recency, c.t, c.monetary
+            ));
+        }
+        std::fs::write(path, out).map_err(|source| Error::Io {
+            path: path.to_owned(),
+            action: "write",
+            source,
+        })?;
+    }
+    let runs = runs.max(1);
+    let time = |f: &dyn Fn() -> Result<FitReport>| -> Result<FitTiming> {
+        let mut secs = Vec::new();
+        let mut last = None;
+        for _ in 0..runs {
+            let t0 = std::time::Instant::now();
+            let r = f()?;
+            secs.push(t0.elapsed().as_secs_f64());
+            last = Some(r);
+        }
+        let r = last.ok_or_else(|| Error::BadSetting {
+            key: "runs".into(),
+            value: "0".into(),
+            hint: "use 1 or more".into(),
+        })?;
+        Ok(FitTiming {
+            params: r
+                .names
+                .iter()
+                .copied()
+                .zip(r.params.iter().copied())
+                .collect(),
+            log_likelihood: r.log_likelihood,
+            median_seconds: median(secs),
+        })
+    };
+    let bgnbd = time(&|| Ok(BgNbd::fit(&data)?.1))?;
+    let pareto_nbd = time(&|| Ok(ParetoNbd::fit(&data)?.1))?;
+    let gamma_gamma = time(&|| Ok(GammaGamma::fit(&data)?.1))?;
+    let (bg, _) = BgNbd::fit(&data)?;
+    let (gg, _) = GammaGamma::fit(&data)?;
+    let mut secs = Vec::new();
+    for _ in 0..runs {
+        let t0 = std::time::Instant::now();
+        let mut acc = 0.0;
+        for c in &data {
+            acc += bg.p_alive(c.frequency, c.recency, c.t)
+                + bg.expected_purchases(39.0, c.frequency, c.recency, c.t)
+                + gg.expected_spend(c.frequency, c.monetary);
+        }
+        secs.push(t0.elapsed().as_secs_f64());
+        std::hint::black_box(acc);
+    }
+    Ok(CdnowBench {
+        customers: data.len(),
+        runs,
+        bgnbd,
+        pareto_nbd,
+        gamma_gamma,
+        score_median_seconds: median(secs),
+    })
+}

@@ -29,8 +29,8 @@ mod report;
 mod workspace;
 
 pub use clv::{
-    CdnowEvaluation, CustomerValue, ModelCheck, SummaryCheck, WorkspaceValue, customer_value,
-    evaluate_cdnow,
+    CdnowBench, CdnowEvaluation, CustomerValue, FitTiming, ModelCheck, SummaryCheck,
+    WorkspaceValue, bench_cdnow_master, customer_value, evaluate_cdnow,
 };
 pub use config::{AnalyticsSettings, KEYS, SETTINGS_FILE, Settings};
 pub use demo::{DemoObserver, DemoOptions, DemoOutcome, DemoSource, run_demo};

@@ -146,6 +146,18 @@ pub(crate) enum ClvCommand {
         #[arg(long, default_value_t = 20)]
         top: usize,
     },
+    /// Time the fits and scoring on the full CDNOW master file (23,570 customers).
+    Bench {
+        /// Path to CDNOW_master.txt.
+        #[arg(long)]
+        cdnow_master: PathBuf,
+        /// Runs per fit (the median is reported).
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+        /// Also write the summary as CSV, for the peer benchmark.
+        #[arg(long)]
+        write_summary: Option<PathBuf>,
+    },
     /// Reproduce the published CDNOW fits (39-week calibration, weeks) from raw transactions.
     Evaluate {
         /// Folder with CDNOW_sample.txt and cdnow_customers_summary.csv.

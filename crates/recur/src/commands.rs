@@ -52,6 +52,15 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Clv(ClvCommand::Bench {
+            ref cdnow_master,
+            runs,
+            ref write_summary,
+        }) => {
+            let b = recur_engine::bench_cdnow_master(cdnow_master, runs, write_summary.as_deref())?;
+            println!("{}", serde_json::to_string_pretty(&b)?);
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Clv(ClvCommand::Evaluate { ref cdnow, json }) => {
             let eval = recur_engine::evaluate_cdnow(cdnow)?;
             if json {

@@ -1,0 +1,38 @@
+"""Peer benchmark: lifetimes 0.11.3 fits on the same CDNOW master summary recur uses.
+
+Run:
+  recur clv bench --cdnow-master ../shared/datasets/cdnow/CDNOW_master.txt --write-summary /tmp/cdnow_master_summary.csv
+  python3 scripts/bench/lifetimes_cdnow.py /tmp/cdnow_master_summary.csv 5
+Prints parameters, log-likelihoods and the median wall seconds of each fit.
+"""
+import statistics
+import sys
+import time
+
+import numpy as np
+import pandas as pd
+from lifetimes import BetaGeoFitter, GammaGammaFitter, ParetoNBDFitter
+
+path = sys.argv[1]
+runs = int(sys.argv[2]) if len(sys.argv) > 2 else 5
+df = pd.read_csv(path)
+rep = df[df.frequency > 0]
+
+
+def timed(make, fit):
+    secs, model = [], None
+    for _ in range(runs):
+        np.random.seed(0)  # lifetimes draws random starts for Pareto/NBD
+        model = make()
+        t0 = time.perf_counter()
+        fit(model)
+        secs.append(time.perf_counter() - t0)
+    return model, statistics.median(secs)
+
+
+bg, t_bg = timed(lambda: BetaGeoFitter(), lambda m: m.fit(df.frequency, df.recency, df["T"]))
+pn, t_pn = timed(lambda: ParetoNBDFitter(), lambda m: m.fit(df.frequency, df.recency, df["T"]))
+gg, t_gg = timed(lambda: GammaGammaFitter(), lambda m: m.fit(rep.frequency, rep.monetary_value))
+for name, m, t in [("bgnbd", bg, t_bg), ("pareto_nbd", pn, t_pn), ("gamma_gamma", gg, t_gg)]:
+    params = {k: round(float(v), 6) for k, v in m.params_.items()}
+    print(f"{name}: median {t:.4f} s, params {params}, log_likelihood {-m._negative_log_likelihood_ * (len(rep) if name == 'gamma_gamma' else len(df)):.3f}")
