@@ -141,7 +141,7 @@ impl BgNbd {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fit::numeric_gradient;
+    use crate::fit::assert_gradient_matches;
 
     fn cust(x: f64, tx: f64, t: f64) -> CustomerSummary {
         CustomerSummary {
@@ -168,17 +168,7 @@ mod tests {
             [-1.4, 1.5, -0.2, 0.9],
             [0.7, -0.5, 1.1, -0.3],
         ] {
-            let mut g = [0.0; 4];
-            total_ll(&data, &theta, Some(&mut g));
-            let num = numeric_gradient(&theta, |t| total_ll(&data, t, None));
-            for k in 0..4 {
-                assert!(
-                    (g[k] - num[k]).abs() < 1e-5 * num[k].abs().max(1.0),
-                    "k={k}: {} vs {}",
-                    g[k],
-                    num[k]
-                );
-            }
+            assert_gradient_matches(&theta, |t, g| total_ll(&data, t, g));
         }
     }
 

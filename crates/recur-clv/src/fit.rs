@@ -175,6 +175,25 @@ pub(crate) fn numeric_gradient(theta: &[f64], f: impl Fn(&[f64]) -> f64) -> Vec<
         .collect()
 }
 
+/// Asserts that an analytic gradient matches central differences at `theta` (tests only).
+#[cfg(test)]
+pub(crate) fn assert_gradient_matches(
+    theta: &[f64],
+    f: impl Fn(&[f64], Option<&mut [f64]>) -> f64,
+) {
+    let mut g = vec![0.0; theta.len()];
+    f(theta, Some(&mut g));
+    let num = numeric_gradient(theta, |t| f(t, None));
+    for k in 0..theta.len() {
+        assert!(
+            (g[k] - num[k]).abs() < 1e-5 * num[k].abs().max(1.0),
+            "k={k}: {} vs {}",
+            g[k],
+            num[k]
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

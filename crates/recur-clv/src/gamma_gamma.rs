@@ -123,7 +123,7 @@ pub fn frequency_spend_correlation(data: &[CustomerSummary]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fit::numeric_gradient;
+    use crate::fit::assert_gradient_matches;
 
     fn cust(x: f64, m: f64) -> CustomerSummary {
         CustomerSummary {
@@ -142,17 +142,7 @@ mod tests {
         let data = [cust(1.0, 20.0), cust(4.0, 35.5), cust(10.0, 12.0)];
         let refs: Vec<&CustomerSummary> = data.iter().collect();
         for theta in [[0.0, 0.0, 0.0], [1.8, 1.3, 2.7], [-0.5, 2.0, 0.3]] {
-            let mut g = [0.0; 3];
-            total_ll(&refs, &theta, Some(&mut g));
-            let num = numeric_gradient(&theta, |t| total_ll(&refs, t, None));
-            for k in 0..3 {
-                assert!(
-                    (g[k] - num[k]).abs() < 1e-5 * num[k].abs().max(1.0),
-                    "k={k}: {} vs {}",
-                    g[k],
-                    num[k]
-                );
-            }
+            assert_gradient_matches(&theta, |t, g| total_ll(&refs, t, g));
         }
     }
 

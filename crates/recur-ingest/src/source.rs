@@ -142,7 +142,7 @@ fn resolve(
         let explicitly_mapped = mapping.columns.contains_key(field.name);
         if found.is_none()
             && (field.required || explicitly_mapped)
-            && !optional_pair(table, field.name, mapping, header)
+            && !optional_pair(table, field.name, mapping)
         {
             missing.push((field.name, src));
         }
@@ -187,8 +187,7 @@ fn resolve(
 }
 
 /// `unit_price`/`amount` and `customer_id`/`session_id` are required as pairs, checked per row.
-fn optional_pair(table: Table, field: &str, mapping: &Mapping, header: Option<&[String]>) -> bool {
-    let _ = (mapping, header);
+fn optional_pair(table: Table, field: &str, mapping: &Mapping) -> bool {
     matches!(
         (table, field),
         (Table::Orders, "unit_price" | "amount") | (Table::Events, "customer_id" | "session_id")
