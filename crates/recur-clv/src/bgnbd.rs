@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use crate::error::Result;
 use crate::fit::{FitReport, maximise};
+use crate::grouped::Grouped;
 use crate::special::{digamma, ln_gamma, ln_hyp2f1, log_add};
 use crate::summary::CustomerSummary;
 use crate::validate::check_counts;
@@ -22,55 +23,118 @@ pub struct BgNbd {
     pub b: f64,
 }
 
-/// Log-likelihood of one customer and, if asked, its gradient w.r.t. (r, alpha, a, b).
-pub(crate) fn ll_one(p: &BgNbd, x: f64, tx: f64, t: f64, grad: Option<&mut [f64; 4]>) -> f64 {
+/// Log-likelihood of one customer.
+pub(crate) fn ll_one(p: &BgNbd, x: f64, tx: f64, t: f64) -> f64 {
     let BgNbd { r, alpha, a, b } = *p;
     let a1 = ln_gamma(r + x) - ln_gamma(r) + r * alpha.ln();
     let a2 = ln_gamma(a + b) + ln_gamma(b + x) - ln_gamma(b) - ln_gamma(a + b + x);
     let a3 = -(r + x) * (alpha + t).ln();
-    let (ll, w3, w4) = if x > 0.0 {
+    if x > 0.0 {
         let a4 = a.ln() - (b + x - 1.0).ln() - (r + x) * (alpha + tx).ln();
-        let l = log_add(a3, a4);
-        (a1 + a2 + l, (a3 - l).exp(), (a4 - l).exp())
+        a1 + a2 + log_add(a3, a4)
     } else {
-        (a1 + a2 + a3, 1.0, 0.0)
-    };
-    if let Some(g) = grad {
-        g[0] = digamma(r + x) - digamma(r) + alpha.ln()
-            - w3 * (alpha + t).ln()
-            - w4 * (alpha + tx).ln();
-        g[1] = r / alpha - w3 * (r + x) / (alpha + t) - w4 * (r + x) / (alpha + tx);
-        g[2] = digamma(a + b) - digamma(a + b + x) + w4 / a;
-        g[3] = digamma(a + b) + digamma(b + x)
-            - digamma(b)
-            - digamma(a + b + x)
-            - if x > 0.0 { w4 / (b + x - 1.0) } else { 0.0 };
+        a1 + a2 + a3
     }
-    ll
+}
+
+/// Per distinct x: the terms of the log-likelihood and its gradient that depend only on x.
+struct XTerms {
+    /// ln Γ(r+x) - ln Γ(r) + r ln α + ln B(a, b+x) - ln B(a, b).
+    c: f64,
+    /// ln a - ln(b+x-1) (x > 0).
+    la4: f64,
+    /// ∂c/∂r, ∂c/∂a, ∂c/∂b.
+    dr: f64,
+    da: f64,
+    db: f64,
 }
 
 /// Total log-likelihood at log-parameters, with the gradient w.r.t. the log-parameters.
-pub(crate) fn total_ll(data: &[CustomerSummary], theta: &[f64], grad: Option<&mut [f64]>) -> f64 {
+pub(crate) fn total_ll(data: &Grouped, theta: &[f64], grad: Option<&mut [f64]>) -> f64 {
     let p = BgNbd {
         r: theta[0].exp(),
         alpha: theta[1].exp(),
         a: theta[2].exp(),
         b: theta[3].exp(),
     };
-    let mut sum = 0.0;
-    let mut g = [0.0; 4];
+    let BgNbd { r, alpha, a, b } = p;
     let want = grad.is_some();
-    let mut acc = [0.0; 4];
-    for c in data {
-        sum += ll_one(&p, c.frequency, c.recency, c.t, want.then_some(&mut g));
-        if want {
-            for k in 0..4 {
-                acc[k] += g[k];
+    let ln_alpha = alpha.ln();
+    let xt: Vec<XTerms> = data
+        .xs
+        .iter()
+        .map(|&x| XTerms {
+            c: ln_gamma(r + x) - ln_gamma(r) + r * ln_alpha + ln_gamma(a + b) + ln_gamma(b + x)
+                - ln_gamma(b)
+                - ln_gamma(a + b + x),
+            la4: if x > 0.0 {
+                a.ln() - (b + x - 1.0).ln()
+            } else {
+                0.0
+            },
+            dr: if want {
+                digamma(r + x) - digamma(r) + ln_alpha
+            } else {
+                0.0
+            },
+            da: if want {
+                digamma(a + b) - digamma(a + b + x)
+            } else {
+                0.0
+            },
+            db: if want {
+                digamma(a + b) + digamma(b + x) - digamma(b) - digamma(a + b + x)
+            } else {
+                0.0
+            },
+        })
+        .collect();
+    // ln(alpha + t) and 1 / (alpha + t) per distinct time.
+    let ln_at = data.map_times(|t| (alpha + t).ln());
+    let inv_at = data.map_times(|t| 1.0 / (alpha + t));
+    let (sum, acc) = data.sum::<4>(|range| {
+        let mut sum = 0.0;
+        let mut g = [0.0; 4];
+        for i in range {
+            let k = data.xi[i] as usize;
+            let x = data.xs[k];
+            let w = data.w[i];
+            let xk = &xt[k];
+            let (ti, txi) = (data.ti[i] as usize, data.txi[i] as usize);
+            let a3 = -(r + x) * ln_at[ti];
+            if x > 0.0 {
+                let a4 = xk.la4 - (r + x) * ln_at[txi];
+                // l = ln(e^a3 + e^a4); w3, w4 are the two terms' shares.
+                let d = a4 - a3;
+                let (l, w4) = if d <= 0.0 {
+                    let e = d.exp();
+                    (a3 + e.ln_1p(), e / (1.0 + e))
+                } else {
+                    let e = (-d).exp();
+                    (a4 + e.ln_1p(), 1.0 / (1.0 + e))
+                };
+                sum += w * (xk.c + l);
+                if want {
+                    let w3 = 1.0 - w4;
+                    g[0] += w * (xk.dr - w3 * ln_at[ti] - w4 * ln_at[txi]);
+                    g[1] += w * (r / alpha - (r + x) * (w3 * inv_at[ti] + w4 * inv_at[txi]));
+                    g[2] += w * (xk.da + w4 / a);
+                    g[3] += w * (xk.db - w4 / (b + x - 1.0));
+                }
+            } else {
+                sum += w * (xk.c + a3);
+                if want {
+                    g[0] += w * (xk.dr - ln_at[ti]);
+                    g[1] += w * (r / alpha - r * inv_at[ti]);
+                    g[2] += w * xk.da;
+                    g[3] += w * xk.db;
+                }
             }
         }
-    }
+        (sum, g)
+    });
     if let Some(out) = grad {
-        let scale = [p.r, p.alpha, p.a, p.b];
+        let scale = [r, alpha, a, b];
         for k in 0..4 {
             out[k] = acc[k] * scale[k];
         }
@@ -85,7 +149,8 @@ impl BgNbd {
     /// Fits by maximum likelihood.
     pub fn fit(data: &[CustomerSummary]) -> Result<(BgNbd, FitReport)> {
         check_counts(data)?;
-        let f = |theta: &[f64], g: Option<&mut [f64]>| total_ll(data, theta, g);
+        let grouped = Grouped::new(data);
+        let f = |theta: &[f64], g: Option<&mut [f64]>| total_ll(&grouped, theta, g);
         let rep = maximise(&Self::NAMES, vec![0.0; 4], data.len(), 1000, &f)?;
         let p = BgNbd {
             r: rep.params[0],
@@ -98,7 +163,7 @@ impl BgNbd {
 
     /// Log-likelihood of one customer.
     pub fn log_likelihood(&self, x: f64, tx: f64, t: f64) -> f64 {
-        ll_one(self, x, tx, t, None)
+        ll_one(self, x, tx, t)
     }
 
     /// Probability that the customer is still alive at T.
@@ -168,7 +233,20 @@ mod tests {
             [-1.4, 1.5, -0.2, 0.9],
             [0.7, -0.5, 1.1, -0.3],
         ] {
-            assert_gradient_matches(&theta, |t, g| total_ll(&data, t, g));
+            let grouped = Grouped::new(&data);
+            assert_gradient_matches(&theta, |t, g| total_ll(&grouped, t, g));
+            // The grouped total equals the sum of per-customer likelihoods.
+            let p = BgNbd {
+                r: theta[0].exp(),
+                alpha: theta[1].exp(),
+                a: theta[2].exp(),
+                b: theta[3].exp(),
+            };
+            let direct: f64 = data
+                .iter()
+                .map(|c| p.log_likelihood(c.frequency, c.recency, c.t))
+                .sum();
+            assert!((total_ll(&grouped, &theta, None) - direct).abs() < 1e-9);
         }
     }
 

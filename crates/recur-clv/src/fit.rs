@@ -1,6 +1,8 @@
 //! Maximum likelihood in log-parameter space: L-BFGS (argmin) and standard errors from the
 //! Hessian of the log-likelihood.
 
+use std::cell::RefCell;
+
 use argmin::core::{CostFunction, Executor, Gradient, State};
 use argmin::solver::linesearch::MoreThuenteLineSearch;
 use argmin::solver::quasinewton::LBFGS;
@@ -28,9 +30,31 @@ pub struct FitReport {
     pub iterations: u64,
 }
 
+/// A point with its cost and gradient.
+type Evaluated = (Vec<f64>, f64, Vec<f64>);
+
+/// The negative mean log-likelihood. The line search asks for the cost and then the gradient
+/// at each trial point; both come from one pass over the data and the last point is cached.
 struct Problem<'a> {
     f: &'a LogLik<'a>,
     n: f64,
+    last: RefCell<Option<Evaluated>>,
+}
+
+impl Problem<'_> {
+    fn eval(&self, p: &[f64]) -> (f64, Vec<f64>) {
+        if let Some((q, v, g)) = &*self.last.borrow()
+            && q == p
+        {
+            return (*v, g.clone());
+        }
+        let mut g = vec![0.0; p.len()];
+        let v = -(self.f)(p, Some(&mut g)) / self.n;
+        let v = if v.is_finite() { v } else { f64::MAX };
+        let g: Vec<f64> = g.iter().map(|d| -d / self.n).collect();
+        *self.last.borrow_mut() = Some((p.to_vec(), v, g.clone()));
+        (v, g)
+    }
 }
 
 impl CostFunction for Problem<'_> {
@@ -38,8 +62,7 @@ impl CostFunction for Problem<'_> {
     type Output = f64;
 
     fn cost(&self, p: &Vec<f64>) -> std::result::Result<f64, argmin::core::Error> {
-        let v = -(self.f)(p, None) / self.n;
-        Ok(if v.is_finite() { v } else { f64::MAX })
+        Ok(self.eval(p).0)
     }
 }
 
@@ -48,9 +71,7 @@ impl Gradient for Problem<'_> {
     type Gradient = Vec<f64>;
 
     fn gradient(&self, p: &Vec<f64>) -> std::result::Result<Vec<f64>, argmin::core::Error> {
-        let mut g = vec![0.0; p.len()];
-        (self.f)(p, Some(&mut g));
-        Ok(g.iter().map(|v| -v / self.n).collect())
+        Ok(self.eval(p).1)
     }
 }
 
@@ -65,6 +86,7 @@ pub(crate) fn maximise(
     let problem = Problem {
         f,
         n: customers.max(1) as f64,
+        last: RefCell::new(None),
     };
     let fail = |e: argmin::core::Error| Error::NoConvergence(e.to_string());
     let solver = LBFGS::new(MoreThuenteLineSearch::new(), 10)
@@ -160,8 +182,8 @@ pub(crate) fn invert(mut a: Vec<Vec<f64>>) -> Option<Vec<Vec<f64>>> {
     Some(inv)
 }
 
-/// Central-difference gradient of `f` (used by tests to check analytic gradients, and by
-/// Pareto/NBD).
+/// Central-difference gradient of `f` (tests check the analytic gradients against it).
+#[cfg(test)]
 pub(crate) fn numeric_gradient(theta: &[f64], f: impl Fn(&[f64]) -> f64) -> Vec<f64> {
     (0..theta.len())
         .map(|j| {

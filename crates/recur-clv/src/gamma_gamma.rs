@@ -21,40 +21,86 @@ pub struct GammaGamma {
     pub gamma: f64,
 }
 
-pub(crate) fn ll_one(g: &GammaGamma, x: f64, m: f64, grad: Option<&mut [f64; 3]>) -> f64 {
+/// Log-likelihood of one repeat buyer's mean spend.
+#[cfg(test)]
+fn ll_one(g: &GammaGamma, x: f64, m: f64) -> f64 {
     let GammaGamma { p, q, gamma } = *g;
     let px = p * x;
-    let ll = ln_gamma(px + q) - ln_gamma(px) - ln_gamma(q)
+    ln_gamma(px + q) - ln_gamma(px) - ln_gamma(q)
         + q * gamma.ln()
         + (px - 1.0) * m.ln()
         + px * x.ln()
-        - (px + q) * (gamma + m * x).ln();
-    if let Some(d) = grad {
-        d[0] = x * (digamma(px + q) - digamma(px) + m.ln() + x.ln() - (gamma + m * x).ln());
-        d[1] = digamma(px + q) - digamma(q) + gamma.ln() - (gamma + m * x).ln();
-        d[2] = q / gamma - (px + q) / (gamma + m * x);
-    }
-    ll
+        - (px + q) * (gamma + m * x).ln()
 }
 
-fn total_ll(data: &[&CustomerSummary], theta: &[f64], grad: Option<&mut [f64]>) -> f64 {
+/// Repeat buyers as columns: index of x among the distinct frequencies, ln m, m x.
+struct Spend {
+    xs: Vec<f64>,
+    xi: Vec<u32>,
+    ln_m: Vec<f64>,
+    mx: Vec<f64>,
+}
+
+impl Spend {
+    fn new(data: &[&CustomerSummary]) -> Spend {
+        let mut xs: Vec<f64> = data.iter().map(|c| c.frequency).collect();
+        xs.sort_by(f64::total_cmp);
+        xs.dedup();
+        let index = |x: f64| xs.partition_point(|v| *v < x) as u32;
+        Spend {
+            xi: data.iter().map(|c| index(c.frequency)).collect(),
+            ln_m: data.iter().map(|c| c.monetary.ln()).collect(),
+            mx: data.iter().map(|c| c.monetary * c.frequency).collect(),
+            xs,
+        }
+    }
+}
+
+/// Total log-likelihood at log-parameters with its gradient; terms that depend only on x are
+/// computed once per distinct x.
+fn total_ll(data: &Spend, theta: &[f64], grad: Option<&mut [f64]>) -> f64 {
     let g = GammaGamma {
         p: theta[0].exp(),
         q: theta[1].exp(),
         gamma: theta[2].exp(),
     };
+    let GammaGamma { p, q, gamma } = g;
     let want = grad.is_some();
-    let (mut sum, mut acc, mut d) = (0.0, [0.0; 3], [0.0; 3]);
-    for c in data {
-        sum += ll_one(&g, c.frequency, c.monetary, want.then_some(&mut d));
-        if want {
-            for k in 0..3 {
-                acc[k] += d[k];
+    let ln_gam = gamma.ln();
+    // Per x: value term, d/dp (without the ln m and ln(gamma + m x) parts), d/dq likewise.
+    let per_x: Vec<[f64; 3]> = data
+        .xs
+        .iter()
+        .map(|&x| {
+            let px = p * x;
+            let v = ln_gamma(px + q) - ln_gamma(px) - ln_gamma(q) + q * ln_gam + px * x.ln();
+            if want {
+                let dpq = digamma(px + q);
+                [
+                    v,
+                    x * (dpq - digamma(px) + x.ln()),
+                    dpq - digamma(q) + ln_gam,
+                ]
+            } else {
+                [v, 0.0, 0.0]
             }
+        })
+        .collect();
+    let (mut sum, mut acc) = (0.0, [0.0; 3]);
+    for i in 0..data.xi.len() {
+        let k = data.xi[i] as usize;
+        let x = data.xs[k];
+        let px = p * x;
+        let ln_gm = (gamma + data.mx[i]).ln();
+        sum += per_x[k][0] + (px - 1.0) * data.ln_m[i] - (px + q) * ln_gm;
+        if want {
+            acc[0] += per_x[k][1] + x * (data.ln_m[i] - ln_gm);
+            acc[1] += per_x[k][2] - ln_gm;
+            acc[2] += q / gamma - (px + q) / (gamma + data.mx[i]);
         }
     }
     if let Some(out) = grad {
-        let scale = [g.p, g.q, g.gamma];
+        let scale = [p, q, gamma];
         for k in 0..3 {
             out[k] = acc[k] * scale[k];
         }
@@ -74,7 +120,8 @@ impl GammaGamma {
             .filter(|c| c.frequency > 0.0 && c.monetary != 0.0)
             .collect();
         check_spend(&repeat)?;
-        let f = |theta: &[f64], g: Option<&mut [f64]>| total_ll(&repeat, theta, g);
+        let spend = Spend::new(&repeat);
+        let f = |theta: &[f64], g: Option<&mut [f64]>| total_ll(&spend, theta, g);
         let rep = maximise(&Self::NAMES, vec![0.0; 3], repeat.len(), 1000, &f)?;
         Ok((
             GammaGamma {
@@ -142,7 +189,18 @@ mod tests {
         let data = [cust(1.0, 20.0), cust(4.0, 35.5), cust(10.0, 12.0)];
         let refs: Vec<&CustomerSummary> = data.iter().collect();
         for theta in [[0.0, 0.0, 0.0], [1.8, 1.3, 2.7], [-0.5, 2.0, 0.3]] {
-            assert_gradient_matches(&theta, |t, g| total_ll(&refs, t, g));
+            let spend = Spend::new(&refs);
+            assert_gradient_matches(&theta, |t, g| total_ll(&spend, t, g));
+            let g = GammaGamma {
+                p: theta[0].exp(),
+                q: theta[1].exp(),
+                gamma: theta[2].exp(),
+            };
+            let direct: f64 = data
+                .iter()
+                .map(|c| ll_one(&g, c.frequency, c.monetary))
+                .sum();
+            assert!((total_ll(&spend, &theta, None) - direct).abs() < 1e-9);
         }
     }
 

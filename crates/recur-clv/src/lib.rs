@@ -26,6 +26,7 @@ mod bgnbd;
 mod error;
 mod fit;
 mod gamma_gamma;
+mod grouped;
 mod pareto;
 mod special;
 mod summary;

@@ -319,6 +319,8 @@ pub struct FitTiming {
     pub params: BTreeMap<&'static str, f64>,
     /// Log-likelihood.
     pub log_likelihood: f64,
+    /// Optimiser iterations.
+    pub iterations: u64,
     /// Median wall seconds over the runs.
     pub median_seconds: f64,
 }
@@ -407,6 +409,7 @@ pub fn bench_cdnow_master(
                 .zip(r.params.iter().copied())
                 .collect(),
             log_likelihood: r.log_likelihood,
+            iterations: r.iterations,
             median_seconds: median(secs),
         })
     };
