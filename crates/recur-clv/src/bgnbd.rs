@@ -92,7 +92,8 @@ pub(crate) fn total_ll(data: &Grouped, theta: &[f64], grad: Option<&mut [f64]>) 
     // ln(alpha + t) and 1 / (alpha + t) per distinct time.
     let ln_at = data.map_times(|t| (alpha + t).ln());
     let inv_at = data.map_times(|t| 1.0 / (alpha + t));
-    let (sum, acc) = data.sum::<4>(|range| {
+    // A few flops per group: threads pay off only for large bases.
+    let (sum, acc) = data.sum::<4>(64 * 1024, |range| {
         let mut sum = 0.0;
         let mut g = [0.0; 4];
         for i in range {
@@ -151,7 +152,7 @@ impl BgNbd {
         check_counts(data)?;
         let grouped = Grouped::new(data);
         let f = |theta: &[f64], g: Option<&mut [f64]>| total_ll(&grouped, theta, g);
-        let rep = maximise(&Self::NAMES, vec![0.0; 4], data.len(), 1000, &f)?;
+        let rep = maximise(&Self::NAMES, vec![0.0; 4], data.len(), 1000, None, &f)?;
         let p = BgNbd {
             r: rep.params[0],
             alpha: rep.params[1],
@@ -192,6 +193,47 @@ impl BgNbd {
             1.0
         };
         front * inner / denom
+    }
+
+    /// Probability that a new customer makes exactly `n` repeat purchases in their first `t`
+    /// time units (Fader, Hardie & Lee 2005, eq. 8).
+    pub fn probability_of_purchases(&self, n: u32, t: f64) -> f64 {
+        let BgNbd { r, alpha, a, b } = *self;
+        let x = f64::from(n);
+        let ln_beta = |p: f64, q: f64| ln_gamma(p) + ln_gamma(q) - ln_gamma(p + q);
+        let ln_p = (alpha / (alpha + t)).ln();
+        let ln_q = if t > 0.0 {
+            (t / (alpha + t)).ln()
+        } else {
+            f64::NEG_INFINITY
+        };
+        // ln of the NBD(r, alpha) probability of j purchases in t.
+        let nbd = |j: f64| {
+            let jq = if j == 0.0 { 0.0 } else { j * ln_q };
+            ln_gamma(r + j) - ln_gamma(r) - ln_gamma(j + 1.0) + r * ln_p + jq
+        };
+        let first = (ln_beta(a, b + x) - ln_beta(a, b) + nbd(x)).exp();
+        if n == 0 {
+            return first;
+        }
+        // P(NBD >= n), summed directly from whichever side avoids cancellation.
+        let mean = r * t / alpha;
+        let tail = if x <= mean {
+            1.0 - (0..n).map(|j| nbd(f64::from(j)).exp()).sum::<f64>()
+        } else {
+            let mut sum = 0.0;
+            let mut j = x;
+            loop {
+                let term = nbd(j).exp();
+                sum += term;
+                j += 1.0;
+                if term < sum * 1e-17 || j > x + 1e7 {
+                    break;
+                }
+            }
+            sum
+        };
+        first + (ln_beta(a + 1.0, b + x - 1.0) - ln_beta(a, b)).exp() * tail.max(0.0)
     }
 
     /// Expected purchases of a new customer in their first `t` time units.
@@ -268,6 +310,17 @@ mod tests {
         let e39 = p.expected_purchases_new(39.0);
         let e78 = p.expected_purchases_new(78.0);
         assert!(e39 > 0.0 && e78 > e39, "{e39} {e78}");
+        // The purchase-count distribution sums to one and its mean is E[X(t)].
+        let probs: Vec<f64> = (0..400)
+            .map(|n| p.probability_of_purchases(n, 39.0))
+            .collect();
+        let total: f64 = probs.iter().sum();
+        let mean: f64 = probs.iter().enumerate().map(|(n, q)| n as f64 * q).sum();
+        assert!((total - 1.0).abs() < 1e-9, "{total}");
+        assert!((mean - e39).abs() < 1e-6, "{mean} vs {e39}");
+        // P(X(t) = 0) by hand: B(a, b)/B(a, b) (alpha/(alpha+t))^r.
+        let p0 = (4.414f64 / (4.414 + 39.0)).powf(0.243);
+        assert!((p.probability_of_purchases(0, 39.0) - p0).abs() < 1e-12);
         // Conditional expectation is zero for a zero horizon and positive otherwise.
         assert_eq!(p.expected_purchases(0.0, 2.0, 30.43, 38.86), 0.0);
         assert!(p.expected_purchases(39.0, 2.0, 30.43, 38.86) > 0.0);

@@ -1,7 +1,7 @@
 //! Maximum likelihood in log-parameter space: L-BFGS (argmin) and standard errors from the
 //! Hessian of the log-likelihood.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 
 use argmin::core::{CostFunction, Executor, Gradient, State};
 use argmin::solver::linesearch::MoreThuenteLineSearch;
@@ -28,6 +28,11 @@ pub struct FitReport {
     pub customers: usize,
     /// Optimiser iterations.
     pub iterations: u64,
+    /// Likelihood passes over the data (optimiser and standard errors).
+    pub evaluations: u64,
+    /// Parameters whose estimate reached the search bound: the data do not identify them
+    /// (for Pareto/NBD, s and beta together mean one dropout rate s/beta for everyone).
+    pub at_bound: Vec<&'static str>,
 }
 
 /// A point with its cost and gradient.
@@ -39,6 +44,7 @@ struct Problem<'a> {
     f: &'a LogLik<'a>,
     n: f64,
     last: RefCell<Option<Evaluated>>,
+    evaluations: &'a Cell<u64>,
 }
 
 impl Problem<'_> {
@@ -49,6 +55,7 @@ impl Problem<'_> {
             return (*v, g.clone());
         }
         let mut g = vec![0.0; p.len()];
+        self.evaluations.set(self.evaluations.get() + 1);
         let v = -(self.f)(p, Some(&mut g)) / self.n;
         let v = if v.is_finite() { v } else { f64::MAX };
         let g: Vec<f64> = g.iter().map(|d| -d / self.n).collect();
@@ -75,18 +82,72 @@ impl Gradient for Problem<'_> {
     }
 }
 
-/// Maximises `f` from `start` (log-parameters).
+/// The bounded parametrisation: theta = phi while |phi| <= b - 1, then
+/// theta = ±(b - exp(-(|phi| - b + 1))), which approaches ±b with a continuous first derivative.
+/// Returns theta and d theta / d phi.
+fn squash(phi: f64, b: f64) -> (f64, f64) {
+    let knee = b - 1.0;
+    if phi.abs() <= knee {
+        (phi, 1.0)
+    } else {
+        let e = (-(phi.abs() - knee)).exp();
+        (phi.signum() * (b - e), e)
+    }
+}
+
+/// Inverse of [`squash`] for |theta| < b.
+fn unsquash(theta: f64, b: f64) -> f64 {
+    let knee = b - 1.0;
+    if theta.abs() <= knee {
+        theta
+    } else {
+        let t = theta.abs().min(b - 1e-6);
+        theta.signum() * (knee - (b - t).ln())
+    }
+}
+
+/// Maximises `f` from `start` (log-parameters). With `bound = Some(b)` every log-parameter
+/// is kept inside (-b, b) (unchanged within b - 1, see [`squash`]); estimates that end
+/// within 0.5 of the bound are reported in [`FitReport::at_bound`].
 pub(crate) fn maximise(
     names: &[&'static str],
     start: Vec<f64>,
     customers: usize,
     max_iters: u64,
+    bound: Option<f64>,
     f: &LogLik<'_>,
 ) -> Result<FitReport> {
+    let to_theta = |phi: &[f64]| -> Vec<f64> {
+        match bound {
+            Some(b) => phi.iter().map(|v| squash(*v, b).0).collect(),
+            None => phi.to_vec(),
+        }
+    };
+    let start: Vec<f64> = match bound {
+        Some(b) => start.iter().map(|t| unsquash(*t, b)).collect(),
+        None => start,
+    };
+    let bounded = |phi: &[f64], grad: Option<&mut [f64]>| -> f64 {
+        let theta = to_theta(phi);
+        match grad {
+            Some(g) => {
+                let v = f(&theta, Some(&mut *g));
+                if let Some(b) = bound {
+                    for (gk, p) in g.iter_mut().zip(phi) {
+                        *gk *= squash(*p, b).1;
+                    }
+                }
+                v
+            }
+            None => f(&theta, None),
+        }
+    };
+    let evaluations = Cell::new(0);
     let problem = Problem {
-        f,
+        f: &bounded,
         n: customers.max(1) as f64,
         last: RefCell::new(None),
+        evaluations: &evaluations,
     };
     let fail = |e: argmin::core::Error| Error::NoConvergence(e.to_string());
     let solver = LBFGS::new(MoreThuenteLineSearch::new(), 10)
@@ -99,10 +160,20 @@ pub(crate) fn maximise(
         .run()
         .map_err(fail)?;
     let state = res.state();
-    let best = state
-        .get_best_param()
-        .cloned()
-        .ok_or_else(|| Error::NoConvergence("no parameters found".into()))?;
+    let best = to_theta(
+        state
+            .get_best_param()
+            .ok_or_else(|| Error::NoConvergence("no parameters found".into()))?,
+    );
+    let at_bound: Vec<&'static str> = match bound {
+        Some(b) => names
+            .iter()
+            .zip(&best)
+            .filter(|(_, t)| t.abs() > b - 0.5)
+            .map(|(n, _)| *n)
+            .collect(),
+        None => Vec::new(),
+    };
     let iterations = state.get_iter();
     let ll = f(&best, None);
     if !ll.is_finite() || best.iter().any(|v| !v.is_finite() || v.abs() > 30.0) {
@@ -119,6 +190,9 @@ pub(crate) fn maximise(
         log_likelihood: ll,
         customers,
         iterations,
+        // The optimiser's passes, the final value, and two gradients per parameter.
+        evaluations: evaluations.get() + 1 + 2 * best.len() as u64,
+        at_bound,
     })
 }
 
@@ -219,6 +293,22 @@ pub(crate) fn assert_gradient_matches(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bounded_parametrisation_is_smooth_and_invertible() {
+        for phi in [
+            -30.0, -6.5, -6.0, -1.0, 0.0, 2.0, 5.99, 6.0, 6.01, 9.0, 40.0,
+        ] {
+            let (t, d) = squash(phi, 7.0);
+            assert!(t.abs() < 7.0 && d > 0.0 && d <= 1.0, "{phi}: {t} {d}");
+            if phi.abs() < 20.0 {
+                assert!((unsquash(t, 7.0) - phi).abs() < 1e-9, "{phi}");
+            }
+            let h = 1e-6;
+            let num = (squash(phi + h, 7.0).0 - squash(phi - h, 7.0).0) / (2.0 * h);
+            assert!((num - d).abs() < 1e-5, "{phi}: {num} vs {d}");
+        }
+    }
 
     #[test]
     fn inverse_of_a_known_matrix() {

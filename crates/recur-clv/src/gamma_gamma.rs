@@ -122,7 +122,7 @@ impl GammaGamma {
         check_spend(&repeat)?;
         let spend = Spend::new(&repeat);
         let f = |theta: &[f64], g: Option<&mut [f64]>| total_ll(&spend, theta, g);
-        let rep = maximise(&Self::NAMES, vec![0.0; 3], repeat.len(), 1000, &f)?;
+        let rep = maximise(&Self::NAMES, vec![0.0; 3], repeat.len(), 1000, None, &f)?;
         Ok((
             GammaGamma {
                 p: rep.params[0],

@@ -84,19 +84,25 @@ impl Grouped {
         self.w.len()
     }
 
-    /// Sums `f(range)` over fixed chunks of groups, in parallel where it pays off.
+    /// Sums `f(range)` over fixed chunks of groups, on several threads when there are at
+    /// least `min_parallel` groups (cheap terms need many groups to repay the thread start).
     /// `f` returns the chunk's log-likelihood and gradient contributions.
     pub(crate) fn sum<const K: usize>(
         &self,
+        min_parallel: usize,
         f: impl Fn(std::ops::Range<usize>) -> (f64, [f64; K]) + Sync,
     ) -> (f64, [f64; K]) {
         let n = self.len();
         let chunks: Vec<std::ops::Range<usize>> = (0..n.div_ceil(CHUNK))
             .map(|i| i * CHUNK..((i + 1) * CHUNK).min(n))
             .collect();
-        let threads = std::thread::available_parallelism()
-            .map_or(1, |t| t.get())
-            .min(chunks.len());
+        let threads = if n < min_parallel {
+            1
+        } else {
+            std::thread::available_parallelism()
+                .map_or(1, |t| t.get())
+                .min(chunks.len())
+        };
         let parts: Vec<(f64, [f64; K])> = if threads <= 1 {
             chunks.into_iter().map(&f).collect()
         } else {
@@ -158,7 +164,7 @@ mod tests {
             (g.txi.clone(), g.ti.clone()),
             (vec![0, 1, 1], vec![2, 2, 3])
         );
-        let (total, _) = g.sum::<0>(|r| (r.map(|i| g.w[i]).sum(), []));
+        let (total, _) = g.sum::<0>(0, |r| (r.map(|i| g.w[i]).sum(), []));
         assert_eq!(total, 4.0);
     }
 
@@ -174,7 +180,7 @@ mod tests {
             })
             .collect();
         let g = Grouped::new(&data);
-        let (customers, [groups]) = g.sum::<1>(|r| {
+        let (customers, [groups]) = g.sum::<1>(0, |r| {
             let len = r.len() as f64;
             (r.map(|i| g.w[i]).sum(), [len])
         });

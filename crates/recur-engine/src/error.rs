@@ -36,6 +36,18 @@ pub enum Error {
         /// What to do.
         hint: String,
     },
+    /// A reference data file has a malformed line.
+    #[error("{path}:{line}: {message}; {hint}")]
+    BadInput {
+        /// File.
+        path: PathBuf,
+        /// 1-based line number.
+        line: usize,
+        /// What is wrong.
+        message: String,
+        /// What to do.
+        hint: &'static str,
+    },
     /// No workspace here.
     #[error(
         "no recur workspace at `{0}` (no recur.toml); run `recur init {0}` or pass --workspace DIR"
@@ -70,6 +82,7 @@ impl Error {
             Error::Clv(_) => true,
             Error::Config { .. }
             | Error::BadSetting { .. }
+            | Error::BadInput { .. }
             | Error::NoWorkspace(_)
             | Error::DemoDirTaken(_) => true,
         }

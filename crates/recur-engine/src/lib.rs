@@ -21,6 +21,7 @@
 //! assert!(ws.manifest().unwrap().imports.is_empty());
 //! ```
 
+mod cdnow;
 mod clv;
 mod config;
 mod demo;
@@ -28,9 +29,12 @@ mod error;
 mod report;
 mod workspace;
 
+pub use cdnow::{
+    CalibrationFrequency, CdnowBench, CdnowEvaluation, CdnowHoldout, FitTiming, ModelCheck,
+    SummaryCheck, TrackingWeek, bench_cdnow_master, evaluate_cdnow,
+};
 pub use clv::{
-    CdnowBench, CdnowEvaluation, CustomerValue, FitTiming, ModelCheck, SummaryCheck,
-    WorkspaceValue, bench_cdnow_master, customer_value, evaluate_cdnow,
+    CustomerValue, WorkspaceEvaluation, WorkspaceValue, customer_value, evaluate_workspace,
 };
 pub use config::{AnalyticsSettings, KEYS, SETTINGS_FILE, Settings};
 pub use demo::{DemoObserver, DemoOptions, DemoOutcome, DemoSource, run_demo};
@@ -44,7 +48,7 @@ pub mod prelude {
         DemoObserver, DemoOptions, DemoSource, Error, Result, Settings, Workspace, run_demo,
     };
     pub use recur_analytics::{AnalysisOptions, Profile, Report, SEGMENTS};
-    pub use recur_clv::FitReport;
+    pub use recur_clv::{FitReport, HoldoutEvaluation, TrackingPoint};
     pub use recur_core::{EventType, OrderStatus, Table};
     pub use recur_ingest::{
         Accounting, Format, ImportReport, ImportRequest, Mapping, NoProgress, PRESETS, Progress,

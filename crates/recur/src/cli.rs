@@ -157,12 +157,20 @@ pub(crate) enum ClvCommand {
         /// Also write the summary as CSV, for the peer benchmark.
         #[arg(long)]
         write_summary: Option<PathBuf>,
+        /// Synthetic customers (resampled from the file) to score for the throughput figure.
+        #[arg(long, default_value_t = 10_000_000)]
+        synthetic_customers: usize,
     },
-    /// Reproduce the published CDNOW fits (39-week calibration, weeks) from raw transactions.
+    /// Calibration/holdout evaluation: on the workspace (fit on all but the last
+    /// --holdout-days, predict those days), or with --cdnow the published CDNOW reference.
     Evaluate {
-        /// Folder with CDNOW_sample.txt and cdnow_customers_summary.csv.
+        /// Folder with CDNOW_sample.txt and cdnow_customers_summary.csv: reproduce the
+        /// published fits (39-week calibration, weeks) and evaluate weeks 40-78.
         #[arg(long)]
-        cdnow: PathBuf,
+        cdnow: Option<PathBuf>,
+        /// Days at the end of the workspace's orders held out for the evaluation.
+        #[arg(long, default_value_t = 90, conflicts_with = "cdnow")]
+        holdout_days: u32,
         /// Print the result as one JSON document.
         #[arg(long)]
         json: bool,

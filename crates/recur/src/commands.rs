@@ -56,17 +56,40 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
             ref cdnow_master,
             runs,
             ref write_summary,
+            synthetic_customers,
         }) => {
-            let b = recur_engine::bench_cdnow_master(cdnow_master, runs, write_summary.as_deref())?;
+            let b = recur_engine::bench_cdnow_master(
+                cdnow_master,
+                runs,
+                write_summary.as_deref(),
+                synthetic_customers,
+            )?;
             println!("{}", serde_json::to_string_pretty(&b)?);
             Ok(ExitCode::SUCCESS)
         }
-        Command::Clv(ClvCommand::Evaluate { ref cdnow, json }) => {
+        Command::Clv(ClvCommand::Evaluate {
+            cdnow: Some(ref cdnow),
+            json,
+            ..
+        }) => {
             let eval = recur_engine::evaluate_cdnow(cdnow)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&eval)?);
             } else {
                 print!("{}", output::cdnow_text(&eval));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Clv(ClvCommand::Evaluate {
+            cdnow: None,
+            holdout_days,
+            json,
+        }) => {
+            let eval = recur_engine::evaluate_workspace(&open(&cli.workspace, &[])?, holdout_days)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&eval)?);
+            } else {
+                print!("{}", output::workspace_eval_text(&eval));
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -615,6 +615,131 @@ pub(crate) fn cdnow_text(e: &recur_engine::CdnowEvaluation) -> String {
         "Frequency/spend correlation among repeat buyers: {:.3} (Gamma-Gamma assumes independence)",
         e.frequency_spend_correlation
     );
+    let _ = writeln!(
+        s,
+        "\nCustomers by repeat purchases in calibration: actual vs BG/NBD expected"
+    );
+    let mut g = grid(&["repeat purchases", "actual", "BG/NBD"]);
+    for b in &e.calibration_frequency {
+        g.add_row(vec![
+            b.repeat_purchases.clone(),
+            format!("{:.0}", b.actual),
+            format!("{:.1}", b.bgnbd),
+        ]);
+    }
+    let _ = writeln!(s, "{g}");
+    s.push_str(&holdout_text(&[
+        ("BG/NBD", &e.holdout.bgnbd),
+        ("Pareto/NBD", &e.holdout.pareto_nbd),
+    ]));
+    let _ = writeln!(
+        s,
+        "\nCumulative repeat purchases (every 13th week; --json has all {}):",
+        e.tracking.len()
+    );
+    let mut g = grid(&["week", "period", "actual", "BG/NBD", "Pareto/NBD"]);
+    for w in e
+        .tracking
+        .iter()
+        .filter(|w| w.week % 13 == 0 || w.week as usize == e.tracking.len())
+    {
+        g.add_row(vec![
+            w.week.to_string(),
+            if w.holdout { "holdout" } else { "calibration" }.to_owned(),
+            format!("{:.0}", w.actual),
+            format!("{:.1}", w.bgnbd),
+            format!("{:.1}", w.pareto_nbd),
+        ]);
+    }
+    let _ = writeln!(s, "{g}");
+    s
+}
+
+/// Holdout accuracy of one or more models: totals, per-customer errors and the
+/// conditional-expectation table by calibration frequency.
+fn holdout_text(models: &[(&str, &recur_engine::prelude::HoldoutEvaluation)]) -> String {
+    let mut s = String::new();
+    let Some((_, first)) = models.first() else {
+        return s;
+    };
+    let _ = writeln!(
+        s,
+        "\nHoldout ({:.1} weeks, {} customers): repeat purchases predicted from calibration vs actual",
+        first.holdout_length, first.customers
+    );
+    let mut header = vec!["".to_owned()];
+    header.extend(models.iter().map(|(n, _)| (*n).to_owned()));
+    let mut g = grid(&header.iter().map(String::as_str).collect::<Vec<_>>());
+    g.add_row(
+        std::iter::once("actual total".to_owned())
+            .chain(models.iter().map(|(_, m)| format!("{:.0}", m.actual_total)))
+            .collect::<Vec<_>>(),
+    );
+    for (label, f) in [
+        (
+            "predicted total",
+            (|m: &recur_engine::prelude::HoldoutEvaluation| format!("{:.1}", m.predicted_total))
+                as fn(&_) -> String,
+        ),
+        ("per-customer MAE", |m| format!("{:.3}", m.mae)),
+        ("per-customer RMSE", |m| format!("{:.3}", m.rmse)),
+        ("AUC (buys again)", |m| format!("{:.3}", m.auc)),
+    ] {
+        g.add_row(
+            std::iter::once(label.to_owned())
+                .chain(models.iter().map(|(_, m)| f(m)))
+                .collect::<Vec<_>>(),
+        );
+    }
+    let _ = writeln!(s, "{g}");
+    let _ = writeln!(
+        s,
+        "Mean holdout purchases by calibration repeat purchases (conditional expectations):"
+    );
+    let mut header = vec![
+        "repeat purchases".to_owned(),
+        "customers".to_owned(),
+        "actual".to_owned(),
+    ];
+    header.extend(models.iter().map(|(n, _)| (*n).to_owned()));
+    let mut g = grid(&header.iter().map(String::as_str).collect::<Vec<_>>());
+    for (i, b) in first.by_frequency.iter().enumerate() {
+        let mut row = vec![
+            b.frequency.clone(),
+            b.customers.to_string(),
+            format!("{:.2}", b.actual),
+        ];
+        row.extend(
+            models
+                .iter()
+                .map(|(_, m)| format!("{:.2}", m.by_frequency[i].predicted)),
+        );
+        g.add_row(row);
+    }
+    let _ = writeln!(s, "{g}");
+    s
+}
+
+pub(crate) fn workspace_eval_text(e: &recur_engine::WorkspaceEvaluation) -> String {
+    let mut s = format!(
+        "Calibration up to {}, holdout to {} (weeks).\n",
+        e.calibration_end, e.observation_end
+    );
+    s.push_str(&fits_text(&[
+        ("BG/NBD (calibration)", &e.bgnbd),
+        ("Pareto/NBD (calibration)", &e.pareto_nbd),
+    ]));
+    s.push_str(&holdout_text(&[
+        ("BG/NBD", &e.bgnbd_holdout),
+        ("Pareto/NBD", &e.pareto_nbd_holdout),
+    ]));
+    if let Some(last) = e.tracking.last() {
+        let _ = writeln!(
+            s,
+            "Cumulative repeat purchases by week {}: actual {:.0}, BG/NBD {:.1} (--json has every week)",
+            last.period, last.actual, last.predicted
+        );
+    }
     s
 }
 
@@ -631,6 +756,14 @@ pub(crate) fn fits_text(fits: &[(&str, &recur_engine::prelude::FitReport)]) -> S
             g.add_row(vec![(*n).to_owned(), format!("{v:.4}"), format!("{se:.4}")]);
         }
         let _ = writeln!(s, "{g}");
+        if !f.at_bound.is_empty() {
+            let _ = writeln!(
+                s,
+                "  note: {} reached the search bound (e^7): the data do not identify {}; for Pareto/NBD this means one dropout rate for all customers (s/beta)",
+                f.at_bound.join(", "),
+                if f.at_bound.len() == 1 { "it" } else { "them" }
+            );
+        }
     }
     s
 }

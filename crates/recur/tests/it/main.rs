@@ -81,6 +81,19 @@ fn demo_runs_in_an_empty_folder() {
             .iter()
             .all(|i| i["already_imported"] == true)
     );
+    // Calibration/holdout evaluation of the customer-value models on the demo shop.
+    let ws = dir.path().join("recur-demo");
+    let o = recur(&ws, &["clv", "evaluate", "--holdout-days", "60", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let h = &doc["bgnbd_holdout"];
+    assert!(h["actual_total"].as_f64().unwrap() > 0.0);
+    assert!(h["auc"].as_f64().unwrap() > 0.6, "{h}");
+    assert_eq!(h["by_frequency"].as_array().unwrap().len(), 8);
+    assert!(doc["tracking"].as_array().unwrap().len() > 40);
+    let o = recur(&ws, &["clv", "evaluate", "--holdout-days", "5000"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("holdout-days"), "{}", stderr(&o));
 }
 
 #[test]
