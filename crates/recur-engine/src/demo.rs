@@ -7,6 +7,7 @@ use recur_core::Table;
 use recur_ingest::{ImportReport, ImportRequest, Mapping, Progress};
 use recur_synth::SynthConfig;
 
+use crate::campaign::{CampaignDemo, demo_campaign};
 use crate::clv::{WorkspaceValue, customer_value};
 use crate::error::{Error, Result};
 use crate::report::render_html;
@@ -47,6 +48,9 @@ pub struct DemoOutcome {
     pub ground_truth: Option<PathBuf>,
     /// Customer value (BG/NBD + Gamma-Gamma), or why it could not be fitted.
     pub value: std::result::Result<WorkspaceValue, String>,
+    /// The campaign loop (synthetic shop only: it simulates outcomes from the ground truth),
+    /// or why it could not run.
+    pub campaign: Option<std::result::Result<CampaignDemo, String>>,
 }
 
 /// Observer of the demo's stages.
@@ -90,6 +94,7 @@ pub fn run_demo(opts: &DemoOptions, observer: &dyn DemoObserver) -> Result<DemoO
     let ws = prepare_dir(&opts.dir)?;
     let mut imports = Vec::new();
     let mut ground_truth = None;
+    let mut synthetic_shop = None;
     let title;
     match &opts.source {
         DemoSource::Synthetic(cfg) => {
@@ -118,6 +123,7 @@ pub fn run_demo(opts: &DemoOptions, observer: &dyn DemoObserver) -> Result<DemoO
                 "recur demo: synthetic shop (seed {}, {} customers)",
                 cfg.seed, cfg.customers
             );
+            synthetic_shop = Some(shop);
         }
         DemoSource::OnlineRetail(path) => {
             observer.stage("Importing Online Retail orders");
@@ -136,6 +142,13 @@ pub fn run_demo(opts: &DemoOptions, observer: &dyn DemoObserver) -> Result<DemoO
     let report = ws.analyze()?;
     observer.stage("Valuing customers (BG/NBD + Gamma-Gamma)");
     let value = customer_value(&ws).map_err(|e| e.to_string());
+    let campaign = match (&synthetic_shop, &value) {
+        (Some(shop), Ok(v)) => {
+            observer.stage("Campaign loop (exploration, uplift models, targeted round)");
+            Some(demo_campaign(&ws, shop, v, &opts.dir.join("campaign")).map_err(|e| e.to_string()))
+        }
+        _ => None,
+    };
     observer.stage("Writing the HTML report");
     let html = opts.dir.join("report.html");
     let manifest = ws.manifest()?;
@@ -153,5 +166,6 @@ pub fn run_demo(opts: &DemoOptions, observer: &dyn DemoObserver) -> Result<DemoO
         html,
         ground_truth,
         value,
+        campaign,
     })
 }

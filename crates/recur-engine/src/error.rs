@@ -18,6 +18,9 @@ pub enum Error {
     /// A customer-value model could not be fitted.
     #[error(transparent)]
     Clv(#[from] recur_clv::Error),
+    /// A campaign computation failed.
+    #[error(transparent)]
+    Campaign(#[from] recur_campaign::Error),
     /// `recur.toml` is invalid.
     #[error("settings file `{path}` is invalid: {message}")]
     Config {
@@ -80,6 +83,7 @@ impl Error {
             ),
             Error::Synth(_) | Error::Io { .. } => false,
             Error::Clv(_) => true,
+            Error::Campaign(e) => e.is_user_error(),
             Error::Config { .. }
             | Error::BadSetting { .. }
             | Error::BadInput { .. }

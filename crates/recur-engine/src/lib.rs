@@ -21,6 +21,7 @@
 //! assert!(ws.manifest().unwrap().imports.is_empty());
 //! ```
 
+mod campaign;
 mod cdnow;
 mod clv;
 mod config;
@@ -29,6 +30,7 @@ mod error;
 mod report;
 mod workspace;
 
+pub use campaign::{CampaignDemo, CampaignRound, demo_campaign, evaluate_hillstrom};
 pub use cdnow::{
     CalibrationFrequency, CdnowBench, CdnowEvaluation, CdnowHoldout, FitTiming, ModelCheck,
     SummaryCheck, TrackingWeek, bench_cdnow_master, evaluate_cdnow,
@@ -48,6 +50,7 @@ pub mod prelude {
         DemoObserver, DemoOptions, DemoSource, Error, Result, Settings, Workspace, run_demo,
     };
     pub use recur_analytics::{AnalysisOptions, Profile, Report, SEGMENTS};
+    pub use recur_campaign::{ArmReport, Effect, HillstromReport, TargetingComparison};
     pub use recur_clv::{FitReport, HoldoutEvaluation, TrackingPoint};
     pub use recur_core::{EventType, OrderStatus, Table};
     pub use recur_ingest::{

@@ -44,6 +44,26 @@ pub(crate) enum Command {
     /// Customer value: BG/NBD, Pareto/NBD and Gamma-Gamma.
     #[command(subcommand)]
     Clv(ClvCommand),
+    /// Campaigns: measured lift against a randomised holdout, uplift targeting.
+    #[command(subcommand)]
+    Campaign(CampaignCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum CampaignCommand {
+    /// Measure a campaign's lift: with --hillstrom, the randomised effects of the Hillstrom
+    /// e-mail experiment and uplift vs random targeting on a held-out 30 %.
+    Evaluate {
+        /// The Hillstrom MineThatData CSV.
+        #[arg(long)]
+        hillstrom: PathBuf,
+        /// Seed of the split, the uplift models and the bootstrap.
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+        /// Print the result as one JSON document.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -8,7 +8,8 @@ use recur_engine::prelude::*;
 use recur_engine::{KEYS, SETTINGS_FILE};
 
 use crate::cli::{
-    AnalyzeArgs, Cli, ClvCommand, Command, DemoArgs, FormatArg, ImportArgs, OutputFormat, TableArg,
+    AnalyzeArgs, CampaignCommand, Cli, ClvCommand, Command, DemoArgs, FormatArg, ImportArgs,
+    OutputFormat, TableArg,
 };
 use crate::output;
 use crate::progress::{Bar, Stages};
@@ -90,6 +91,19 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
                 println!("{}", serde_json::to_string_pretty(&eval)?);
             } else {
                 print!("{}", output::workspace_eval_text(&eval));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Campaign(CampaignCommand::Evaluate {
+            ref hillstrom,
+            seed,
+            json,
+        }) => {
+            let r = recur_engine::evaluate_hillstrom(hillstrom, seed)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&r)?);
+            } else {
+                print!("{}", output::hillstrom_text(&r));
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -273,6 +287,10 @@ fn demo(cli: &Cli, args: &DemoArgs) -> Result<ExitCode> {
             "imports": outcome.imports,
             "analytics": outcome.report,
             "customer_value": outcome.value.as_ref().ok().map(|v| serde_json::json!({"bgnbd": v.bgnbd, "gamma_gamma": v.gamma_gamma})),
+            "campaign": outcome.campaign.as_ref().map(|c| match c {
+                Ok(c) => serde_json::to_value(c).unwrap_or_default(),
+                Err(e) => serde_json::json!({ "error": e }),
+            }),
         });
         println!("{}", serde_json::to_string_pretty(&doc)?);
     } else {

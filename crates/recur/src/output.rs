@@ -527,6 +527,13 @@ pub(crate) fn demo_text(d: &DemoOutcome) -> String {
             let _ = writeln!(s, "\nCustomer value could not be estimated: {e}");
         }
     }
+    match &d.campaign {
+        Some(Ok(c)) => s.push_str(&campaign_demo_text(c, &cur)),
+        Some(Err(e)) => {
+            let _ = writeln!(s, "\nThe campaign loop could not run: {e}");
+        }
+        None => {}
+    }
     let _ = writeln!(s, "\nReport with charts: {}", d.html.display());
     if let Some(gt) = &d.ground_truth {
         let _ = writeln!(
@@ -799,4 +806,187 @@ pub(crate) fn value_lines(v: &recur_engine::CustomerValue) -> String {
         v.expected_purchases_90d,
         v.clv_12m
     )
+}
+
+pub(crate) fn hillstrom_text(r: &recur_engine::prelude::HillstromReport) -> String {
+    let mut s = format!(
+        "Hillstrom e-mail experiment: {} customers randomised to a men's e-mail, a women's e-mail or none.\n\nRandomised effects vs no e-mail ({:.0}% intervals):\n",
+        r.customers,
+        r.confidence * 100.0
+    );
+    let mut g = grid(&[
+        "e-mail",
+        "outcome",
+        "treated",
+        "no e-mail",
+        "effect",
+        "interval",
+    ]);
+    for (arm, a) in [("men's", &r.mens), ("women's", &r.womens)] {
+        for (name, e, scale, unit) in [
+            ("visit rate", &a.visit, 100.0, " pts"),
+            ("conversion rate", &a.conversion, 100.0, " pts"),
+            ("spend per customer", &a.spend, 1.0, " $"),
+        ] {
+            g.add_row(vec![
+                arm.to_owned(),
+                name.to_owned(),
+                format!("{:.3}", e.treated_mean * scale),
+                format!("{:.3}", e.control_mean * scale),
+                format!("{:+.3}{unit}", e.effect * scale),
+                format!("{:+.3} .. {:+.3}", e.ci_low * scale, e.ci_high * scale),
+            ]);
+        }
+    }
+    let _ = writeln!(s, "{g}");
+    let _ = writeln!(
+        s,
+        "\nTargeting 30% of the held-out customers (stratified 30% of each arm and the control; {} bootstrap resamples):",
+        r.bootstrap_replicates
+    );
+    let mut g = grid(&[
+        "e-mail",
+        "outcome",
+        "by predicted uplift",
+        "interval",
+        "at random",
+        "interval",
+    ]);
+    let est = |e: &recur_engine::prelude::TargetingComparison, k: u8| {
+        let v = if k == 0 { e.uplift } else { e.random };
+        (
+            format!("{:.1}", v.estimate),
+            format!("{:.1} .. {:.1}", v.ci_low, v.ci_high),
+        )
+    };
+    for (arm, a) in [("men's", &r.mens), ("women's", &r.womens)] {
+        let t = &a.targeting;
+        for (name, c) in [
+            ("incremental visits", &t.visits),
+            ("incremental conversions", &t.conversions),
+            ("incremental spend ($)", &t.spend),
+        ] {
+            let (u, ui) = est(c, 0);
+            let (rv, ri) = est(c, 1);
+            g.add_row(vec![arm.to_owned(), name.to_owned(), u, ui, rv, ri]);
+        }
+    }
+    let _ = writeln!(s, "{g}");
+    for (arm, a) in [("men's", &r.mens), ("women's", &r.womens)] {
+        let t = &a.targeting;
+        let _ = writeln!(
+            s,
+            "  {arm}: Qini coefficient {:.5} (visits), {:.5} (conversions); trained on {} customers, tested on {}; model: {}",
+            t.qini, t.qini_conversion, t.train_customers, t.test_customers, t.model
+        );
+    }
+    let _ = writeln!(
+        s,
+        "  (Qini coefficient: area between the Qini curve and random targeting, both axes as shares of the customers.)"
+    );
+    s
+}
+
+fn campaign_demo_text(c: &recur_engine::CampaignDemo, cur: &str) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "\nCampaign loop (win-back, 30-day goal, 20% randomised holdout; outcomes simulated from the shop's ground truth, 40% margin):"
+    );
+    let mut g = grid(&[
+        "round",
+        "treated",
+        "holdout",
+        "offers",
+        "incremental buyers: measured [95% CI]",
+        "true",
+        "incremental profit: measured [95% CI]",
+        "true",
+    ]);
+    for (name, r) in [("1 explore", &c.exploration), ("2 uplift", &c.targeted)] {
+        let offers = r
+            .plan
+            .by_offer
+            .iter()
+            .filter(|(_, n)| *n > 0)
+            .map(|(o, n)| format!("{o}: {n}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let (buyers, profit) = match &r.lift.overall {
+            Some(l) => (
+                format!(
+                    "{:.1} [{:.1}, {:.1}]",
+                    l.incremental_purchasers[0],
+                    l.incremental_purchasers[1],
+                    l.incremental_purchasers[2]
+                ),
+                format!(
+                    "{:.0} [{:.0}, {:.0}]",
+                    l.incremental_profit[0], l.incremental_profit[1], l.incremental_profit[2]
+                ),
+            ),
+            None => ("n/a".into(), "n/a".into()),
+        };
+        g.add_row(vec![
+            name.to_owned(),
+            r.plan.treated.to_string(),
+            r.plan.holdout.to_string(),
+            offers,
+            buyers,
+            format!("{:.1}", r.true_incremental_purchasers),
+            profit,
+            format!("{:.0}", r.true_incremental_profit),
+        ]);
+    }
+    let _ = writeln!(s, "{g}");
+    let excluded: Vec<String> = c
+        .targeted
+        .plan
+        .excluded
+        .iter()
+        .map(|(why, n)| {
+            format!(
+                "{n} {}",
+                serde_json::to_value(why)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default()
+                    .replace('_', " ")
+            )
+        })
+        .collect();
+    let _ = writeln!(
+        s,
+        "  Round 2 left out: {} (profit in {cur}; sure things and sleeping dogs are not contacted).",
+        excluded.join(", ")
+    );
+    let paths: Vec<String> = c
+        .message_paths
+        .iter()
+        .map(|(p, n)| format!("{p}: {n}"))
+        .collect();
+    let _ = writeln!(
+        s,
+        "  Messages: {} (no language model configured yet: validated templates).",
+        paths.join(", ")
+    );
+    if let Some(m) = &c.sample_message {
+        let _ = writeln!(
+            s,
+            "  Sample ({}, offer {}):\n    Subject: {}\n    Preheader: {}\n    {}",
+            m.customer_id,
+            m.offer,
+            m.message.subject,
+            m.message.preheader,
+            m.message.body.replace('\n', "\n    ")
+        );
+    }
+    if let Some(f) = c.files.first().and_then(|f| f.parent()) {
+        let _ = writeln!(
+            s,
+            "  ESP import files (Braze, Klaviyo, JSONL): {}",
+            f.display()
+        );
+    }
+    s
 }

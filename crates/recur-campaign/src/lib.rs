@@ -1,0 +1,54 @@
+//! recur campaigns: randomised holdouts, uplift targeting and measured lift.
+//!
+//! - [`assign_holdout`]: a stratified holdout that is a stable function of (campaign, customer).
+//! - [`mean_difference`]: treated vs holdout effects with confidence intervals.
+//! - [`UpliftModel`], [`qini`], [`compare_targeting`]: who to target because the offer changes
+//!   their behaviour, and how much better that is than random targeting.
+//! - [`compose`], [`validate`], [`template`]: messages grounded in the facts the engine
+//!   supplies; anything else is rejected and the template takes over.
+//! - [`CampaignSpec`], [`plan`]: a TOML definition becomes an audience with a stratified
+//!   holdout and, per customer, the offer with the highest expected incremental profit.
+//! - [`measure_lift`]: treated vs holdout repurchase, revenue and profit with intervals.
+//! - [`evaluate_hillstrom`]: all of the above on the Hillstrom e-mail experiment.
+//!
+//! ```
+//! use recur_campaign::{assign_holdout, mean_difference};
+//!
+//! let audience = [("c1", "Loyal"), ("c2", "Loyal"), ("c3", "At Risk"), ("c4", "At Risk")];
+//! let holdout = assign_holdout("spring-winback", &audience, 0.5);
+//! assert_eq!(holdout.iter().filter(|h| **h).count(), 2);
+//!
+//! let e = mean_difference(&[1.0, 0.0, 1.0, 1.0], &[0.0, 0.0, 1.0, 0.0], 0.95).unwrap();
+//! assert_eq!(e.effect, 0.5);
+//! ```
+
+mod error;
+mod export;
+mod hillstrom;
+mod holdout;
+mod message;
+mod outcome;
+mod plan;
+mod spec;
+mod stats;
+mod uplift;
+
+pub use error::{Error, Result};
+pub use export::{Outgoing, export_files};
+pub use hillstrom::{ArmReport, HillstromReport, Targeting, evaluate_hillstrom};
+pub use holdout::{assign_holdout, holdout_key};
+pub use message::{
+    Draft, Facts, Language, Message, MessagePath, OfferFact, ProductFact, Rules, Violation, Writer,
+    compose, personalise, template, validate,
+};
+pub use outcome::{Lift, LiftReport, Outcome, measure_lift};
+pub use plan::{
+    Assignment, Candidate, Exclusion, Plan, PlanSummary, PlannedCustomer, Response, offer_value,
+    plan, plan_exploration,
+};
+pub use spec::{Audience, CampaignSpec, Channel, OfferKind, OfferSpec, SendWindow};
+pub use stats::{Effect, Estimate, Rng, mean_difference, percentile_interval, z_value};
+pub use uplift::{
+    Features, Qini, QiniPoint, TargetingComparison, UpliftConfig, UpliftModel, compare_targeting,
+    qini,
+};

@@ -1,0 +1,296 @@
+//! Campaign definitions (TOML).
+//!
+//! ```toml
+//! id = "winback-2026-12"
+//! goal_days = 30                     # success: a purchase within 30 days of the send
+//! channel = "email"                  # email | file | webhook
+//! holdout_share = 0.1
+//! frequency_cap_days = 14            # no two campaign messages to one customer within 14 days
+//! budget = 2000.0                    # expected offer cost, in the shop's currency
+//! send_window = { start_hour = 9, end_hour = 18 }
+//!
+//! [audience]
+//! segments = ["At Risk", "Can't Lose Them"]
+//! min_p_alive = 0.2
+//! min_days_since_last_order = 45
+//!
+//! [[offers]]
+//! name = "none"
+//! kind = "none"
+//!
+//! [[offers]]
+//! name = "10% off"
+//! kind = "percent_off"
+//! percent = 10
+//! valid_days = 14
+//! code_prefix = "BACK"
+//! ```
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// What an offer gives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OfferKind {
+    /// A message without an incentive.
+    None,
+    /// Free shipping.
+    FreeShipping,
+    /// A percentage off the next order.
+    PercentOff,
+}
+
+/// One candidate offer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OfferSpec {
+    /// Name shown in plans and reports.
+    pub name: String,
+    /// Kind.
+    pub kind: OfferKind,
+    /// Percentage off (`percent_off` only).
+    #[serde(default)]
+    pub percent: Option<f64>,
+    /// Cost per redemption for fixed-cost offers (free shipping), in the shop's currency.
+    #[serde(default)]
+    pub cost: Option<f64>,
+    /// Days the offer stays valid after the send.
+    #[serde(default = "default_valid_days")]
+    pub valid_days: u32,
+    /// Prefix of the per-customer coupon codes.
+    #[serde(default)]
+    pub code_prefix: Option<String>,
+}
+
+fn default_valid_days() -> u32 {
+    14
+}
+
+impl OfferSpec {
+    /// Expected cost of one redemption on an order worth `order_value`.
+    pub fn redemption_cost(&self, order_value: f64) -> f64 {
+        match self.kind {
+            OfferKind::None => 0.0,
+            OfferKind::FreeShipping => self.cost.unwrap_or(0.0),
+            OfferKind::PercentOff => order_value * self.percent.unwrap_or(0.0) / 100.0,
+        }
+    }
+}
+
+/// Who may receive the campaign. Every filter is optional; all given filters must hold.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Audience {
+    /// RFM segments to include (empty: all).
+    #[serde(default)]
+    pub segments: Vec<String>,
+    /// Lowest P(alive).
+    #[serde(default)]
+    pub min_p_alive: Option<f64>,
+    /// Highest P(alive).
+    #[serde(default)]
+    pub max_p_alive: Option<f64>,
+    /// Lowest 12-month CLV.
+    #[serde(default)]
+    pub min_clv: Option<f64>,
+    /// Fewest days since the last order.
+    #[serde(default)]
+    pub min_days_since_last_order: Option<u32>,
+    /// Most days since the last order.
+    #[serde(default)]
+    pub max_days_since_last_order: Option<u32>,
+    /// Favourite categories to include (empty: all).
+    #[serde(default)]
+    pub categories: Vec<String>,
+    /// Locales to include, such as "en" or "zh" (empty: all).
+    #[serde(default)]
+    pub locales: Vec<String>,
+}
+
+/// Delivery channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    /// E-mail via SMTP.
+    Email,
+    /// A file for Braze or Klaviyo imports.
+    File,
+    /// A signed webhook.
+    Webhook,
+}
+
+/// Hours of the day (shop time) in which messages go out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SendWindow {
+    /// First hour (0-23).
+    pub start_hour: u8,
+    /// Hour after the last (1-24).
+    pub end_hour: u8,
+}
+
+/// A campaign definition.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CampaignSpec {
+    /// Stable id: holdout assignment and send idempotency hang on it.
+    pub id: String,
+    /// Success: a purchase within this many days of the send.
+    pub goal_days: u32,
+    /// Channel.
+    pub channel: Channel,
+    /// Share of each segment held out (not contacted) to measure lift.
+    #[serde(default = "default_holdout")]
+    pub holdout_share: f64,
+    /// Minimum days between two campaign messages to one customer (across campaigns).
+    #[serde(default = "default_cap")]
+    pub frequency_cap_days: u32,
+    /// Budget for the expected offer cost.
+    #[serde(default)]
+    pub budget: Option<f64>,
+    /// Send window.
+    #[serde(default)]
+    pub send_window: Option<SendWindow>,
+    /// Audience filters.
+    #[serde(default)]
+    pub audience: Audience,
+    /// Candidate offers (at least one).
+    pub offers: Vec<OfferSpec>,
+}
+
+fn default_holdout() -> f64 {
+    0.1
+}
+
+fn default_cap() -> u32 {
+    14
+}
+
+impl CampaignSpec {
+    /// Parses and checks a definition; `source` names it in errors.
+    pub fn parse(text: &str, source: &Path) -> Result<CampaignSpec> {
+        let bad = |message: String| Error::BadSpec {
+            path: source.to_owned(),
+            message,
+        };
+        let spec: CampaignSpec = toml::from_str(text).map_err(|e| bad(e.to_string()))?;
+        if spec.id.trim().is_empty() || spec.id.contains(char::is_whitespace) {
+            return Err(bad(format!(
+                "`id` = {:?} must be a non-empty name without spaces",
+                spec.id
+            )));
+        }
+        if !(0.0..1.0).contains(&spec.holdout_share) {
+            return Err(bad(format!(
+                "`holdout_share` = {} must be at least 0 and below 1 (0.1 holds out 10%)",
+                spec.holdout_share
+            )));
+        }
+        if spec.goal_days == 0 {
+            return Err(bad("`goal_days` must be at least 1".into()));
+        }
+        if spec.offers.is_empty() {
+            return Err(bad(
+                "no `[[offers]]`: add at least one (kind = \"none\" sends a message without an incentive)".into(),
+            ));
+        }
+        for (i, o) in spec.offers.iter().enumerate() {
+            let at = format!("offers[{i}] (`{}`)", o.name);
+            match o.kind {
+                OfferKind::PercentOff => match o.percent {
+                    Some(p) if p > 0.0 && p < 100.0 => {}
+                    _ => {
+                        return Err(bad(format!(
+                            "{at}: kind = \"percent_off\" needs `percent` between 0 and 100"
+                        )));
+                    }
+                },
+                OfferKind::FreeShipping => {
+                    if !o.cost.is_some_and(|c| c >= 0.0) {
+                        return Err(bad(format!(
+                            "{at}: kind = \"free_shipping\" needs `cost` (the shipping cost per redemption)"
+                        )));
+                    }
+                }
+                OfferKind::None => {}
+            }
+        }
+        if let Some(w) = spec.send_window
+            && (w.start_hour >= w.end_hour || w.end_hour > 24)
+        {
+            return Err(bad(format!(
+                "`send_window` {}..{} must satisfy 0 <= start_hour < end_hour <= 24",
+                w.start_hour, w.end_hour
+            )));
+        }
+        Ok(spec)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EXAMPLE: &str = r#"
+id = "winback-2026-12"
+goal_days = 30
+channel = "file"
+budget = 2000.0
+send_window = { start_hour = 9, end_hour = 18 }
+
+[audience]
+segments = ["At Risk", "Can't Lose Them"]
+min_p_alive = 0.2
+
+[[offers]]
+name = "none"
+kind = "none"
+
+[[offers]]
+name = "10% off"
+kind = "percent_off"
+percent = 10
+code_prefix = "BACK"
+
+[[offers]]
+name = "free shipping"
+kind = "free_shipping"
+cost = 4.5
+"#;
+
+    #[test]
+    fn example_parses_with_defaults() {
+        let s = CampaignSpec::parse(EXAMPLE, Path::new("c.toml")).unwrap();
+        assert_eq!(s.holdout_share, 0.1);
+        assert_eq!(s.frequency_cap_days, 14);
+        assert_eq!(s.offers.len(), 3);
+        assert_eq!(s.offers[1].valid_days, 14);
+        assert_eq!(s.offers[1].redemption_cost(50.0), 5.0);
+        assert_eq!(s.offers[2].redemption_cost(50.0), 4.5);
+        assert_eq!(s.audience.segments.len(), 2);
+    }
+
+    #[test]
+    fn mistakes_name_the_field() {
+        let e = |text: &str| {
+            CampaignSpec::parse(text, Path::new("c.toml"))
+                .unwrap_err()
+                .to_string()
+        };
+        let msg = e(&EXAMPLE.replace("percent = 10", "percent = 120"));
+        assert!(msg.contains("c.toml") && msg.contains("offers[1]"), "{msg}");
+        let msg = e(&EXAMPLE.replace("budget = 2000.0", "budget = 2000.0\nholdout_share = 1.5"));
+        assert!(msg.contains("holdout_share"), "{msg}");
+        let msg = e(&EXAMPLE.replace("min_p_alive", "min_palive"));
+        assert!(msg.contains("min_palive"), "{msg}");
+        let msg = e(&EXAMPLE.replace("cost = 4.5", ""));
+        assert!(
+            msg.contains("free_shipping") && msg.contains("cost"),
+            "{msg}"
+        );
+    }
+}
