@@ -26,6 +26,14 @@ pub enum Error {
         /// What is wrong and how to fix it.
         message: String,
     },
+    /// The send ledger failed.
+    #[error("send ledger `{path}`: {message}")]
+    Ledger {
+        /// Database file.
+        path: PathBuf,
+        /// What failed.
+        message: String,
+    },
     /// An input file could not be read.
     #[error("could not read `{path}`: {source}")]
     Io {

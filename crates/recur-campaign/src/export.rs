@@ -4,20 +4,20 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::message::Draft;
 
 /// One personalised message ready to go out.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Outgoing {
     /// Campaign id.
     pub campaign: String,
     /// Customer id (Braze `external_id`).
     pub customer_id: String,
     /// E-mail address (needed by Klaviyo; never part of a prompt or a log line).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// The message with placeholders filled.
     pub message: Draft,

@@ -8,6 +8,8 @@
 //!   supplies; anything else is rejected and the template takes over.
 //! - [`CampaignSpec`], [`plan`]: a TOML definition becomes an audience with a stratified
 //!   holdout and, per customer, the offer with the highest expected incremental profit.
+//! - [`Ledger`], [`send_pending`], [`SmtpDelivery`], [`WebhookDelivery`]: idempotent,
+//!   resumable delivery recorded in SQLite, with consent/suppression and retries.
 //! - [`measure_lift`]: treated vs holdout repurchase, revenue and profit with intervals.
 //! - [`evaluate_hillstrom`]: all of the above on the Hillstrom e-mail experiment.
 //!
@@ -22,10 +24,12 @@
 //! assert_eq!(e.effect, 0.5);
 //! ```
 
+mod deliver;
 mod error;
 mod export;
 mod hillstrom;
 mod holdout;
+mod ledger;
 mod message;
 mod outcome;
 mod plan;
@@ -33,10 +37,15 @@ mod spec;
 mod stats;
 mod uplift;
 
+pub use deliver::{
+    Deliver, DeliveryError, SendOptions, SendReport, SmtpDelivery, WebhookDelivery, send_pending,
+    webhook_signature,
+};
 pub use error::{Error, Result};
 pub use export::{Outgoing, export_files};
 pub use hillstrom::{ArmReport, HillstromReport, Targeting, evaluate_hillstrom};
 pub use holdout::{assign_holdout, holdout_key};
+pub use ledger::{Ledger, Pending, RecordedAssignment, SendCounts, SendStatus, message_id};
 pub use message::{
     Draft, Facts, Language, Message, MessagePath, OfferFact, ProductFact, Rules, Violation, Writer,
     compose, personalise, template, validate,

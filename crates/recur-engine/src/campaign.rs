@@ -4,10 +4,11 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use recur_campaign::{
-    Assignment, CampaignSpec, Candidate, Facts, Features, HillstromReport, Language, LiftReport,
-    OfferFact, OfferKind, OfferSpec, Outcome, Outgoing, Plan, PlanSummary, ProductFact, Response,
-    Rules, UpliftConfig, UpliftModel, compose, export_files, holdout_key, measure_lift,
-    personalise, plan, plan_exploration, validate,
+    Assignment, CampaignSpec, Candidate, Facts, Features, HillstromReport, Language, Ledger,
+    LiftReport, OfferFact, OfferKind, OfferSpec, Outcome, Outgoing, Plan, PlanSummary, ProductFact,
+    Response, Rules, SendCounts, SendOptions, SendReport, SmtpDelivery, UpliftConfig, UpliftModel,
+    WebhookDelivery, compose, export_files, holdout_key, measure_lift, personalise, plan,
+    plan_exploration, send_pending, validate,
 };
 use serde::Serialize;
 
@@ -24,6 +25,88 @@ pub fn evaluate_hillstrom(path: &Path, seed: u64) -> Result<HillstromReport> {
     Ok(recur_campaign::evaluate_hillstrom(
         path, 0.95, REPLICATES, seed,
     )?)
+}
+
+/// The send ledger's file name inside a campaign folder.
+pub const LEDGER_FILE: &str = "ledger.sqlite";
+
+/// Where messages go.
+#[derive(Debug, Clone)]
+pub enum ChannelConfig {
+    /// An SMTP relay.
+    Smtp {
+        /// Host.
+        host: String,
+        /// Port.
+        port: u16,
+        /// Sender, such as `Shop <news@shop.example>`.
+        from: String,
+    },
+    /// A webhook.
+    Webhook {
+        /// URL.
+        url: String,
+        /// HMAC secret.
+        secret: String,
+    },
+}
+
+/// The state of a campaign's messages after a send run.
+#[derive(Debug, Clone, Serialize)]
+pub struct SendOutcome {
+    /// Campaign.
+    pub campaign: String,
+    /// What this run did.
+    pub run: SendReport,
+    /// All of the campaign's messages by state.
+    pub totals: SendCounts,
+}
+
+/// Sends the queued messages of `campaign` from the ledger in `campaign_dir` through `channel`
+/// (dry run: only counts them). Safe to interrupt and run again: confirmed messages are never
+/// sent twice, and the one in flight is re-sent with the same Message-ID.
+pub fn send_campaign(
+    campaign_dir: &Path,
+    campaign: &str,
+    channel: &ChannelConfig,
+    dry_run: bool,
+) -> Result<SendOutcome> {
+    let path = campaign_dir.join(LEDGER_FILE);
+    if !path.exists() {
+        return Err(crate::error::Error::BadSetting {
+            key: "campaign ledger".into(),
+            value: path.display().to_string(),
+            hint: "no send ledger here; run `recur demo` (or plan a campaign) first".into(),
+        });
+    }
+    let ledger = Ledger::open(&path)?;
+    let opts = SendOptions {
+        dry_run,
+        now: chrono::Utc::now().timestamp(),
+        ..SendOptions::default()
+    };
+    let timeout = std::time::Duration::from_secs(30);
+    let run = match channel {
+        ChannelConfig::Smtp { host, port, from } => {
+            let mut smtp = SmtpDelivery::new(host, *port, from, timeout).map_err(|e| {
+                crate::error::Error::BadSetting {
+                    key: "from".into(),
+                    value: from.clone(),
+                    hint: e.message,
+                }
+            })?;
+            send_pending(&ledger, campaign, &mut smtp, &opts)?
+        }
+        ChannelConfig::Webhook { url, secret } => {
+            let mut hook = WebhookDelivery::new(url, secret.as_bytes(), timeout);
+            send_pending(&ledger, campaign, &mut hook, &opts)?
+        }
+    };
+    Ok(SendOutcome {
+        campaign: campaign.to_owned(),
+        run,
+        totals: ledger.counts(campaign)?,
+    })
 }
 
 /// The demo's campaign: win back lapsing customers with one of four offers.
@@ -89,6 +172,10 @@ pub struct CampaignDemo {
     pub targeted: CampaignRound,
     /// How the round-2 messages were produced (path → count).
     pub message_paths: BTreeMap<String, usize>,
+    /// Round-2 messages newly queued in the send ledger (0 when the demo ran before).
+    pub queued: usize,
+    /// The send ledger.
+    pub ledger: PathBuf,
     /// One personalised round-2 message, as it goes out.
     pub sample_message: Option<Outgoing>,
     /// Files written for the ESP import (Braze, Klaviyo, JSONL).
@@ -393,6 +480,17 @@ pub fn demo_campaign(
         });
     }
     let files = export_files(out_dir, &outgoing)?;
+    // Record both plans (their holdouts) and queue round 2's messages in the send ledger, so
+    // `recur campaign send` can deliver them exactly once.
+    let now = chrono::Utc::now().timestamp();
+    let mut ledger = Ledger::open(&out_dir.join(LEDGER_FILE))?;
+    ledger.record_plan(DEMO_SPEC, &plan1, now)?;
+    ledger.record_plan(
+        &DEMO_SPEC.replace("demo-winback", "demo-winback-2"),
+        &plan2,
+        now,
+    )?;
+    let queued = ledger.queue(&outgoing)?;
     Ok(CampaignDemo {
         exploration: CampaignRound {
             campaign: spec.id.clone(),
@@ -411,6 +509,8 @@ pub fn demo_campaign(
             true_incremental_profit: tprofit2,
         },
         message_paths: paths,
+        queued,
+        ledger: out_dir.join(LEDGER_FILE),
         sample_message: outgoing.first().cloned().map(|mut m| {
             // The sample is printed: keep the address out of the terminal.
             m.email = None;

@@ -30,7 +30,10 @@ mod error;
 mod report;
 mod workspace;
 
-pub use campaign::{CampaignDemo, CampaignRound, demo_campaign, evaluate_hillstrom};
+pub use campaign::{
+    CampaignDemo, CampaignRound, ChannelConfig, LEDGER_FILE, SendOutcome, demo_campaign,
+    evaluate_hillstrom, send_campaign,
+};
 pub use cdnow::{
     CalibrationFrequency, CdnowBench, CdnowEvaluation, CdnowHoldout, FitTiming, ModelCheck,
     SummaryCheck, TrackingWeek, bench_cdnow_master, evaluate_cdnow,

@@ -51,6 +51,34 @@ pub(crate) enum Command {
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum CampaignCommand {
+    /// Send a campaign's queued messages from its send ledger, exactly once per customer:
+    /// safe to interrupt and run again.
+    Send {
+        /// Campaign id (for the demo: demo-winback-2).
+        #[arg(long)]
+        campaign: String,
+        /// Folder with the campaign's ledger.sqlite [default: WORKSPACE/campaign].
+        #[arg(long)]
+        dir: Option<PathBuf>,
+        /// SMTP relay as HOST:PORT (plain SMTP, for a local relay).
+        #[arg(long, conflicts_with = "webhook", required_unless_present_any = ["webhook", "dry_run"])]
+        smtp: Option<String>,
+        /// Sender address for SMTP.
+        #[arg(long, default_value = "recur <campaigns@localhost>")]
+        from: String,
+        /// Webhook URL (http://...); messages are POSTed as JSON, signed with HMAC-SHA256.
+        #[arg(long)]
+        webhook: Option<String>,
+        /// HMAC secret for the webhook signature.
+        #[arg(long, env = "RECUR_WEBHOOK_SECRET", hide_env_values = true)]
+        webhook_secret: Option<String>,
+        /// Only count what would be sent.
+        #[arg(long)]
+        dry_run: bool,
+        /// Print the result as one JSON document.
+        #[arg(long)]
+        json: bool,
+    },
     /// Measure a campaign's lift: with --hillstrom, the randomised effects of the Hillstrom
     /// e-mail experiment and uplift vs random targeting on a held-out 30 %.
     Evaluate {

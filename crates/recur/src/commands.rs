@@ -107,6 +107,80 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Campaign(CampaignCommand::Send {
+            ref campaign,
+            ref dir,
+            ref smtp,
+            ref from,
+            ref webhook,
+            ref webhook_secret,
+            dry_run,
+            json,
+        }) => {
+            let dir = dir
+                .clone()
+                .unwrap_or_else(|| cli.workspace.join("campaign"));
+            let channel = match (smtp, webhook) {
+                (_, Some(url)) => recur_engine::ChannelConfig::Webhook {
+                    url: url.clone(),
+                    secret: webhook_secret.clone().ok_or_else(|| {
+                        recur_engine::Error::BadSetting {
+                            key: "webhook-secret".into(),
+                            value: String::new(),
+                            hint: "--webhook needs a signing secret: set RECUR_WEBHOOK_SECRET or pass --webhook-secret".into(),
+                        }
+                    })?,
+                },
+                (Some(addr), None) => {
+                    let (host, port) = addr
+                        .rsplit_once(':')
+                        .and_then(|(h, p)| Some((h, p.parse::<u16>().ok()?)))
+                        .ok_or_else(|| recur_engine::Error::BadSetting {
+                            key: "smtp".into(),
+                            value: addr.clone(),
+                            hint: "use HOST:PORT, for example localhost:1025".into(),
+                        })?;
+                    recur_engine::ChannelConfig::Smtp {
+                        host: host.to_owned(),
+                        port,
+                        from: from.clone(),
+                    }
+                }
+                // Dry run without a channel: nothing is delivered, so any channel will do.
+                (None, None) => recur_engine::ChannelConfig::Smtp {
+                    host: "localhost".into(),
+                    port: 25,
+                    from: from.clone(),
+                },
+            };
+            let out = recur_engine::send_campaign(&dir, campaign, &channel, dry_run)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&out)?);
+            } else {
+                let r = &out.run;
+                if dry_run {
+                    println!(
+                        "{}: {} message(s) would be sent (dry run).",
+                        out.campaign, r.would_send
+                    );
+                } else {
+                    println!(
+                        "{}: sent {} ({} re-sent after an interrupted run), failed {}, suppressed {}.",
+                        out.campaign, r.sent, r.resent_after_crash, r.failed, r.suppressed
+                    );
+                }
+                let t = &out.totals;
+                println!(
+                    "Ledger: {} sent, {} queued, {} in flight, {} failed, {} suppressed.",
+                    t.sent, t.queued, t.sending, t.failed, t.suppressed
+                );
+            }
+            Ok(if out.run.failed > 0 {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
         Command::Presets => {
             for (name, doc) in PRESETS {
                 println!("{name:<16}{doc}");

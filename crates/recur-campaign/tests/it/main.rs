@@ -1,4 +1,6 @@
-//! Uplift on simulated experiments, holdout invariants and input errors.
+//! Uplift on simulated experiments, holdout invariants, input errors, and delivery.
+
+mod delivery;
 
 use proptest::prelude::*;
 use recur_campaign::{

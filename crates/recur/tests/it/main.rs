@@ -61,11 +61,17 @@ fn demo_runs_in_an_empty_folder() {
     );
     assert!(out.contains("Who to look after (RFM segments)"), "{out}");
     // The campaign loop ran: both rounds, grounded messages, ESP files, and no address printed.
-    assert!(out.contains("Campaign loop") && out.contains("2 uplift"), "{out}");
+    assert!(
+        out.contains("Campaign loop") && out.contains("2 uplift"),
+        "{out}"
+    );
     assert!(!out.contains("template rejected"), "{out}");
     assert!(!out.contains("@example.com"), "{out}");
     for f in ["braze.csv", "klaviyo.csv", "messages.jsonl"] {
-        assert!(dir.path().join("recur-demo/campaign").join(f).exists(), "{f}");
+        assert!(
+            dir.path().join("recur-demo/campaign").join(f).exists(),
+            "{f}"
+        );
     }
     let html = std::fs::read_to_string(dir.path().join("recur-demo/report.html")).unwrap();
     assert!(
@@ -343,4 +349,138 @@ fn campaign_evaluate_hillstrom_json() {
     assert_eq!(again.stdout, o.stdout);
     let text = recur(dir.path(), &args[..4]);
     assert!(stdout(&text).contains("men's") && stdout(&text).contains("women's"));
+}
+
+/// A local SMTP server that takes `delay` per message; returns its port and what it received
+/// as (recipient, Message-ID).
+/// Messages received by the test SMTP server: (recipient, Message-ID).
+type Inbox = std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>>;
+
+fn smtp_server(delay: std::time::Duration) -> (u16, Inbox) {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let inbox: Inbox = Default::default();
+    let shared = inbox.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut out) = stream else { continue };
+            // Replies go out at once (no Nagle delay against the client's delayed ACKs).
+            let _ = out.set_nodelay(true);
+            let inbox = shared.clone();
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(out.try_clone().unwrap());
+                let _ = out.write_all(b"220 test\r\n");
+                let (mut rcpt, mut line) = (String::new(), String::new());
+                loop {
+                    line.clear();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let cmd = line.trim_end().to_ascii_uppercase();
+                    if cmd.starts_with("EHLO") {
+                        let _ = out.write_all(b"250-test\r\n250 OK\r\n");
+                    } else if cmd.starts_with("RCPT TO") {
+                        rcpt = line.trim_end()[8..]
+                            .trim()
+                            .trim_matches(['<', '>'])
+                            .to_owned();
+                        let _ = out.write_all(b"250 OK\r\n");
+                    } else if cmd == "DATA" {
+                        let _ = out.write_all(b"354 go\r\n");
+                        let mut id = String::new();
+                        loop {
+                            line.clear();
+                            if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                                return;
+                            }
+                            if line == ".\r\n" {
+                                break;
+                            }
+                            if line.to_ascii_lowercase().starts_with("message-id:") {
+                                id = line[11..].trim().to_owned();
+                            }
+                        }
+                        std::thread::sleep(delay);
+                        inbox.lock().unwrap().push((rcpt.clone(), id));
+                        let _ = out.write_all(b"250 queued\r\n");
+                    } else if cmd == "QUIT" {
+                        let _ = out.write_all(b"221 bye\r\n");
+                        return;
+                    } else {
+                        let _ = out.write_all(b"250 OK\r\n");
+                    }
+                }
+            });
+        }
+    });
+    (port, inbox)
+}
+
+#[test]
+fn campaign_send_killed_and_resumed_reaches_everyone_once() {
+    let dir = tempfile::tempdir().unwrap();
+    // A smaller shop keeps the test short: lettre writes the final "." of each message
+    // separately, so Nagle and delayed ACKs cost ~40 ms per message on one connection.
+    let o = recur(dir.path(), &["demo", "-q", "--customers", "600"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let ws = dir.path().join("recur-demo");
+    let base = ["campaign", "send", "--campaign", "demo-winback-2"];
+    // Dry run: counts, sends nothing.
+    let o = recur(&ws, &[&base[..], &["--dry-run", "--json"]].concat());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let queued = doc["run"]["would_send"].as_u64().unwrap() as usize;
+    assert!(queued > 50, "{doc}");
+    assert_eq!(doc["totals"]["queued"].as_u64().unwrap() as usize, queued);
+
+    let (port, inbox) = smtp_server(std::time::Duration::from_millis(2));
+    let addr = format!("127.0.0.1:{port}");
+    let args = [&base[..], &["--smtp", &addr, "--json"]].concat();
+    // Start sending, kill the process part-way, then run again.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_recur"))
+        .args(&args)
+        .current_dir(&ws)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while inbox.lock().unwrap().len() < 20 && start.elapsed().as_secs() < 60 {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let before = inbox.lock().unwrap().len();
+    assert!(before < queued, "killed too late to test resuming");
+    let o = recur(&ws, &args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        doc["totals"]["sent"].as_u64().unwrap() as usize,
+        queued,
+        "{doc}"
+    );
+    // A third run has nothing left to send.
+    let o = recur(&ws, &args);
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(doc["run"]["sent"], 0);
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    let got = inbox.lock().unwrap().clone();
+    let mut by_rcpt: std::collections::BTreeMap<&str, std::collections::BTreeSet<&str>> =
+        Default::default();
+    for (r, id) in &got {
+        by_rcpt.entry(r).or_default().insert(id);
+    }
+    assert_eq!(by_rcpt.len(), queued, "everyone reached");
+    assert!(
+        by_rcpt.values().all(|ids| ids.len() == 1),
+        "one Message-ID each"
+    );
+    // At most the one message in flight at the kill arrives twice (same Message-ID).
+    assert!(
+        got.len() <= queued + 1,
+        "{} deliveries for {queued}",
+        got.len()
+    );
 }

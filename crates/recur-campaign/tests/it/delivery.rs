@@ -1,0 +1,372 @@
+//! Delivery against local SMTP and HTTP servers started by the tests: exactly once per
+//! recipient across a crash, retries, signatures, suppression, dry runs, erasure.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use recur_campaign::{
+    Assignment, Deliver, DeliveryError, Draft, Ledger, Outgoing, Plan, PlanSummary,
+    PlannedCustomer, SendOptions, SendStatus, SmtpDelivery, WebhookDelivery, send_pending,
+    webhook_signature,
+};
+
+/// Messages received by the test SMTP server: (recipient, Message-ID).
+type Inbox = Arc<Mutex<Vec<(String, String)>>>;
+
+/// A minimal SMTP server (EHLO, MAIL, RCPT, DATA, QUIT) on a free local port.
+fn smtp_server() -> (u16, Inbox) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let inbox: Inbox = Arc::default();
+    let shared = inbox.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut out) = stream else { continue };
+            // Replies go out at once (no Nagle delay against the client's delayed ACKs).
+            let _ = out.set_nodelay(true);
+            let inbox = shared.clone();
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(out.try_clone().unwrap());
+                let _ = out.write_all(b"220 test ESMTP\r\n");
+                let mut rcpt = String::new();
+                let mut line = String::new();
+                loop {
+                    line.clear();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let cmd = line.trim_end().to_ascii_uppercase();
+                    let reply: &[u8] = if cmd.starts_with("EHLO") || cmd.starts_with("HELO") {
+                        b"250-test\r\n250 OK\r\n"
+                    } else if cmd.starts_with("MAIL FROM") {
+                        b"250 OK\r\n"
+                    } else if cmd.starts_with("RCPT TO") {
+                        rcpt = line.trim_end()[8..]
+                            .trim()
+                            .trim_matches(['<', '>'])
+                            .to_owned();
+                        b"250 OK\r\n"
+                    } else if cmd == "DATA" {
+                        let _ = out.write_all(b"354 go ahead\r\n");
+                        let mut message_id = String::new();
+                        loop {
+                            line.clear();
+                            if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                                return;
+                            }
+                            if line == ".\r\n" {
+                                break;
+                            }
+                            if line.to_ascii_lowercase().starts_with("message-id:") {
+                                message_id = line[11..].trim().to_owned();
+                            }
+                        }
+                        inbox.lock().unwrap().push((rcpt.clone(), message_id));
+                        b"250 queued\r\n"
+                    } else if cmd == "QUIT" {
+                        let _ = out.write_all(b"221 bye\r\n");
+                        return;
+                    } else {
+                        b"250 OK\r\n"
+                    };
+                    let _ = out.write_all(reply);
+                }
+            });
+        }
+    });
+    (port, inbox)
+}
+
+fn message(i: usize) -> Outgoing {
+    Outgoing {
+        campaign: "spring".into(),
+        customer_id: format!("C{i:03}"),
+        email: Some(format!("c{i}@example.com")),
+        message: Draft {
+            subject: "New picks for you".into(),
+            preheader: "10% off".into(),
+            body: format!("Hi {i},\nhere is 10% off."),
+        },
+        offer: "10% off".into(),
+        coupon_code: Some(format!("BACK10-{i:05}")),
+        offer_expires: Some("2026-12-31".into()),
+    }
+}
+
+/// Delivers through `inner`, then "crashes" (panics) after `after` hand-overs: either before
+/// handing the next message over, or after the channel accepted it but before the ledger
+/// could record that.
+struct Crashing<D> {
+    inner: D,
+    after: usize,
+    done: usize,
+    after_accept: bool,
+}
+
+impl<D: Deliver> Deliver for Crashing<D> {
+    fn deliver(&mut self, m: &Outgoing, id: &str) -> Result<String, DeliveryError> {
+        if self.done == self.after && !self.after_accept {
+            panic!("simulated crash before hand-over");
+        }
+        let r = self.inner.deliver(m, id)?;
+        self.done += 1;
+        if self.done == self.after + 1 && self.after_accept {
+            panic!("simulated crash after the server accepted the message");
+        }
+        Ok(r)
+    }
+}
+
+/// A ledger with the campaign "spring" recorded: C000..C009 treated, H000..H002 held out.
+fn ledger_with_plan(path: &std::path::Path) -> Ledger {
+    let mut ledger = Ledger::open(path).unwrap();
+    let customers = (0..10)
+        .map(|i| PlannedCustomer {
+            customer_id: format!("C{i:03}"),
+            segment: "At Risk".into(),
+            assignment: Assignment::Treated {
+                offer: 0,
+                expected_profit: 1.0,
+                expected_cost: 0.5,
+            },
+        })
+        .chain((0..3).map(|i| PlannedCustomer {
+            customer_id: format!("H{i:03}"),
+            segment: "At Risk".into(),
+            assignment: Assignment::Holdout,
+        }))
+        .collect();
+    let plan = Plan {
+        campaign: "spring".into(),
+        customers,
+        summary: PlanSummary {
+            candidates: 13,
+            eligible: 13,
+            holdout: 3,
+            treated: 10,
+            by_offer: vec![("10% off".into(), 10)],
+            excluded: vec![],
+            expected_profit: 10.0,
+            expected_cost: 5.0,
+        },
+    };
+    assert!(ledger.record_plan("id = \"spring\"", &plan, 1).unwrap());
+    assert!(
+        !ledger.record_plan("id = \"spring\"", &plan, 2).unwrap(),
+        "recorded once"
+    );
+    let groups = ledger.assignments("spring").unwrap();
+    assert_eq!(groups.iter().filter(|g| g.group == "holdout").count(), 3);
+    ledger
+}
+
+fn opts() -> SendOptions {
+    SendOptions {
+        backoff: Duration::from_millis(5),
+        now: 1_700_000_000,
+        ..SendOptions::default()
+    }
+}
+
+#[test]
+fn killed_and_resumed_sending_delivers_exactly_once_per_recipient() {
+    for after_accept in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("ledger.sqlite");
+        let (port, inbox) = smtp_server();
+        let smtp = || {
+            SmtpDelivery::new(
+                "127.0.0.1",
+                port,
+                "Shop <news@shop.example>",
+                Duration::from_secs(5),
+            )
+            .unwrap()
+        };
+        {
+            let mut ledger = ledger_with_plan(&db);
+            let msgs: Vec<Outgoing> = (0..10).map(message).collect();
+            assert_eq!(ledger.queue(&msgs).unwrap(), 10);
+            assert_eq!(
+                ledger.queue(&msgs).unwrap(),
+                0,
+                "queuing twice adds nothing"
+            );
+            let mut crashing = Crashing {
+                inner: smtp(),
+                after: 4,
+                done: 0,
+                after_accept,
+            };
+            let crashed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                send_pending(&ledger, "spring", &mut crashing, &opts())
+            }));
+            assert!(crashed.is_err(), "the run should have crashed");
+        }
+        // A new process: only what was committed survives.
+        let ledger = Ledger::open(&db).unwrap();
+        let counts = ledger.counts("spring").unwrap();
+        assert_eq!(
+            (counts.sent, counts.sending),
+            (4, 1),
+            "after_accept={after_accept}"
+        );
+        let report = send_pending(&ledger, "spring", &mut smtp(), &opts()).unwrap();
+        assert_eq!(report.sent, 6);
+        assert_eq!(report.resent_after_crash, 1);
+        assert_eq!(ledger.counts("spring").unwrap().sent, 10);
+        // Nothing left: a third run sends nothing.
+        assert_eq!(
+            send_pending(&ledger, "spring", &mut smtp(), &opts())
+                .unwrap()
+                .sent,
+            0
+        );
+        std::thread::sleep(Duration::from_millis(50));
+        let got = inbox.lock().unwrap().clone();
+        let mut ids: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for (rcpt, id) in &got {
+            ids.entry(rcpt.clone()).or_default().push(id.clone());
+        }
+        assert_eq!(ids.len(), 10, "every recipient got the message");
+        for (rcpt, list) in &ids {
+            let mut distinct = list.clone();
+            distinct.dedup();
+            assert_eq!(distinct.len(), 1, "{rcpt}: one Message-ID, {list:?}");
+        }
+        // Crash before hand-over: no repeat at all. Crash after acceptance: the one message in
+        // flight arrives twice with the same Message-ID, which receivers drop.
+        assert_eq!(got.len(), if after_accept { 11 } else { 10 });
+    }
+}
+
+/// Requests received by the test HTTP server: (head, body).
+type Requests = Arc<Mutex<Vec<(String, Vec<u8>)>>>;
+
+/// A minimal HTTP server answering with `statuses` in turn; records (headers, body).
+fn http_server(statuses: Vec<u16>) -> (String, Requests) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!(
+        "http://127.0.0.1:{}/hook",
+        listener.local_addr().unwrap().port()
+    );
+    let seen: Requests = Arc::default();
+    let shared = seen.clone();
+    std::thread::spawn(move || {
+        for (k, stream) in listener.incoming().enumerate() {
+            let Ok(mut s) = stream else { continue };
+            let mut reader = BufReader::new(s.try_clone().unwrap());
+            let mut head = String::new();
+            let mut line = String::new();
+            let mut len = 0usize;
+            loop {
+                line.clear();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    len = v.trim().parse().unwrap_or(0);
+                }
+                head.push_str(&line);
+            }
+            let mut body = vec![0; len];
+            let _ = reader.read_exact(&mut body);
+            shared.lock().unwrap().push((head, body));
+            let status = statuses.get(k).copied().unwrap_or(200);
+            let _ = write!(
+                s,
+                "HTTP/1.1 {status} X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            );
+        }
+    });
+    (url, seen)
+}
+
+#[test]
+fn webhooks_are_signed_and_retried() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut ledger = ledger_with_plan(&dir.path().join("l.sqlite"));
+    ledger.queue(&[message(1), message(2)]).unwrap();
+    // First message: 503 then 200 (retried). Second: 400 (not retried, failed).
+    let (url, seen) = http_server(vec![503, 200, 400]);
+    let mut hook = WebhookDelivery::new(&url, b"s3cret", Duration::from_secs(5));
+    let r = send_pending(&ledger, "spring", &mut hook, &opts()).unwrap();
+    assert_eq!((r.sent, r.failed), (1, 1));
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.len(), 3);
+    for (head, body) in seen.iter() {
+        let sig = head
+            .lines()
+            .find_map(|l| {
+                l.to_ascii_lowercase()
+                    .strip_prefix("x-recur-signature:")
+                    .map(|v| v.trim().to_owned())
+            })
+            .expect("signature header");
+        assert_eq!(sig, webhook_signature(b"s3cret", body));
+        let v: serde_json::Value = serde_json::from_slice(body).unwrap();
+        assert!(v["message_id"].as_str().unwrap().starts_with('<'));
+    }
+    let c = ledger.counts("spring").unwrap();
+    assert_eq!((c.sent, c.failed), (1, 1));
+}
+
+#[test]
+fn suppression_dry_run_and_erasure() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut ledger = ledger_with_plan(&dir.path().join("l.sqlite"));
+    let mut unplanned = message(1);
+    unplanned.campaign = "autumn".into();
+    let e = ledger.queue(&[unplanned]).unwrap_err().to_string();
+    assert!(e.contains("no recorded plan"), "{e}");
+    ledger
+        .queue(&(0..3).map(message).collect::<Vec<_>>())
+        .unwrap();
+    struct Never;
+    impl Deliver for Never {
+        fn deliver(&mut self, _: &Outgoing, _: &str) -> Result<String, DeliveryError> {
+            panic!("a dry run must not deliver")
+        }
+    }
+    let dry = SendOptions {
+        dry_run: true,
+        ..opts()
+    };
+    assert_eq!(
+        send_pending(&ledger, "spring", &mut Never, &dry)
+            .unwrap()
+            .would_send,
+        3
+    );
+    assert_eq!(
+        ledger.counts("spring").unwrap().queued,
+        3,
+        "dry run changes nothing"
+    );
+    ledger.suppress("C001", "unsubscribed", 1).unwrap();
+    struct Ok1(usize);
+    impl Deliver for Ok1 {
+        fn deliver(&mut self, _: &Outgoing, _: &str) -> Result<String, DeliveryError> {
+            self.0 += 1;
+            Ok("250".into())
+        }
+    }
+    let mut ok = Ok1(0);
+    let r = send_pending(&ledger, "spring", &mut ok, &opts()).unwrap();
+    assert_eq!((r.sent, r.suppressed, ok.0), (2, 1, 2));
+    assert_eq!(ledger.last_sent("C000").unwrap(), Some(1_700_000_000));
+    assert_eq!(ledger.last_sent("C001").unwrap(), None);
+    // Erasure: the payload (address, text) is gone and the customer stays suppressed.
+    assert_eq!(ledger.erase_customer("C002", 2).unwrap(), 1);
+    assert!(ledger.is_suppressed("C002").unwrap());
+    let c = ledger.counts("spring").unwrap();
+    assert_eq!((c.sent, c.suppressed), (2, 1));
+    // Reopening applies no migration twice.
+    drop(ledger);
+    let again = Ledger::open(&dir.path().join("l.sqlite")).unwrap();
+    assert_eq!(again.counts("spring").unwrap().sent, 2);
+    let _ = SendStatus::Queued;
+}
