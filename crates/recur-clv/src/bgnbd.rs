@@ -250,25 +250,13 @@ mod tests {
     use super::*;
     use crate::fit::assert_gradient_matches;
 
-    fn cust(x: f64, tx: f64, t: f64) -> CustomerSummary {
-        CustomerSummary {
-            customer_id: "c".into(),
-            frequency: x,
-            recency: tx,
-            t,
-            monetary: 0.0,
-            holdout_frequency: 0.0,
-            holdout_spend: 0.0,
-        }
-    }
-
     #[test]
     fn gradient_matches_finite_differences() {
         let data = vec![
-            cust(0.0, 0.0, 30.0),
-            cust(3.0, 20.0, 38.0),
-            cust(1.0, 2.0, 10.0),
-            cust(12.0, 36.0, 37.0),
+            CustomerSummary::of(0.0, 0.0, 30.0),
+            CustomerSummary::of(3.0, 20.0, 38.0),
+            CustomerSummary::of(1.0, 2.0, 10.0),
+            CustomerSummary::of(12.0, 36.0, 37.0),
         ];
         for theta in [
             [0.0, 0.0, 0.0, 0.0],

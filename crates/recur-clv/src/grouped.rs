@@ -134,25 +134,13 @@ impl Grouped {
 mod tests {
     use super::*;
 
-    fn cust(x: f64, tx: f64, t: f64) -> CustomerSummary {
-        CustomerSummary {
-            customer_id: "c".into(),
-            frequency: x,
-            recency: tx,
-            t,
-            monetary: 0.0,
-            holdout_frequency: 0.0,
-            holdout_spend: 0.0,
-        }
-    }
-
     #[test]
     fn identical_customers_share_a_group() {
         let data = [
-            cust(0.0, 0.0, 30.0),
-            cust(2.0, 5.0, 30.0),
-            cust(0.0, 0.0, 30.0),
-            cust(2.0, 5.0, 31.0),
+            CustomerSummary::of(0.0, 0.0, 30.0),
+            CustomerSummary::of(2.0, 5.0, 30.0),
+            CustomerSummary::of(0.0, 0.0, 30.0),
+            CustomerSummary::of(2.0, 5.0, 31.0),
         ];
         let g = Grouped::new(&data);
         assert_eq!(g.xs, vec![0.0, 2.0]);
@@ -172,7 +160,7 @@ mod tests {
     fn chunked_sums_cover_every_group_once() {
         let data: Vec<CustomerSummary> = (0..10_000)
             .map(|i| {
-                cust(
+                CustomerSummary::of(
                     f64::from(i % 7),
                     f64::from(i % 13),
                     20.0 + f64::from(i % 17),

@@ -270,15 +270,7 @@ mod tests {
             (2.0, 5.0, 5.0),
         ]
         .iter()
-        .map(|&(x, tx, t)| CustomerSummary {
-            customer_id: "c".into(),
-            frequency: x,
-            recency: tx,
-            t,
-            monetary: 0.0,
-            holdout_frequency: 0.0,
-            holdout_spend: 0.0,
-        })
+        .map(|&(x, tx, t)| CustomerSummary::of(x, tx, t))
         .collect();
         let grouped = Grouped::new(&data);
         // alpha > beta, alpha < beta, and alpha close to beta.

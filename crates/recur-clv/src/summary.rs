@@ -57,6 +57,20 @@ pub struct CustomerSummary {
 }
 
 impl CustomerSummary {
+    /// A summary with only (x, t_x, T) set (tests).
+    #[cfg(test)]
+    pub(crate) fn of(x: f64, tx: f64, t: f64) -> CustomerSummary {
+        CustomerSummary {
+            customer_id: "c".into(),
+            frequency: x,
+            recency: tx,
+            t,
+            monetary: 0.0,
+            holdout_frequency: 0.0,
+            holdout_spend: 0.0,
+        }
+    }
+
     /// Checks the summary's invariants: finite, non-negative, 0 <= t_x <= T, whole x.
     pub fn validate(&self) -> Result<()> {
         let bad = |reason: String| {
