@@ -233,6 +233,25 @@ impl Session {
             .collect())
     }
 
+    /// Contact facts per customer from the `customers` table: (id, locale, marketing consent).
+    /// A customer with several records counts as consenting only if every record does.
+    pub fn contacts(&self) -> Result<Vec<(String, Option<String>, bool)>> {
+        let b = self.sql(
+            "SELECT customer_id, MAX(locale) AS locale,
+                    MIN(CAST(COALESCE(email_consent, false) AS BIGINT)) AS consent
+             FROM customers GROUP BY customer_id ORDER BY customer_id",
+        )?;
+        let ids = strings(&b, "customer_id")?;
+        let locales = strings(&b, "locale")?;
+        let consent = i64s(&b, "consent")?;
+        Ok(ids
+            .into_iter()
+            .zip(locales)
+            .zip(consent)
+            .map(|((c, l), k)| (c.unwrap_or_default(), l, k == Some(1)))
+            .collect())
+    }
+
     /// Size and span of the data.
     pub fn overview(&self) -> Result<Overview> {
         let b = self.sql(

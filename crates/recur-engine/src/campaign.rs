@@ -519,3 +519,87 @@ pub fn demo_campaign(
         files,
     })
 }
+
+/// A campaign planned on a workspace.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlannedCampaign {
+    /// Campaign id.
+    pub campaign: String,
+    /// How offers were chosen.
+    pub targeting: &'static str,
+    /// Counts.
+    pub summary: PlanSummary,
+    /// Whether this run recorded the plan (false: it was recorded before and kept).
+    pub newly_recorded: bool,
+    /// The ledger holding it.
+    pub ledger: PathBuf,
+}
+
+/// Plans the campaign defined in `spec_path` on the workspace's customers: RFM segment,
+/// P(alive) and CLV from the models, locale and consent from the `customers` table (no record
+/// means no consent), suppressions and cross-campaign frequency caps from the send ledger in
+/// `WORKSPACE/campaign`. With no past randomised campaign to learn from, offers are assigned at
+/// random (exploration) and the holdout measures each offer. The plan and its holdout are
+/// recorded in the ledger once; planning the same id again keeps the recorded groups.
+pub fn plan_workspace_campaign(ws: &crate::Workspace, spec_path: &Path) -> Result<PlannedCampaign> {
+    let text = std::fs::read_to_string(spec_path).map_err(|source| crate::error::Error::Io {
+        path: spec_path.to_owned(),
+        action: "read",
+        source,
+    })?;
+    let spec = CampaignSpec::parse(&text, spec_path)?;
+    let value = crate::clv::customer_value(ws)?;
+    let session = ws.session()?;
+    let scores = session.rfm_scores()?;
+    let rfm: HashMap<&str, _> = scores.iter().map(|s| (s.customer_id.as_str(), s)).collect();
+    let contacts: HashMap<String, (Option<String>, bool)> = session
+        .contacts()?
+        .into_iter()
+        .map(|(id, locale, consent)| (id, (locale, consent)))
+        .collect();
+    let dir = ws.root().join("campaign");
+    std::fs::create_dir_all(&dir).map_err(|source| crate::error::Error::Io {
+        path: dir.clone(),
+        action: "create",
+        source,
+    })?;
+    let mut ledger = Ledger::open(&dir.join(LEDGER_FILE))?;
+    let now = chrono::Utc::now().timestamp();
+    let mut candidates = Vec::new();
+    for v in &value.customers {
+        let Some(s) = rfm.get(v.customer_id.as_str()) else {
+            continue;
+        };
+        let (locale, consent) = contacts
+            .get(&v.customer_id)
+            .cloned()
+            .unwrap_or((None, false));
+        let suppressed = ledger.is_suppressed(&v.customer_id)?;
+        let last = ledger.last_sent(&v.customer_id)?;
+        candidates.push(Candidate {
+            customer_id: v.customer_id.clone(),
+            segment: s.segment.clone(),
+            p_alive: v.p_alive,
+            clv: v.clv_12m,
+            days_since_last_order: s.recency_days.max(0.0) as u32,
+            favourite_category: None,
+            language: if locale.as_deref().is_some_and(|l| l.starts_with("zh")) {
+                Language::Zh
+            } else {
+                Language::En
+            },
+            consent: consent && !suppressed,
+            days_since_last_message: last.map(|t| ((now - t).max(0) / 86_400) as u32),
+            order_value: v.expected_spend,
+        });
+    }
+    let plan = plan_exploration(&spec, &candidates);
+    let newly_recorded = ledger.record_plan(&text, &plan, now)?;
+    Ok(PlannedCampaign {
+        campaign: spec.id.clone(),
+        targeting: "random offers (exploration): no past randomised campaign to learn uplift from",
+        summary: plan.summary,
+        newly_recorded,
+        ledger: dir.join(LEDGER_FILE),
+    })
+}

@@ -31,8 +31,8 @@ mod report;
 mod workspace;
 
 pub use campaign::{
-    CampaignDemo, CampaignRound, ChannelConfig, LEDGER_FILE, SendOutcome, demo_campaign,
-    evaluate_hillstrom, send_campaign,
+    CampaignDemo, CampaignRound, ChannelConfig, LEDGER_FILE, PlannedCampaign, SendOutcome,
+    demo_campaign, evaluate_hillstrom, plan_workspace_campaign, send_campaign,
 };
 pub use cdnow::{
     CalibrationFrequency, CdnowBench, CdnowEvaluation, CdnowHoldout, FitTiming, ModelCheck,

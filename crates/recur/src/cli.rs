@@ -51,6 +51,16 @@ pub(crate) enum Command {
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum CampaignCommand {
+    /// Plan a campaign from a TOML definition on the workspace's customers and record its
+    /// randomised holdout in the send ledger (WORKSPACE/campaign/ledger.sqlite).
+    Plan {
+        /// The campaign definition (see `recur_campaign::CampaignSpec`).
+        #[arg(long)]
+        spec: PathBuf,
+        /// Print the result as one JSON document.
+        #[arg(long)]
+        json: bool,
+    },
     /// Send a campaign's queued messages from its send ledger, exactly once per customer:
     /// safe to interrupt and run again.
     Send {

@@ -107,6 +107,37 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Campaign(CampaignCommand::Plan { ref spec, json }) => {
+            let p = recur_engine::plan_workspace_campaign(&open(&cli.workspace, &[])?, spec)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&p)?);
+            } else {
+                let s = &p.summary;
+                println!(
+                    "Campaign {}: {} customers considered, {} eligible, {} held out, {} to contact.",
+                    p.campaign, s.candidates, s.eligible, s.holdout, s.treated
+                );
+                println!("Offers ({}):", p.targeting);
+                for (offer, n) in &s.by_offer {
+                    println!("  {offer}: {n}");
+                }
+                for (why, n) in &s.excluded {
+                    let why = serde_json::to_value(why)?;
+                    let why = why.as_str().unwrap_or_default().replace('_', " ");
+                    println!("  not contacted ({why}): {n}");
+                }
+                println!(
+                    "{} in {}",
+                    if p.newly_recorded {
+                        "Recorded (holdout fixed from now on)"
+                    } else {
+                        "Already recorded; the recorded holdout is kept"
+                    },
+                    p.ledger.display()
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Campaign(CampaignCommand::Send {
             ref campaign,
             ref dir,

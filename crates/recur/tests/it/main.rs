@@ -425,6 +425,45 @@ fn campaign_send_killed_and_resumed_reaches_everyone_once() {
     let o = recur(dir.path(), &["demo", "-q", "--customers", "600"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let ws = dir.path().join("recur-demo");
+    // Plan a campaign from a TOML file: its holdout is recorded once and kept.
+    let spec = dir.path().join("winback.toml");
+    std::fs::write(
+        &spec,
+        "id = \"winback-dec\"\ngoal_days = 30\nchannel = \"email\"\nholdout_share = 0.15\n\
+         [audience]\nsegments = [\"At Risk\", \"Can't Lose Them\"]\n\
+         [[offers]]\nname = \"message only\"\nkind = \"none\"\n\
+         [[offers]]\nname = \"15% off\"\nkind = \"percent_off\"\npercent = 15\n",
+    )
+    .unwrap();
+    let plan_args = [
+        "campaign",
+        "plan",
+        "--spec",
+        spec.to_str().unwrap(),
+        "--json",
+    ];
+    let o = recur(&ws, &plan_args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let first: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(first["newly_recorded"], true);
+    let s = &first["summary"];
+    assert!(
+        s["holdout"].as_u64().unwrap() > 0 && s["treated"].as_u64().unwrap() > 0,
+        "{s}"
+    );
+    let again: serde_json::Value = serde_json::from_slice(&recur(&ws, &plan_args).stdout).unwrap();
+    assert_eq!(
+        (again["newly_recorded"].clone(), again["summary"].clone()),
+        (serde_json::json!(false), s.clone())
+    );
+    std::fs::write(
+        &spec,
+        "id = \"x\"\ngoal_days = 30\nchannel = \"email\"\noffers = []\n",
+    )
+    .unwrap();
+    let bad = recur(&ws, &plan_args);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(stderr(&bad).contains("[[offers]]"), "{}", stderr(&bad));
     let base = ["campaign", "send", "--campaign", "demo-winback-2"];
     // Dry run: counts, sends nothing.
     let o = recur(&ws, &[&base[..], &["--dry-run", "--json"]].concat());
