@@ -230,6 +230,19 @@ impl Ledger {
         Ok(new)
     }
 
+    /// A recorded campaign's definition (TOML) and when it was planned.
+    pub fn campaign(&self, id: &str) -> Result<Option<(String, i64)>> {
+        let err = self.err();
+        self.conn
+            .query_row(
+                "SELECT spec, created_at FROM campaigns WHERE id = ?1",
+                params![id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(&err)
+    }
+
     /// The recorded group of each customer of a campaign, by customer id.
     pub fn assignments(&self, campaign: &str) -> Result<Vec<RecordedAssignment>> {
         let err = self.err();

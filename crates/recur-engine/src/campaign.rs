@@ -603,3 +603,114 @@ pub fn plan_workspace_campaign(ws: &crate::Workspace, spec_path: &Path) -> Resul
         ledger: dir.join(LEDGER_FILE),
     })
 }
+
+/// Measures a recorded campaign on the workspace's orders: a customer "purchased" when they
+/// have a completed order within the campaign's goal window after it was planned; revenue is
+/// what they spent in that window. Offer cost is not in the order data, so it is estimated:
+/// a treated customer who bought is assumed to have redeemed their offer (percentage of the
+/// window's revenue, or the free-shipping cost).
+pub fn evaluate_workspace_campaign(
+    ws: &crate::Workspace,
+    campaign: &str,
+    margin: f64,
+) -> Result<WorkspaceLift> {
+    let path = ws.root().join("campaign").join(LEDGER_FILE);
+    let not_found = || crate::error::Error::BadSetting {
+        key: "campaign".into(),
+        value: campaign.to_owned(),
+        hint: format!(
+            "no such campaign in {}; plan it first with `recur campaign plan --spec FILE`",
+            path.display()
+        ),
+    };
+    if !path.exists() {
+        return Err(not_found());
+    }
+    let ledger = Ledger::open(&path)?;
+    let (spec_text, created_at) = ledger.campaign(campaign)?.ok_or_else(not_found)?;
+    let spec = CampaignSpec::parse(&spec_text, &path)?;
+    let start_day = created_at.div_euclid(86_400);
+    let end_day = start_day + i64::from(spec.goal_days);
+    let mut window: HashMap<String, f64> = HashMap::new();
+    let mut purchase_days = 0;
+    for (customer, day, amount) in ws.session()?.daily_purchases()? {
+        if (start_day..=end_day).contains(&day) {
+            *window.entry(customer).or_default() += amount;
+            purchase_days += 1;
+        }
+    }
+    let mut customers = Vec::new();
+    let mut outcomes = Vec::new();
+    for a in ledger.assignments(campaign)? {
+        let assignment = match (a.group.as_str(), a.offer) {
+            ("treated", Some(offer)) => Assignment::Treated {
+                offer,
+                expected_profit: 0.0,
+                expected_cost: 0.0,
+            },
+            ("holdout", _) => Assignment::Holdout,
+            _ => continue,
+        };
+        let revenue = window.get(&a.customer).copied().unwrap_or(0.0);
+        let purchased = revenue > 0.0;
+        let offer_cost = match assignment {
+            Assignment::Treated { offer, .. } if purchased => spec
+                .offers
+                .get(offer)
+                .map_or(0.0, |o| o.redemption_cost(revenue)),
+            _ => 0.0,
+        };
+        outcomes.push(Outcome {
+            customer_id: a.customer.clone(),
+            purchased,
+            revenue,
+            offer_cost,
+        });
+        customers.push(recur_campaign::PlannedCustomer {
+            customer_id: a.customer,
+            segment: a.segment,
+            assignment,
+        });
+    }
+    let plan = Plan {
+        campaign: campaign.to_owned(),
+        summary: PlanSummary {
+            candidates: customers.len(),
+            eligible: customers.len(),
+            holdout: customers
+                .iter()
+                .filter(|c| c.assignment == Assignment::Holdout)
+                .count(),
+            treated: customers
+                .iter()
+                .filter(|c| c.assignment != Assignment::Holdout)
+                .count(),
+            by_offer: Vec::new(),
+            excluded: Vec::new(),
+            expected_profit: 0.0,
+            expected_cost: 0.0,
+        },
+        customers,
+    };
+    let day =
+        |d: i64| (chrono::NaiveDate::default() + chrono::Days::new(d.max(0) as u64)).to_string();
+    Ok(WorkspaceLift {
+        window_start: day(start_day),
+        window_end: day(end_day),
+        purchase_days_in_window: purchase_days,
+        lift: measure_lift(&plan, &outcomes, margin, 0.95),
+    })
+}
+
+/// A workspace campaign's measured lift and the window it was measured in.
+#[derive(Debug, Clone, Serialize)]
+pub struct WorkspaceLift {
+    /// First day of the goal window (the day the campaign was planned).
+    pub window_start: String,
+    /// Last day of the goal window.
+    pub window_end: String,
+    /// Customer purchase days found in the window (0: outcomes not imported yet).
+    pub purchase_days_in_window: usize,
+    /// Treated vs holdout.
+    pub lift: LiftReport,
+}

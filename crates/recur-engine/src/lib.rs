@@ -32,7 +32,8 @@ mod workspace;
 
 pub use campaign::{
     CampaignDemo, CampaignRound, ChannelConfig, LEDGER_FILE, PlannedCampaign, SendOutcome,
-    demo_campaign, evaluate_hillstrom, plan_workspace_campaign, send_campaign,
+    WorkspaceLift, demo_campaign, evaluate_hillstrom, evaluate_workspace_campaign,
+    plan_workspace_campaign, send_campaign,
 };
 pub use cdnow::{
     CalibrationFrequency, CdnowBench, CdnowEvaluation, CdnowHoldout, FitTiming, ModelCheck,
@@ -53,7 +54,9 @@ pub mod prelude {
         DemoObserver, DemoOptions, DemoSource, Error, Result, Settings, Workspace, run_demo,
     };
     pub use recur_analytics::{AnalysisOptions, Profile, Report, SEGMENTS};
-    pub use recur_campaign::{ArmReport, Effect, HillstromReport, TargetingComparison};
+    pub use recur_campaign::{
+        ArmReport, Effect, HillstromReport, Lift, LiftReport, TargetingComparison,
+    };
     pub use recur_clv::{FitReport, HoldoutEvaluation, TrackingPoint};
     pub use recur_core::{EventType, OrderStatus, Table};
     pub use recur_ingest::{

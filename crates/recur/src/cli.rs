@@ -89,12 +89,23 @@ pub(crate) enum CampaignCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Measure a campaign's lift: with --hillstrom, the randomised effects of the Hillstrom
-    /// e-mail experiment and uplift vs random targeting on a held-out 30 %.
+    /// Measure a campaign's lift: --campaign ID compares the treated with the recorded holdout
+    /// on the workspace's orders in the goal window; --hillstrom evaluates the Hillstrom
+    /// e-mail experiment (randomised effects, uplift vs random targeting on a held-out 30 %).
     Evaluate {
+        /// A campaign recorded by `recur campaign plan`.
+        #[arg(
+            long,
+            required_unless_present = "hillstrom",
+            conflicts_with = "hillstrom"
+        )]
+        campaign: Option<String>,
+        /// Profit margin for incremental profit (share of revenue).
+        #[arg(long, default_value_t = 0.4)]
+        margin: f64,
         /// The Hillstrom MineThatData CSV.
         #[arg(long)]
-        hillstrom: PathBuf,
+        hillstrom: Option<PathBuf>,
         /// Seed of the split, the uplift models and the bootstrap.
         #[arg(long, default_value_t = 7)]
         seed: u64,

@@ -95,9 +95,38 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Campaign(CampaignCommand::Evaluate {
-            ref hillstrom,
+            campaign: Some(ref campaign),
+            margin,
+            json,
+            ..
+        }) => {
+            let r = recur_engine::evaluate_workspace_campaign(
+                &open(&cli.workspace, &[])?,
+                campaign,
+                margin,
+            )?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&r)?);
+            } else {
+                println!(
+                    "Goal window {} .. {}: {} purchase day(s) of campaign customers found.",
+                    r.window_start, r.window_end, r.purchase_days_in_window
+                );
+                if r.purchase_days_in_window == 0 {
+                    println!(
+                        "No orders in the window yet: import the orders up to {} and run this again.",
+                        r.window_end
+                    );
+                }
+                print!("{}", output::lift_text(&r.lift));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Campaign(CampaignCommand::Evaluate {
+            hillstrom: Some(ref hillstrom),
             seed,
             json,
+            ..
         }) => {
             let r = recur_engine::evaluate_hillstrom(hillstrom, seed)?;
             if json {
@@ -106,6 +135,9 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
                 print!("{}", output::hillstrom_text(&r));
             }
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Campaign(CampaignCommand::Evaluate { .. }) => {
+            unreachable!("clap requires --campaign or --hillstrom")
         }
         Command::Campaign(CampaignCommand::Plan { ref spec, json }) => {
             let p = recur_engine::plan_workspace_campaign(&open(&cli.workspace, &[])?, spec)?;

@@ -990,3 +990,68 @@ fn campaign_demo_text(c: &recur_engine::CampaignDemo, cur: &str) -> String {
     }
     s
 }
+
+pub(crate) fn lift_text(r: &recur_engine::prelude::LiftReport) -> String {
+    let mut s = format!(
+        "Campaign {}: treated vs randomised holdout ({:.0}% intervals, margin {:.0}%){}\n",
+        r.campaign,
+        r.confidence * 100.0,
+        r.margin * 100.0,
+        if r.missing_outcomes > 0 {
+            format!(
+                "; {} customers without outcome counted as not buying",
+                r.missing_outcomes
+            )
+        } else {
+            String::new()
+        }
+    );
+    let mut g = grid(&[
+        "customers",
+        "treated",
+        "holdout",
+        "repurchase rate: treated / holdout",
+        "lift [CI]",
+        "incremental buyers [CI]",
+        "incremental profit [CI]",
+    ]);
+    let row = |name: &str, l: &recur_engine::prelude::Lift| {
+        let e = &l.repurchase_rate;
+        vec![
+            name.to_owned(),
+            e.treated.to_string(),
+            e.control.to_string(),
+            format!("{} / {}", pct(e.treated_mean), pct(e.control_mean)),
+            format!(
+                "{:+.1} pts [{:+.1}, {:+.1}]",
+                e.effect * 100.0,
+                e.ci_low * 100.0,
+                e.ci_high * 100.0
+            ),
+            format!(
+                "{:.1} [{:.1}, {:.1}]",
+                l.incremental_purchasers[0],
+                l.incremental_purchasers[1],
+                l.incremental_purchasers[2]
+            ),
+            format!(
+                "{:.0} [{:.0}, {:.0}]",
+                l.incremental_profit[0], l.incremental_profit[1], l.incremental_profit[2]
+            ),
+        ]
+    };
+    if let Some(o) = &r.overall {
+        g.add_row(row("all", o));
+    }
+    for (seg, l) in &r.by_segment {
+        g.add_row(row(seg, l));
+    }
+    let _ = writeln!(s, "{g}");
+    if r.overall.is_none() {
+        let _ = writeln!(
+            s,
+            "Not enough customers in the treated or holdout group to compare (two each at least)."
+        );
+    }
+    s
+}
