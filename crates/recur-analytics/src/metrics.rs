@@ -199,6 +199,17 @@ pub(crate) fn distribution(mut days: Vec<f64>, opts: &AnalysisOptions) -> Distri
     }
 }
 
+/// A customer's addressing data (personal data).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recipient {
+    /// Customer id.
+    pub customer_id: String,
+    /// Name.
+    pub name: Option<String>,
+    /// E-mail address.
+    pub email: Option<String>,
+}
+
 fn ratio(a: u64, b: u64) -> f64 {
     if b == 0 { 0.0 } else { a as f64 / b as f64 }
 }
@@ -249,6 +260,80 @@ impl Session {
             .zip(locales)
             .zip(consent)
             .map(|((c, l), k)| (c.unwrap_or_default(), l, k == Some(1)))
+            .collect())
+    }
+
+    /// Recipients' addressing data from the `customers` table. Personal data: for delivery
+    /// only, never for prompts or logs.
+    pub fn recipients(&self) -> Result<Vec<Recipient>> {
+        let b = self.sql(
+            "SELECT customer_id, MAX(name) AS name, MAX(email) AS email
+             FROM customers GROUP BY customer_id ORDER BY customer_id",
+        )?;
+        let ids = strings(&b, "customer_id")?;
+        let names = strings(&b, "name")?;
+        let emails = strings(&b, "email")?;
+        Ok(ids
+            .into_iter()
+            .zip(names)
+            .zip(emails)
+            .map(|((c, n), e)| Recipient {
+                customer_id: c.unwrap_or_default(),
+                name: n,
+                email: e,
+            })
+            .collect())
+    }
+
+    /// Each customer's most bought category: (customer, category).
+    pub fn favourite_categories(&self) -> Result<Vec<(String, String)>> {
+        let b = self.sql(
+            "SELECT customer_id, category FROM (
+               SELECT customer_id, category,
+                      ROW_NUMBER() OVER (PARTITION BY customer_id ORDER BY COUNT(*) DESC, category) AS rn
+               FROM sales GROUP BY customer_id, category)
+             WHERE rn = 1 ORDER BY customer_id",
+        )?;
+        let ids = strings(&b, "customer_id")?;
+        let cats = strings(&b, "category")?;
+        Ok(ids
+            .into_iter()
+            .zip(cats)
+            .map(|(c, k)| (c.unwrap_or_default(), k.unwrap_or_default()))
+            .collect())
+    }
+
+    /// The `per_category` best-selling products of each category with their catalog title and
+    /// list price (products without a price are left out): (category, title, price).
+    pub fn best_sellers(&self, per_category: usize) -> Result<Vec<(String, String, f64)>> {
+        let b = self.sql(&format!(
+            "WITH latest AS (
+               SELECT product_id, title, CAST(price AS DOUBLE) AS price FROM (
+                 SELECT product_id, title, price,
+                        ROW_NUMBER() OVER (PARTITION BY product_id ORDER BY import_id DESC, source_line DESC) AS rn
+                 FROM catalog) WHERE rn = 1),
+             ranked AS (
+               SELECT category, product_id,
+                      ROW_NUMBER() OVER (PARTITION BY category ORDER BY COUNT(*) DESC, product_id) AS rn
+               FROM sales GROUP BY category, product_id)
+             SELECT r.category, l.title, l.price FROM ranked r JOIN latest l ON r.product_id = l.product_id
+             WHERE r.rn <= {per_category} AND l.price IS NOT NULL AND l.title IS NOT NULL
+             ORDER BY r.category, r.rn"
+        ))?;
+        let cats = strings(&b, "category")?;
+        let titles = strings(&b, "title")?;
+        let prices = f64s(&b, "price")?;
+        Ok(cats
+            .into_iter()
+            .zip(titles)
+            .zip(prices)
+            .map(|((c, t), p)| {
+                (
+                    c.unwrap_or_default(),
+                    t.unwrap_or_default(),
+                    p.unwrap_or(0.0),
+                )
+            })
             .collect())
     }
 

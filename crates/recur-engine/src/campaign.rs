@@ -714,3 +714,142 @@ pub struct WorkspaceLift {
     /// Treated vs holdout.
     pub lift: LiftReport,
 }
+
+/// What `generate_workspace_campaign` produced.
+#[derive(Debug, Clone, Serialize)]
+pub struct GeneratedCampaign {
+    /// Campaign id.
+    pub campaign: String,
+    /// Messages per path (template only, rejected...).
+    pub message_paths: BTreeMap<String, usize>,
+    /// Newly queued in the ledger.
+    pub queued: usize,
+    /// Files for ESP imports.
+    pub files: Vec<PathBuf>,
+}
+
+/// Writes the messages of a planned campaign: for each treated customer, facts from the
+/// workspace (favourite category from their orders, that category's two best sellers with
+/// catalog title and price, the recorded offer with a per-customer code and expiry), a
+/// validated draft (the template until a language model is configured), the name filled in
+/// afterwards; then queues them in the ledger and exports Braze/Klaviyo/JSONL files to
+/// `WORKSPACE/campaign/<id>/`. Running it again queues nothing new.
+pub fn generate_workspace_campaign(
+    ws: &crate::Workspace,
+    campaign: &str,
+    shop: &str,
+    currency: &str,
+) -> Result<GeneratedCampaign> {
+    let dir = ws.root().join("campaign");
+    let path = dir.join(LEDGER_FILE);
+    let not_found = || crate::error::Error::BadSetting {
+        key: "campaign".into(),
+        value: campaign.to_owned(),
+        hint: format!(
+            "no such campaign in {}; plan it first with `recur campaign plan --spec FILE`",
+            path.display()
+        ),
+    };
+    if !path.exists() {
+        return Err(not_found());
+    }
+    let mut ledger = Ledger::open(&path)?;
+    let (spec_text, created_at) = ledger.campaign(campaign)?.ok_or_else(not_found)?;
+    let spec = CampaignSpec::parse(&spec_text, &path)?;
+    let session = ws.session()?;
+    let favourites: HashMap<String, String> = session.favourite_categories()?.into_iter().collect();
+    let mut sellers: HashMap<String, Vec<ProductFact>> = HashMap::new();
+    for (cat, title, price) in session.best_sellers(2)? {
+        sellers
+            .entry(cat)
+            .or_default()
+            .push(ProductFact { title, price });
+    }
+    let catalog_titles: Vec<String> = sellers
+        .values()
+        .flatten()
+        .map(|p| p.title.clone())
+        .collect();
+    let contacts: HashMap<String, Option<String>> = session
+        .contacts()?
+        .into_iter()
+        .map(|(id, locale, _)| (id, locale))
+        .collect();
+    let recipients: HashMap<String, (Option<String>, Option<String>)> = session
+        .recipients()?
+        .into_iter()
+        .map(|r| (r.customer_id, (r.name, r.email)))
+        .collect();
+    let rules = Rules {
+        catalog_titles,
+        ..Rules::default()
+    };
+    let mut paths: BTreeMap<String, usize> = BTreeMap::new();
+    let mut outgoing = Vec::new();
+    for a in ledger.assignments(campaign)? {
+        let (Some(offer), "treated") = (a.offer, a.group.as_str()) else {
+            continue;
+        };
+        let Some(o) = spec.offers.get(offer) else {
+            continue;
+        };
+        let language = match contacts.get(&a.customer) {
+            Some(Some(l)) if l.starts_with("zh") => Language::Zh,
+            _ => Language::En,
+        };
+        let favourite = favourites.get(&a.customer).cloned();
+        let expires = (o.kind != OfferKind::None).then(|| {
+            let day = created_at.div_euclid(86_400) + i64::from(o.valid_days);
+            (chrono::NaiveDate::default() + chrono::Days::new(day.max(0) as u64)).to_string()
+        });
+        let code = o.code_prefix.as_ref().map(|prefix| {
+            format!(
+                "{prefix}-{:05X}",
+                holdout_key(campaign, &a.customer) & 0xFFFFF
+            )
+        });
+        let facts = Facts {
+            shop: shop.to_owned(),
+            language,
+            currency: currency.to_owned(),
+            products: favourite
+                .as_ref()
+                .and_then(|c| sellers.get(c))
+                .cloned()
+                .unwrap_or_default(),
+            favourite_category: favourite,
+            offer: Some(OfferFact {
+                percent_off: o.percent,
+                free_shipping: o.kind == OfferKind::FreeShipping,
+                code: code.clone(),
+                expires: expires.clone(),
+            }),
+        };
+        let message = compose(&facts, &rules, 0, None);
+        let rejected = validate(&message.draft, &facts, &rules);
+        if let Some(v) = rejected.first() {
+            *paths.entry(format!("rejected: {v}")).or_default() += 1;
+            continue;
+        }
+        *paths.entry(format!("{:?}", message.path)).or_default() += 1;
+        let (name, email) = recipients.get(&a.customer).cloned().unwrap_or((None, None));
+        let first_name = name.as_deref().and_then(|n| n.split_whitespace().next());
+        outgoing.push(Outgoing {
+            campaign: campaign.to_owned(),
+            customer_id: a.customer.clone(),
+            email,
+            message: personalise(&message.draft, first_name, language),
+            offer: o.name.clone(),
+            coupon_code: code,
+            offer_expires: expires,
+        });
+    }
+    let files = export_files(&dir.join(campaign), &outgoing)?;
+    let queued = ledger.queue(&outgoing)?;
+    Ok(GeneratedCampaign {
+        campaign: campaign.to_owned(),
+        message_paths: paths,
+        queued,
+        files,
+    })
+}

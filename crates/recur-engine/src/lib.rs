@@ -31,9 +31,9 @@ mod report;
 mod workspace;
 
 pub use campaign::{
-    CampaignDemo, CampaignRound, ChannelConfig, LEDGER_FILE, PlannedCampaign, SendOutcome,
-    WorkspaceLift, demo_campaign, evaluate_hillstrom, evaluate_workspace_campaign,
-    plan_workspace_campaign, send_campaign,
+    CampaignDemo, CampaignRound, ChannelConfig, GeneratedCampaign, LEDGER_FILE, PlannedCampaign,
+    SendOutcome, WorkspaceLift, demo_campaign, evaluate_hillstrom, evaluate_workspace_campaign,
+    generate_workspace_campaign, plan_workspace_campaign, send_campaign,
 };
 pub use cdnow::{
     CalibrationFrequency, CdnowBench, CdnowEvaluation, CdnowHoldout, FitTiming, ModelCheck,

@@ -61,6 +61,22 @@ pub(crate) enum CampaignCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Write the messages of a planned campaign (grounded in the workspace's orders and
+    /// catalog, validated), queue them in the send ledger and export Braze/Klaviyo/JSONL files.
+    Generate {
+        /// Campaign id recorded by `recur campaign plan`.
+        #[arg(long)]
+        campaign: String,
+        /// Shop name used in messages.
+        #[arg(long, default_value = "our shop")]
+        shop: String,
+        /// Currency code or symbol for prices.
+        #[arg(long, default_value = "USD")]
+        currency: String,
+        /// Print the result as one JSON document.
+        #[arg(long)]
+        json: bool,
+    },
     /// Send a campaign's queued messages from its send ledger, exactly once per customer:
     /// safe to interrupt and run again.
     Send {

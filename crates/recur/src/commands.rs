@@ -136,6 +136,34 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Campaign(CampaignCommand::Generate {
+            ref campaign,
+            ref shop,
+            ref currency,
+            json,
+        }) => {
+            let g = recur_engine::generate_workspace_campaign(
+                &open(&cli.workspace, &[])?,
+                campaign,
+                shop,
+                currency,
+            )?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&g)?);
+            } else {
+                let paths: Vec<String> = g
+                    .message_paths
+                    .iter()
+                    .map(|(p, n)| format!("{p}: {n}"))
+                    .collect();
+                println!("Campaign {}: messages {}.", g.campaign, paths.join(", "));
+                println!("Newly queued in the send ledger: {}.", g.queued);
+                if let Some(d) = g.files.first().and_then(|f| f.parent()) {
+                    println!("ESP import files: {}", d.display());
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Campaign(CampaignCommand::Evaluate { .. }) => {
             unreachable!("clap requires --campaign or --hillstrom")
         }
