@@ -231,14 +231,19 @@ pub struct SendReport {
 /// `sending` (committed) before hand-over and `sent` (committed) after the channel confirms,
 /// so a run that is killed and started again skips what was confirmed and re-sends only the
 /// message that was in flight, with the same Message-ID. Suppressed customers are skipped.
+/// `progress` is called with (messages handled, messages pending) after each one.
 pub fn send_pending(
     ledger: &Ledger,
     campaign: &str,
     channel: &mut dyn Deliver,
     opts: &SendOptions,
+    progress: &mut dyn FnMut(usize, usize),
 ) -> Result<SendReport> {
     let mut report = SendReport::default();
-    for p in ledger.pending(campaign)? {
+    let pending = ledger.pending(campaign)?;
+    let total = pending.len();
+    for (done, p) in pending.into_iter().enumerate() {
+        progress(done, total);
         let customer = p.message.customer_id.as_str();
         if opts.dry_run {
             report.would_send += 1;
@@ -280,6 +285,7 @@ pub fn send_pending(
             }
         }
     }
+    progress(total, total);
     Ok(report)
 }
 

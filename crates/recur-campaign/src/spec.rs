@@ -71,6 +71,17 @@ fn default_valid_days() -> u32 {
 }
 
 impl OfferSpec {
+    /// The customer's coupon code for this offer in `campaign` (stable; None without a
+    /// `code_prefix`).
+    pub fn coupon_code(&self, campaign: &str, customer: &str) -> Option<String> {
+        self.code_prefix.as_ref().map(|prefix| {
+            format!(
+                "{prefix}-{:05X}",
+                crate::holdout::holdout_key(campaign, customer) & 0xFFFFF
+            )
+        })
+    }
+
     /// Expected cost of one redemption on an order worth `order_value`.
     pub fn redemption_cost(&self, order_value: f64) -> f64 {
         match self.kind {
@@ -271,6 +282,10 @@ cost = 4.5
         assert_eq!(s.offers[1].valid_days, 14);
         assert_eq!(s.offers[1].redemption_cost(50.0), 5.0);
         assert_eq!(s.offers[2].redemption_cost(50.0), 4.5);
+        let code = s.offers[1].coupon_code("c", "A1").unwrap();
+        assert!(code.starts_with("BACK-") && code.len() == 10, "{code}");
+        assert_eq!(s.offers[1].coupon_code("c", "A1"), Some(code));
+        assert_eq!(s.offers[2].coupon_code("c", "A1"), None);
         assert_eq!(s.audience.segments.len(), 2);
     }
 

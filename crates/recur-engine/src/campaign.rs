@@ -12,7 +12,7 @@ use recur_campaign::{
 };
 use serde::Serialize;
 
-use crate::clv::WorkspaceValue;
+use crate::clv::{WorkspaceValue, iso_day};
 use crate::error::Result;
 
 /// Bootstrap replicates behind the targeting intervals.
@@ -25,6 +25,74 @@ pub fn evaluate_hillstrom(path: &Path, seed: u64) -> Result<HillstromReport> {
     Ok(recur_campaign::evaluate_hillstrom(
         path, 0.95, REPLICATES, seed,
     )?)
+}
+
+/// The offer as a message fact: its kind, the customer's code, and the last valid day
+/// (`send_day` + the offer's validity; none for a message without incentive).
+fn offer_fact(o: &OfferSpec, campaign: &str, customer: &str, send_day: i64) -> OfferFact {
+    OfferFact {
+        percent_off: o.percent,
+        free_shipping: o.kind == OfferKind::FreeShipping,
+        code: o.coupon_code(campaign, customer),
+        expires: (o.kind != OfferKind::None).then(|| iso_day(send_day + i64::from(o.valid_days))),
+    }
+}
+
+/// Writes one message from `facts` (validated; the template until a language model is
+/// configured), counts the path it took, and fills in the first name afterwards. None when
+/// the draft was rejected.
+#[allow(clippy::too_many_arguments)]
+fn write_message(
+    facts: &Facts,
+    rules: &Rules,
+    campaign: &str,
+    customer: &str,
+    offer: &str,
+    first_name: Option<&str>,
+    email: Option<String>,
+    paths: &mut BTreeMap<String, usize>,
+) -> Option<Outgoing> {
+    let message = compose(facts, rules, 0, None);
+    if let Some(v) = validate(&message.draft, facts, rules).first() {
+        *paths.entry(format!("template rejected: {v}")).or_default() += 1;
+        return None;
+    }
+    *paths.entry(format!("{:?}", message.path)).or_default() += 1;
+    let o = facts.offer.as_ref();
+    Some(Outgoing {
+        campaign: campaign.to_owned(),
+        customer_id: customer.to_owned(),
+        email,
+        message: personalise(&message.draft, first_name, facts.language),
+        offer: offer.to_owned(),
+        coupon_code: o.and_then(|o| o.code.clone()),
+        offer_expires: o.and_then(|o| o.expires.clone()),
+    })
+}
+
+/// A campaign recorded in the workspace's ledger: the ledger, its definition, the day it was
+/// planned, and the campaign folder.
+fn open_recorded(
+    ws: &crate::Workspace,
+    campaign: &str,
+) -> Result<(Ledger, CampaignSpec, i64, PathBuf)> {
+    let dir = ws.root().join("campaign");
+    let path = dir.join(LEDGER_FILE);
+    let not_found = || crate::error::Error::BadSetting {
+        key: "campaign".into(),
+        value: campaign.to_owned(),
+        hint: format!(
+            "no such campaign in {}; plan it first with `recur campaign plan --spec FILE`",
+            path.display()
+        ),
+    };
+    if !path.exists() {
+        return Err(not_found());
+    }
+    let ledger = Ledger::open(&path)?;
+    let (spec_text, created_at) = ledger.campaign(campaign)?.ok_or_else(not_found)?;
+    let spec = CampaignSpec::parse(&spec_text, &path)?;
+    Ok((ledger, spec, created_at.div_euclid(86_400), dir))
 }
 
 /// The send ledger's file name inside a campaign folder.
@@ -70,6 +138,7 @@ pub fn send_campaign(
     campaign: &str,
     channel: &ChannelConfig,
     dry_run: bool,
+    progress: &mut dyn FnMut(usize, usize),
 ) -> Result<SendOutcome> {
     let path = campaign_dir.join(LEDGER_FILE);
     if !path.exists() {
@@ -95,11 +164,11 @@ pub fn send_campaign(
                     hint: e.message,
                 }
             })?;
-            send_pending(&ledger, campaign, &mut smtp, &opts)?
+            send_pending(&ledger, campaign, &mut smtp, &opts, progress)?
         }
         ChannelConfig::Webhook { url, secret } => {
             let mut hook = WebhookDelivery::new(url, secret.as_bytes(), timeout);
-            send_pending(&ledger, campaign, &mut hook, &opts)?
+            send_pending(&ledger, campaign, &mut hook, &opts, progress)?
         }
     };
     Ok(SendOutcome {
@@ -420,7 +489,13 @@ pub fn demo_campaign(
         catalog_titles: shop.products.iter().map(|p| p.title.clone()).collect(),
         ..Rules::default()
     };
-    let expires = "2026-12-31".to_owned();
+    // The demo "sends" on the shop's last order day, so its dates do not depend on today.
+    let send_day = shop
+        .orders
+        .iter()
+        .map(|l| l.ordered_at.timestamp().div_euclid(86_400))
+        .max()
+        .unwrap_or(0);
     let mut paths: BTreeMap<String, usize> = BTreeMap::new();
     let mut outgoing = Vec::new();
     for (c, p) in customers.iter().zip(&plan2.customers) {
@@ -428,12 +503,6 @@ pub fn demo_campaign(
             continue;
         };
         let o = &spec2.offers[offer];
-        let code = o.code_prefix.as_ref().map(|prefix| {
-            format!(
-                "{prefix}-{:05X}",
-                holdout_key(&spec2.id, &c.candidate.customer_id) & 0xFFFFF
-            )
-        });
         let facts = Facts {
             shop: "Recur Demo Shop".into(),
             language: c.candidate.language,
@@ -451,33 +520,18 @@ pub fn demo_campaign(
                         .collect()
                 })
                 .unwrap_or_default(),
-            offer: Some(OfferFact {
-                percent_off: o.percent,
-                free_shipping: o.kind == OfferKind::FreeShipping,
-                code: code.clone(),
-                expires: (o.kind != OfferKind::None).then(|| expires.clone()),
-            }),
+            offer: Some(offer_fact(o, &spec2.id, &c.candidate.customer_id, send_day)),
         };
-        let message = compose(&facts, &rules, 0, None);
-        let rejected = validate(&message.draft, &facts, &rules);
-        let path = if rejected.is_empty() {
-            format!("{:?}", message.path)
-        } else {
-            format!("template rejected: {}", rejected[0])
-        };
-        *paths.entry(path).or_default() += 1;
-        if !rejected.is_empty() {
-            continue;
-        }
-        outgoing.push(Outgoing {
-            campaign: spec2.id.clone(),
-            customer_id: c.candidate.customer_id.clone(),
-            email: Some(c.email.clone()),
-            message: personalise(&message.draft, Some(&c.first_name), facts.language),
-            offer: o.name.clone(),
-            coupon_code: code,
-            offer_expires: facts.offer.as_ref().and_then(|x| x.expires.clone()),
-        });
+        outgoing.extend(write_message(
+            &facts,
+            &rules,
+            &spec2.id,
+            &c.candidate.customer_id,
+            &o.name,
+            Some(&c.first_name),
+            Some(c.email.clone()),
+            &mut paths,
+        ));
     }
     let files = export_files(out_dir, &outgoing)?;
     // Record both plans (their holdouts) and queue round 2's messages in the send ledger, so
@@ -614,22 +668,7 @@ pub fn evaluate_workspace_campaign(
     campaign: &str,
     margin: f64,
 ) -> Result<WorkspaceLift> {
-    let path = ws.root().join("campaign").join(LEDGER_FILE);
-    let not_found = || crate::error::Error::BadSetting {
-        key: "campaign".into(),
-        value: campaign.to_owned(),
-        hint: format!(
-            "no such campaign in {}; plan it first with `recur campaign plan --spec FILE`",
-            path.display()
-        ),
-    };
-    if !path.exists() {
-        return Err(not_found());
-    }
-    let ledger = Ledger::open(&path)?;
-    let (spec_text, created_at) = ledger.campaign(campaign)?.ok_or_else(not_found)?;
-    let spec = CampaignSpec::parse(&spec_text, &path)?;
-    let start_day = created_at.div_euclid(86_400);
+    let (ledger, spec, start_day, _) = open_recorded(ws, campaign)?;
     let end_day = start_day + i64::from(spec.goal_days);
     let mut window: HashMap<String, f64> = HashMap::new();
     let mut purchase_days = 0;
@@ -692,11 +731,9 @@ pub fn evaluate_workspace_campaign(
         },
         customers,
     };
-    let day =
-        |d: i64| (chrono::NaiveDate::default() + chrono::Days::new(d.max(0) as u64)).to_string();
     Ok(WorkspaceLift {
-        window_start: day(start_day),
-        window_end: day(end_day),
+        window_start: iso_day(start_day),
+        window_end: iso_day(end_day),
         purchase_days_in_window: purchase_days,
         lift: measure_lift(&plan, &outcomes, margin, 0.95),
     })
@@ -740,22 +777,7 @@ pub fn generate_workspace_campaign(
     shop: &str,
     currency: &str,
 ) -> Result<GeneratedCampaign> {
-    let dir = ws.root().join("campaign");
-    let path = dir.join(LEDGER_FILE);
-    let not_found = || crate::error::Error::BadSetting {
-        key: "campaign".into(),
-        value: campaign.to_owned(),
-        hint: format!(
-            "no such campaign in {}; plan it first with `recur campaign plan --spec FILE`",
-            path.display()
-        ),
-    };
-    if !path.exists() {
-        return Err(not_found());
-    }
-    let mut ledger = Ledger::open(&path)?;
-    let (spec_text, created_at) = ledger.campaign(campaign)?.ok_or_else(not_found)?;
-    let spec = CampaignSpec::parse(&spec_text, &path)?;
+    let (mut ledger, spec, send_day, dir) = open_recorded(ws, campaign)?;
     let session = ws.session()?;
     let favourites: HashMap<String, String> = session.favourite_categories()?.into_iter().collect();
     let mut sellers: HashMap<String, Vec<ProductFact>> = HashMap::new();
@@ -798,16 +820,6 @@ pub fn generate_workspace_campaign(
             _ => Language::En,
         };
         let favourite = favourites.get(&a.customer).cloned();
-        let expires = (o.kind != OfferKind::None).then(|| {
-            let day = created_at.div_euclid(86_400) + i64::from(o.valid_days);
-            (chrono::NaiveDate::default() + chrono::Days::new(day.max(0) as u64)).to_string()
-        });
-        let code = o.code_prefix.as_ref().map(|prefix| {
-            format!(
-                "{prefix}-{:05X}",
-                holdout_key(campaign, &a.customer) & 0xFFFFF
-            )
-        });
         let facts = Facts {
             shop: shop.to_owned(),
             language,
@@ -818,31 +830,20 @@ pub fn generate_workspace_campaign(
                 .cloned()
                 .unwrap_or_default(),
             favourite_category: favourite,
-            offer: Some(OfferFact {
-                percent_off: o.percent,
-                free_shipping: o.kind == OfferKind::FreeShipping,
-                code: code.clone(),
-                expires: expires.clone(),
-            }),
+            offer: Some(offer_fact(o, campaign, &a.customer, send_day)),
         };
-        let message = compose(&facts, &rules, 0, None);
-        let rejected = validate(&message.draft, &facts, &rules);
-        if let Some(v) = rejected.first() {
-            *paths.entry(format!("rejected: {v}")).or_default() += 1;
-            continue;
-        }
-        *paths.entry(format!("{:?}", message.path)).or_default() += 1;
         let (name, email) = recipients.get(&a.customer).cloned().unwrap_or((None, None));
         let first_name = name.as_deref().and_then(|n| n.split_whitespace().next());
-        outgoing.push(Outgoing {
-            campaign: campaign.to_owned(),
-            customer_id: a.customer.clone(),
+        outgoing.extend(write_message(
+            &facts,
+            &rules,
+            campaign,
+            &a.customer,
+            &o.name,
+            first_name,
             email,
-            message: personalise(&message.draft, first_name, language),
-            offer: o.name.clone(),
-            coupon_code: code,
-            offer_expires: expires,
-        });
+            &mut paths,
+        ));
     }
     let files = export_files(&dir.join(campaign), &outgoing)?;
     let queued = ledger.queue(&outgoing)?;

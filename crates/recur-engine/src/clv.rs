@@ -116,7 +116,8 @@ pub struct WorkspaceEvaluation {
     pub tracking: Vec<TrackingPoint>,
 }
 
-fn iso(day: i64) -> String {
+/// ISO date of a day number (days since 1970-01-01).
+pub(crate) fn iso_day(day: i64) -> String {
     (chrono::NaiveDate::default() + chrono::Days::new(day.max(0) as u64)).to_string()
 }
 
@@ -141,8 +142,8 @@ pub fn evaluate_workspace(ws: &crate::Workspace, holdout_days: u32) -> Result<Wo
     let (pn, pn_report) = ParetoNbd::fit(&data)?;
     let weeks = f64::from(holdout_days) / 7.0;
     Ok(WorkspaceEvaluation {
-        calibration_end: iso(calibration_end),
-        observation_end: iso(end),
+        calibration_end: iso_day(calibration_end),
+        observation_end: iso_day(end),
         bgnbd_holdout: evaluate_holdout(&bg, &data, weeks, 7),
         pareto_nbd_holdout: evaluate_holdout(&pn, &data, weeks, 7),
         tracking: cumulative_tracking(&bg, &tx, start, calibration_end, end, TimeUnit::Weeks),

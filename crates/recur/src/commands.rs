@@ -12,7 +12,7 @@ use crate::cli::{
     OutputFormat, TableArg,
 };
 use crate::output;
-use crate::progress::{Bar, Stages};
+use crate::progress::{self, Bar, Stages};
 
 pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
@@ -244,7 +244,18 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
                     from: from.clone(),
                 },
             };
-            let out = recur_engine::send_campaign(&dir, campaign, &channel, dry_run)?;
+            let bar = progress::count_bar(cli.quiet || json || dry_run, "sending");
+            let out = recur_engine::send_campaign(
+                &dir,
+                campaign,
+                &channel,
+                dry_run,
+                &mut |done, total| {
+                    bar.set_length(total as u64);
+                    bar.set_position(done as u64);
+                },
+            )?;
+            bar.finish_and_clear();
             if json {
                 println!("{}", serde_json::to_string_pretty(&out)?);
             } else {

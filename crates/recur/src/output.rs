@@ -887,6 +887,14 @@ pub(crate) fn hillstrom_text(r: &recur_engine::prelude::HillstromReport) -> Stri
     s
 }
 
+/// `estimate [low, high]` with `decimals` digits.
+fn with_interval(v: &[f64; 3], decimals: usize) -> String {
+    format!(
+        "{:.decimals$} [{:.decimals$}, {:.decimals$}]",
+        v[0], v[1], v[2]
+    )
+}
+
 fn campaign_demo_text(c: &recur_engine::CampaignDemo, cur: &str) -> String {
     let mut s = String::new();
     let _ = writeln!(
@@ -914,16 +922,8 @@ fn campaign_demo_text(c: &recur_engine::CampaignDemo, cur: &str) -> String {
             .join(", ");
         let (buyers, profit) = match &r.lift.overall {
             Some(l) => (
-                format!(
-                    "{:.1} [{:.1}, {:.1}]",
-                    l.incremental_purchasers[0],
-                    l.incremental_purchasers[1],
-                    l.incremental_purchasers[2]
-                ),
-                format!(
-                    "{:.0} [{:.0}, {:.0}]",
-                    l.incremental_profit[0], l.incremental_profit[1], l.incremental_profit[2]
-                ),
+                with_interval(&l.incremental_purchasers, 1),
+                with_interval(&l.incremental_profit, 0),
             ),
             None => ("n/a".into(), "n/a".into()),
         };
@@ -1028,16 +1028,8 @@ pub(crate) fn lift_text(r: &recur_engine::prelude::LiftReport) -> String {
                 e.ci_low * 100.0,
                 e.ci_high * 100.0
             ),
-            format!(
-                "{:.1} [{:.1}, {:.1}]",
-                l.incremental_purchasers[0],
-                l.incremental_purchasers[1],
-                l.incremental_purchasers[2]
-            ),
-            format!(
-                "{:.0} [{:.0}, {:.0}]",
-                l.incremental_profit[0], l.incremental_profit[1], l.incremental_profit[2]
-            ),
+            with_interval(&l.incremental_purchasers, 1),
+            with_interval(&l.incremental_profit, 0),
         ]
     };
     if let Some(o) = &r.overall {

@@ -44,6 +44,25 @@ impl Progress for Bar {
     }
 }
 
+/// A bar counting items (messages sent), hidden when `quiet`.
+pub(crate) fn count_bar(quiet: bool, message: &'static str) -> ProgressBar {
+    let bar = ProgressBar::with_draw_target(
+        Some(0),
+        if quiet {
+            ProgressDrawTarget::hidden()
+        } else {
+            ProgressDrawTarget::stderr()
+        },
+    );
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {pos}/{len} ({per_sec}, {eta})")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar.set_message(message);
+    bar
+}
+
 pub(crate) struct Stages {
     pub(crate) bar: Bar,
     pub(crate) quiet: bool,

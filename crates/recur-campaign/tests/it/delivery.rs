@@ -202,7 +202,7 @@ fn killed_and_resumed_sending_delivers_exactly_once_per_recipient() {
                 after_accept,
             };
             let crashed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                send_pending(&ledger, "spring", &mut crashing, &opts())
+                send_pending(&ledger, "spring", &mut crashing, &opts(), &mut |_, _| {})
             }));
             assert!(crashed.is_err(), "the run should have crashed");
         }
@@ -214,13 +214,13 @@ fn killed_and_resumed_sending_delivers_exactly_once_per_recipient() {
             (4, 1),
             "after_accept={after_accept}"
         );
-        let report = send_pending(&ledger, "spring", &mut smtp(), &opts()).unwrap();
+        let report = send_pending(&ledger, "spring", &mut smtp(), &opts(), &mut |_, _| {}).unwrap();
         assert_eq!(report.sent, 6);
         assert_eq!(report.resent_after_crash, 1);
         assert_eq!(ledger.counts("spring").unwrap().sent, 10);
         // Nothing left: a third run sends nothing.
         assert_eq!(
-            send_pending(&ledger, "spring", &mut smtp(), &opts())
+            send_pending(&ledger, "spring", &mut smtp(), &opts(), &mut |_, _| {})
                 .unwrap()
                 .sent,
             0
@@ -293,7 +293,7 @@ fn webhooks_are_signed_and_retried() {
     // First message: 503 then 200 (retried). Second: 400 (not retried, failed).
     let (url, seen) = http_server(vec![503, 200, 400]);
     let mut hook = WebhookDelivery::new(&url, b"s3cret", Duration::from_secs(5));
-    let r = send_pending(&ledger, "spring", &mut hook, &opts()).unwrap();
+    let r = send_pending(&ledger, "spring", &mut hook, &opts(), &mut |_, _| {}).unwrap();
     assert_eq!((r.sent, r.failed), (1, 1));
     let seen = seen.lock().unwrap();
     assert_eq!(seen.len(), 3);
@@ -336,7 +336,7 @@ fn suppression_dry_run_and_erasure() {
         ..opts()
     };
     assert_eq!(
-        send_pending(&ledger, "spring", &mut Never, &dry)
+        send_pending(&ledger, "spring", &mut Never, &dry, &mut |_, _| {})
             .unwrap()
             .would_send,
         3
@@ -355,7 +355,16 @@ fn suppression_dry_run_and_erasure() {
         }
     }
     let mut ok = Ok1(0);
-    let r = send_pending(&ledger, "spring", &mut ok, &opts()).unwrap();
+    let mut seen = Vec::new();
+    let r = send_pending(&ledger, "spring", &mut ok, &opts(), &mut |done, total| {
+        seen.push((done, total))
+    })
+    .unwrap();
+    assert_eq!(
+        seen,
+        [(0, 3), (1, 3), (2, 3), (3, 3)],
+        "progress per message"
+    );
     assert_eq!((r.sent, r.suppressed, ok.0), (2, 1, 2));
     assert_eq!(ledger.last_sent("C000").unwrap(), Some(1_700_000_000));
     assert_eq!(ledger.last_sent("C001").unwrap(), None);
