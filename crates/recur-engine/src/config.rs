@@ -20,6 +20,70 @@ pub struct Settings {
     pub data_dir: PathBuf,
     /// Analytics settings.
     pub analytics: AnalyticsSettings,
+    /// Language model settings.
+    pub llm: LlmSettings,
+    /// Sentence-embedding settings.
+    pub embed: EmbedSettings,
+}
+
+/// Language model settings: a local GGUF file (default) or an OpenAI-compatible endpoint.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LlmSettings {
+    /// GGUF file; relative paths are resolved against the workspace, the default against the
+    /// models folder (`RECUR_MODELS_DIR`, `./models`, or the checkout's `models/`).
+    pub model: PathBuf,
+    /// `q8_0` (default: re-quantise 4/5-bit weights at load; candle has SIMD kernels for Q8_0
+    /// only) or `as-shipped`.
+    pub weights: String,
+    /// Base URL of an OpenAI-compatible endpoint (e.g. `http://localhost:11434/v1`); empty: local.
+    pub endpoint: String,
+    /// Model name at the endpoint.
+    pub endpoint_model: String,
+    /// Name of the environment variable that holds the endpoint's API key.
+    pub api_key_env: String,
+    /// Limit for one endpoint request, in seconds.
+    pub timeout_seconds: u32,
+}
+
+/// Sentence-embedding settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EmbedSettings {
+    /// Folder with config.json, model.safetensors and tokenizer.json (resolved like `llm.model`).
+    pub model: PathBuf,
+    /// Base URL of an OpenAI-compatible endpoint; empty: local.
+    pub endpoint: String,
+    /// Model name at the endpoint.
+    pub endpoint_model: String,
+}
+
+/// The default GGUF model, relative to the models folder.
+pub const DEFAULT_LLM: &str = "smollm2/SmolLM2-135M-Instruct.Q4_1.gguf";
+/// The default embedding model folder, relative to the models folder.
+pub const DEFAULT_EMBED: &str = "all-MiniLM-L6-v2";
+
+impl Default for LlmSettings {
+    fn default() -> Self {
+        LlmSettings {
+            model: PathBuf::from("models").join(DEFAULT_LLM),
+            weights: "q8_0".into(),
+            endpoint: String::new(),
+            endpoint_model: String::new(),
+            api_key_env: "OPENAI_API_KEY".into(),
+            timeout_seconds: 120,
+        }
+    }
+}
+
+impl Default for EmbedSettings {
+    fn default() -> Self {
+        EmbedSettings {
+            model: PathBuf::from("models").join(DEFAULT_EMBED),
+            endpoint: String::new(),
+            endpoint_model: String::new(),
+        }
+    }
 }
 
 /// Analytics settings.
@@ -37,6 +101,8 @@ impl Default for Settings {
         Settings {
             data_dir: PathBuf::from("data"),
             analytics: AnalyticsSettings::default(),
+            llm: LlmSettings::default(),
+            embed: EmbedSettings::default(),
         }
     }
 }
@@ -66,6 +132,47 @@ pub const KEYS: &[(&str, &str, &str)] = &[
         "analytics.histogram_bin_days",
         "RECUR_HISTOGRAM_BIN_DAYS",
         "width of inter-purchase histogram bins, in days",
+    ),
+    ("llm.model", "RECUR_LLM_MODEL", "GGUF language model file"),
+    (
+        "llm.weights",
+        "RECUR_LLM_WEIGHTS",
+        "as-shipped or q8_0 (re-quantise 4/5-bit weights at load)",
+    ),
+    (
+        "llm.endpoint",
+        "RECUR_LLM_ENDPOINT",
+        "OpenAI-compatible base URL (empty: the local model)",
+    ),
+    (
+        "llm.endpoint_model",
+        "RECUR_LLM_ENDPOINT_MODEL",
+        "model name at the endpoint",
+    ),
+    (
+        "llm.api_key_env",
+        "RECUR_LLM_API_KEY_ENV",
+        "environment variable holding the endpoint's API key",
+    ),
+    (
+        "llm.timeout_seconds",
+        "RECUR_LLM_TIMEOUT_SECONDS",
+        "limit for one endpoint request, in seconds",
+    ),
+    (
+        "embed.model",
+        "RECUR_EMBED_MODEL",
+        "sentence-embedding model folder",
+    ),
+    (
+        "embed.endpoint",
+        "RECUR_EMBED_ENDPOINT",
+        "OpenAI-compatible base URL for embeddings (empty: local)",
+    ),
+    (
+        "embed.endpoint_model",
+        "RECUR_EMBED_ENDPOINT_MODEL",
+        "embedding model name at the endpoint",
     ),
 ];
 
@@ -99,6 +206,35 @@ impl Settings {
             "data_dir" => self.data_dir = PathBuf::from(value),
             "analytics.repurchase_days" => self.analytics.repurchase_days = days(value)?,
             "analytics.histogram_bin_days" => self.analytics.histogram_bin_days = days(value)?,
+            "llm.model" => self.llm.model = PathBuf::from(value),
+            "llm.weights" => {
+                value
+                    .parse::<recur_llm::WeightFormat>()
+                    .map_err(|hint| Error::BadSetting {
+                        key: key.to_owned(),
+                        value: value.to_owned(),
+                        hint,
+                    })?;
+                self.llm.weights = value.to_owned();
+            }
+            "llm.endpoint" => self.llm.endpoint = value.trim().to_owned(),
+            "llm.endpoint_model" => self.llm.endpoint_model = value.to_owned(),
+            "llm.api_key_env" => self.llm.api_key_env = value.to_owned(),
+            "llm.timeout_seconds" => {
+                self.llm.timeout_seconds = match value.trim().parse::<u32>() {
+                    Ok(n) if (1..=3600).contains(&n) => n,
+                    _ => {
+                        return Err(Error::BadSetting {
+                            key: key.to_owned(),
+                            value: value.to_owned(),
+                            hint: "expected whole seconds from 1 to 3600".into(),
+                        });
+                    }
+                }
+            }
+            "embed.model" => self.embed.model = PathBuf::from(value),
+            "embed.endpoint" => self.embed.endpoint = value.trim().to_owned(),
+            "embed.endpoint_model" => self.embed.endpoint_model = value.to_owned(),
             _ => {
                 return Err(Error::BadSetting {
                     key: key.to_owned(),
@@ -125,10 +261,25 @@ impl Settings {
              # Repurchase rate: share of customers who buy again within this many days of their first order.\n\
              repurchase_days = {}\n\
              # Width of the inter-purchase time histogram bins, in days.\n\
-             histogram_bin_days = {}\n",
+             histogram_bin_days = {}\n\n\
+             [llm]\n\
+             # Local GGUF model (scripts/setup-models fetches the default into models/).\n\
+             model = \"{}\"\n\
+             # q8_0 re-quantises 4/5-bit weights at load (about 3x faster generation on CPU), or as-shipped.\n\
+             weights = \"{}\"\n\
+             # An OpenAI-compatible endpoint instead (Ollama, vLLM, llama.cpp server, hosted APIs):\n\
+             # endpoint = \"http://localhost:11434/v1\"\n\
+             # endpoint_model = \"qwen2.5:7b\"\n\
+             # api_key_env = \"OPENAI_API_KEY\"\n\n\
+             [embed]\n\
+             # Sentence-embedding model folder (config.json, model.safetensors, tokenizer.json).\n\
+             model = \"{}\"\n",
             d.data_dir.display(),
             d.analytics.repurchase_days,
-            d.analytics.histogram_bin_days
+            d.analytics.histogram_bin_days,
+            d.llm.model.display(),
+            d.llm.weights,
+            d.embed.model.display(),
         )
     }
 }

@@ -21,6 +21,9 @@ pub enum Error {
     /// A campaign computation failed.
     #[error(transparent)]
     Campaign(#[from] recur_campaign::Error),
+    /// The language runtime failed.
+    #[error(transparent)]
+    Llm(#[from] recur_llm::Error),
     /// `recur.toml` is invalid.
     #[error("settings file `{path}` is invalid: {message}")]
     Config {
@@ -84,6 +87,7 @@ impl Error {
             Error::Synth(_) | Error::Io { .. } => false,
             Error::Clv(_) => true,
             Error::Campaign(e) => e.is_user_error(),
+            Error::Llm(e) => e.is_user_error(),
             Error::Config { .. }
             | Error::BadSetting { .. }
             | Error::BadInput { .. }

@@ -27,6 +27,7 @@ mod clv;
 mod config;
 mod demo;
 mod error;
+mod language;
 mod report;
 mod workspace;
 
@@ -42,9 +43,17 @@ pub use cdnow::{
 pub use clv::{
     CustomerValue, WorkspaceEvaluation, WorkspaceValue, customer_value, evaluate_workspace,
 };
-pub use config::{AnalyticsSettings, KEYS, SETTINGS_FILE, Settings};
+pub use config::{
+    AnalyticsSettings, DEFAULT_EMBED, DEFAULT_LLM, EmbedSettings, KEYS, LlmSettings, SETTINGS_FILE,
+    Settings,
+};
 pub use demo::{DemoObserver, DemoOptions, DemoOutcome, DemoSource, run_demo};
 pub use error::{Error, Result};
+pub use language::{
+    LlmBench, ModelPaths, bench_llm, open_embedder, open_generator, open_local, single_turn,
+};
+/// The language runtime (generation, embeddings, schemas, sampling).
+pub use recur_llm as llm;
 pub use report::render_html;
 pub use workspace::Workspace;
 

@@ -47,6 +47,143 @@ pub(crate) enum Command {
     /// Campaigns: measured lift against a randomised holdout, uplift targeting.
     #[command(subcommand)]
     Campaign(CampaignCommand),
+    /// The language model: generate, chat, perplexity, speed (local GGUF or an endpoint).
+    #[command(subcommand)]
+    Llm(LlmCommand),
+    /// Sentence embeddings of texts (one unit-length vector per text).
+    Embed(EmbedArgs),
+}
+
+/// Which model and backend to use (over recur.toml and RECUR_* settings).
+#[derive(Debug, Args)]
+pub(crate) struct ModelArgs {
+    /// GGUF model file [default: llm.model, models/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf].
+    #[arg(long)]
+    pub(crate) model: Option<PathBuf>,
+    /// Weight format after loading: as-shipped or q8_0 [default: llm.weights].
+    #[arg(long)]
+    pub(crate) weights: Option<String>,
+    /// OpenAI-compatible base URL (e.g. http://localhost:11434/v1) instead of the local model.
+    #[arg(long)]
+    pub(crate) endpoint: Option<String>,
+    /// Model name at the endpoint.
+    #[arg(long)]
+    pub(crate) endpoint_model: Option<String>,
+}
+
+/// Sampling flags shared by generate and chat.
+#[derive(Debug, Args)]
+pub(crate) struct SamplingArgs {
+    /// Seed of the random choices (same seed, same answer).
+    #[arg(long, default_value_t = 0)]
+    pub(crate) seed: u64,
+    /// Most tokens to generate.
+    #[arg(long, default_value_t = 256)]
+    pub(crate) max_tokens: usize,
+    /// Temperature; 0 = greedy.
+    #[arg(long, default_value_t = 0.7)]
+    pub(crate) temperature: f64,
+    /// Nucleus sampling threshold (1 = off).
+    #[arg(long, default_value_t = 0.9)]
+    pub(crate) top_p: f64,
+    /// Keep only the k most likely tokens (0 = off).
+    #[arg(long, default_value_t = 40)]
+    pub(crate) top_k: usize,
+    /// Repetition penalty over the last 64 tokens (1 = off).
+    #[arg(long, default_value_t = 1.1)]
+    pub(crate) repeat_penalty: f32,
+    /// Stop when this text appears (repeatable).
+    #[arg(long)]
+    pub(crate) stop: Vec<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum LlmCommand {
+    /// Answer one prompt (rendered with the model's chat template) and print the answer as it
+    /// is written.
+    Generate {
+        /// The user's prompt.
+        #[arg(long)]
+        prompt: String,
+        /// A system prompt.
+        #[arg(long)]
+        system: Option<String>,
+        /// Continue the prompt as raw text (no chat template).
+        #[arg(long)]
+        raw: bool,
+        /// Constrain the answer to JSON matching this JSON schema file.
+        #[arg(long)]
+        json_schema: Option<PathBuf>,
+        /// Number of answers (answer i uses seed + i).
+        #[arg(long, default_value_t = 1)]
+        n: usize,
+        /// Print one JSON document with the answers and timings instead of streaming.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        sampling: SamplingArgs,
+        #[command(flatten)]
+        model: ModelArgs,
+    },
+    /// Chat in the terminal: one line per turn; /reset forgets the conversation, /quit ends.
+    Chat {
+        /// A system prompt.
+        #[arg(long)]
+        system: Option<String>,
+        #[command(flatten)]
+        sampling: SamplingArgs,
+        #[command(flatten)]
+        model: ModelArgs,
+    },
+    /// Perplexity of a text file under the local model.
+    Perplexity {
+        /// UTF-8 text file.
+        #[arg(long)]
+        file: PathBuf,
+        /// Context window in tokens (the text is scored in windows of this size).
+        #[arg(long, default_value_t = 512)]
+        window: usize,
+        /// Print the result as one JSON document.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        model: ModelArgs,
+    },
+    /// Prompt-processing and generation speed of the local model (tokens/s, like llama-bench).
+    Bench {
+        /// Prompt length in tokens.
+        #[arg(long, default_value_t = 128)]
+        prompt_tokens: usize,
+        /// Tokens to generate.
+        #[arg(long, default_value_t = 64)]
+        gen_tokens: usize,
+        /// Runs (medians are reported).
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+        #[command(flatten)]
+        model: ModelArgs,
+    },
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct EmbedArgs {
+    /// Texts to embed.
+    pub(crate) texts: Vec<String>,
+    /// Also embed each line of this file.
+    #[arg(long)]
+    pub(crate) file: Option<PathBuf>,
+    /// Print JSON (one vector per text) instead of a summary.
+    #[arg(long)]
+    pub(crate) json: bool,
+    /// Embedding model folder [default: embed.model, models/all-MiniLM-L6-v2].
+    #[arg(long)]
+    pub(crate) model: Option<PathBuf>,
+    /// OpenAI-compatible base URL instead of the local model.
+    #[arg(long)]
+    pub(crate) endpoint: Option<String>,
+    /// Model name at the endpoint.
+    #[arg(long)]
+    pub(crate) endpoint_model: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

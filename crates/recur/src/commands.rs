@@ -19,6 +19,8 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
         Command::Init { ref dir } => init(dir.as_deref().unwrap_or(&cli.workspace)),
         Command::Import(ref args) => import(&cli, args),
         Command::Analyze(ref args) => analyze(&cli, args),
+        Command::Llm(ref cmd) => crate::language::llm(&cli, cmd),
+        Command::Embed(ref args) => crate::language::embed(&cli, args),
         Command::Demo(ref args) => demo(&cli, args),
         Command::Clv(ClvCommand::Fit { json }) => {
             let v = recur_engine::customer_value(&open(&cli.workspace, &[])?)?;
@@ -290,6 +292,21 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// Like [`settings`], but without a workspace the defaults (with the environment) apply.
+pub(crate) fn settings_or_defaults(workspace: &Path) -> Result<Settings> {
+    if workspace.join(SETTINGS_FILE).exists() {
+        return settings(workspace);
+    }
+    let mut s = Settings::default();
+    for (key, env, _) in KEYS {
+        if let Ok(v) = std::env::var(env) {
+            s.set(key, &v)
+                .with_context(|| format!("from environment variable {env}"))?;
+        }
+    }
+    Ok(s)
 }
 
 /// Settings layered as defaults < recur.toml < RECUR_* environment (flags are applied by callers).

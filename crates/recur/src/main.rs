@@ -2,6 +2,7 @@
 
 mod cli;
 mod commands;
+mod language;
 mod output;
 mod progress;
 

@@ -1,0 +1,483 @@
+//! Quantised decoder-only transformers read from GGUF files.
+//!
+//! Llama-family models (Llama, SmolLM, Mistral-style and Qwen2, which adds q/k/v biases) are
+//! implemented here so that every position's logits are available (perplexity) and weights can
+//! be re-quantised at load; Gemma 3 uses candle-transformers' implementation (last position only).
+
+use candle_core::quantized::{GgmlDType, QMatMul, QTensor};
+use candle_core::{DType, Device, IndexOp, Module, Tensor};
+use candle_nn::Embedding;
+use candle_transformers::models::quantized_gemma3;
+use candle_transformers::quantized_nn::RmsNorm;
+
+use crate::error::{Error, Result};
+use crate::gguf::GgufFile;
+
+/// How to store the weights after loading.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WeightFormat {
+    /// As shipped in the file.
+    #[default]
+    AsShipped,
+    /// Re-quantise 4- and 5-bit blocks to Q8_0 at load (candle has SIMD kernels for Q8_0; it
+    /// has none for Q4_1/Q5_x).
+    Q8_0,
+}
+
+impl std::str::FromStr for WeightFormat {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "as-shipped" | "asshipped" | "native" => Ok(WeightFormat::AsShipped),
+            "q8_0" | "q8" => Ok(WeightFormat::Q8_0),
+            _ => Err(format!("unknown weight format `{s}` (as-shipped or q8_0)")),
+        }
+    }
+}
+
+/// Shape facts about a loaded model.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ModelInfo {
+    /// `general.architecture`.
+    pub architecture: String,
+    /// `general.name`, when present.
+    pub name: Option<String>,
+    /// Transformer blocks.
+    pub layers: usize,
+    /// Hidden size.
+    pub embedding: usize,
+    /// Longest context the model was trained for (tokens).
+    pub context_length: usize,
+    /// Weight formats of the matrices after loading, with counts.
+    pub weight_types: Vec<(String, usize)>,
+    /// Whether prompts run on f32 copies of the weights (see `LocalOptions::dense_prompt_bytes`).
+    pub dense_prompt: bool,
+}
+
+pub(crate) enum Decoder {
+    Llama(Box<Llama>),
+    Gemma3(Box<quantized_gemma3::ModelWeights>),
+}
+
+impl Decoder {
+    pub(crate) fn load(
+        file: &mut GgufFile,
+        device: &Device,
+        format: WeightFormat,
+        dense_limit: u64,
+    ) -> Result<(Decoder, ModelInfo)> {
+        let md = file.metadata();
+        let arch = md.str("general.architecture")?.to_owned();
+        let name = md.opt_str("general.name").map(str::to_owned);
+        match arch.as_str() {
+            "llama" | "qwen2" | "mistral" => {
+                let (model, mut info) = Llama::load(file, &arch, device, format, dense_limit)?;
+                info.name = name;
+                Ok((Decoder::Llama(Box::new(model)), info))
+            }
+            "gemma3" => {
+                if format != WeightFormat::AsShipped {
+                    return Err(Error::BadRequest(
+                        "re-quantisation is available for Llama-family models only".into(),
+                    ));
+                }
+                let layers = md.u32("gemma3.block_count")? as usize;
+                let embedding = md.u32("gemma3.embedding_length")? as usize;
+                let context_length = md.opt_u32("gemma3.context_length").unwrap_or(8192) as usize;
+                let weight_types =
+                    count_types(file.content.tensor_infos.values().map(|t| t.ggml_dtype));
+                let content = std::mem::replace(&mut file.content, empty_content());
+                let model =
+                    quantized_gemma3::ModelWeights::from_gguf(content, &mut file.reader, device)?;
+                let info = ModelInfo {
+                    architecture: arch,
+                    name,
+                    layers,
+                    embedding,
+                    context_length,
+                    weight_types,
+                    dense_prompt: false,
+                };
+                Ok((Decoder::Gemma3(Box::new(model)), info))
+            }
+            other => Err(Error::BadModel {
+                path: file.path.clone(),
+                reason: format!(
+                    "architecture `{other}` is not supported (llama, qwen2, mistral, gemma3 are)"
+                ),
+            }),
+        }
+    }
+
+    /// Runs `tokens` at positions `pos..`; returns logits `[n, vocab]` for the last position, or
+    /// for every position when `all` (Llama family only).
+    pub(crate) fn forward(&mut self, tokens: &[u32], pos: usize, all: bool) -> Result<Tensor> {
+        match self {
+            Decoder::Llama(m) => m.forward(tokens, pos, all),
+            Decoder::Gemma3(m) => {
+                if all {
+                    return Err(Error::BadRequest(
+                        "per-position logits are not available for Gemma 3".into(),
+                    ));
+                }
+                let device = Device::Cpu;
+                let x = Tensor::new(tokens, &device)?.unsqueeze(0)?;
+                Ok(m.forward(&x, pos)?)
+            }
+        }
+    }
+
+    pub(crate) fn supports_all_logits(&self) -> bool {
+        matches!(self, Decoder::Llama(_))
+    }
+}
+
+fn empty_content() -> candle_core::quantized::gguf_file::Content {
+    candle_core::quantized::gguf_file::Content {
+        magic: candle_core::quantized::gguf_file::VersionedMagic::GgufV3,
+        metadata: Default::default(),
+        tensor_infos: Default::default(),
+        tensor_data_offset: 0,
+    }
+}
+
+fn count_types(types: impl Iterator<Item = GgmlDType>) -> Vec<(String, usize)> {
+    let mut counts: std::collections::BTreeMap<String, usize> = Default::default();
+    for t in types {
+        *counts.entry(format!("{t:?}")).or_default() += 1;
+    }
+    counts.into_iter().collect()
+}
+
+/// A weight matrix: quantised for one token at a time (memory-bound), optionally also
+/// dequantised to f32 for prompts, where a dense matrix product is much faster than candle's
+/// row-by-row quantised kernels.
+struct Linear {
+    q: QMatMul,
+    dense: Option<Tensor>,
+}
+
+impl Linear {
+    fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
+        let rows = x.elem_count() / x.dim(candle_core::D::Minus1)?;
+        match &self.dense {
+            Some(w) if rows > 1 => {
+                let mut dims = x.dims().to_vec();
+                let k = dims.pop().unwrap_or(1);
+                dims.push(w.dim(0)?);
+                x.reshape((rows, k))?.matmul(&w.t()?)?.reshape(dims)
+            }
+            _ => self.q.forward(x),
+        }
+    }
+}
+
+struct Layer {
+    attn_norm: RmsNorm,
+    wq: Linear,
+    wk: Linear,
+    wv: Linear,
+    bq: Option<Tensor>,
+    bk: Option<Tensor>,
+    bv: Option<Tensor>,
+    wo: Linear,
+    ffn_norm: RmsNorm,
+    gate: Linear,
+    up: Linear,
+    down: Linear,
+    cache: Option<(Tensor, Tensor)>,
+}
+
+pub(crate) struct Llama {
+    embed: Embedding,
+    layers: Vec<Layer>,
+    norm: RmsNorm,
+    output: Linear,
+    n_head: usize,
+    n_kv_head: usize,
+    head_dim: usize,
+    neox: bool,
+    cos: Tensor,
+    sin: Tensor,
+    device: Device,
+}
+
+impl Llama {
+    fn load(
+        file: &mut GgufFile,
+        arch: &str,
+        device: &Device,
+        format: WeightFormat,
+        dense_limit: u64,
+    ) -> Result<(Llama, ModelInfo)> {
+        let md = file.metadata();
+        let key = |k: &str| format!("{arch}.{k}");
+        let n_head = md.u32(&key("attention.head_count"))? as usize;
+        let n_kv_head = md
+            .opt_u32(&key("attention.head_count_kv"))
+            .unwrap_or(n_head as u32) as usize;
+        let layers_n = md.u32(&key("block_count"))? as usize;
+        let n_embd = md.u32(&key("embedding_length"))? as usize;
+        let eps = f64::from(md.f32(&key("attention.layer_norm_rms_epsilon"))?);
+        let freq_base = md.opt_f32(&key("rope.freq_base")).unwrap_or(10_000.0);
+        let head_dim = n_embd / n_head;
+        let rope_dim = md
+            .opt_u32(&key("rope.dimension_count"))
+            .map_or(head_dim, |d| d as usize);
+        let context_length = md.opt_u32(&key("context_length")).unwrap_or(4096) as usize;
+        let neox = arch == "qwen2";
+        if rope_dim != head_dim {
+            return Err(Error::BadModel {
+                path: file.path.clone(),
+                reason: format!(
+                    "partial rotary embeddings ({rope_dim} of {head_dim}) are not supported"
+                ),
+            });
+        }
+        let path = file.path.clone();
+        let mut types = Vec::new();
+        // f32 copies for prompt processing when they fit the budget.
+        let dense_bytes: u64 = file
+            .content
+            .tensor_infos
+            .values()
+            .filter(|t| t.shape.rank() == 2)
+            .map(|t| t.shape.elem_count() as u64 * 4)
+            .sum();
+        let dense_prompt = dense_bytes <= dense_limit;
+        let mut tensor = |name: &str| -> Result<QTensor> {
+            file.content
+                .tensor(&mut file.reader, name, device)
+                .map_err(|e| Error::BadModel {
+                    path: path.clone(),
+                    reason: format!("tensor `{name}`: {e}"),
+                })
+        };
+        let names: std::collections::HashSet<String> =
+            file.content.tensor_infos.keys().cloned().collect();
+        let has = |names: &std::collections::HashSet<String>, name: &str| names.contains(name);
+        let matmul = |t: QTensor, types: &mut Vec<GgmlDType>| -> Result<Linear> {
+            let t = requantize(t, format, device)?;
+            types.push(t.dtype());
+            let dense = if dense_prompt {
+                Some(t.dequantize(device)?)
+            } else {
+                None
+            };
+            Ok(Linear {
+                q: QMatMul::from_qtensor(t)?,
+                dense,
+            })
+        };
+        let embed_q = tensor("token_embd.weight")?;
+        let embed = embed_q.dequantize(device)?;
+        let output = if has(&names, "output.weight") {
+            tensor("output.weight")?
+        } else {
+            embed_q
+        };
+        let output = matmul(output, &mut types)?;
+        let norm = RmsNorm::from_qtensor(tensor("output_norm.weight")?, eps)?;
+        let mut layers = Vec::with_capacity(layers_n);
+        for i in 0..layers_n {
+            let p = format!("blk.{i}");
+            let bias = |n: &str,
+                        tensor: &mut dyn FnMut(&str) -> Result<QTensor>|
+             -> Result<Option<Tensor>> {
+                let name = format!("{p}.{n}.bias");
+                if has(&names, &name) {
+                    Ok(Some(tensor(&name)?.dequantize(device)?))
+                } else {
+                    Ok(None)
+                }
+            };
+            let bq = bias("attn_q", &mut tensor)?;
+            let bk = bias("attn_k", &mut tensor)?;
+            let bv = bias("attn_v", &mut tensor)?;
+            layers.push(Layer {
+                attn_norm: RmsNorm::from_qtensor(tensor(&format!("{p}.attn_norm.weight"))?, eps)?,
+                wq: matmul(tensor(&format!("{p}.attn_q.weight"))?, &mut types)?,
+                wk: matmul(tensor(&format!("{p}.attn_k.weight"))?, &mut types)?,
+                wv: matmul(tensor(&format!("{p}.attn_v.weight"))?, &mut types)?,
+                bq,
+                bk,
+                bv,
+                wo: matmul(tensor(&format!("{p}.attn_output.weight"))?, &mut types)?,
+                ffn_norm: RmsNorm::from_qtensor(tensor(&format!("{p}.ffn_norm.weight"))?, eps)?,
+                gate: matmul(tensor(&format!("{p}.ffn_gate.weight"))?, &mut types)?,
+                up: matmul(tensor(&format!("{p}.ffn_up.weight"))?, &mut types)?,
+                down: matmul(tensor(&format!("{p}.ffn_down.weight"))?, &mut types)?,
+                cache: None,
+            });
+        }
+        let positions = context_length.min(32_768);
+        let inv: Vec<f32> = (0..head_dim)
+            .step_by(2)
+            .map(|i| 1.0 / freq_base.powf(i as f32 / head_dim as f32))
+            .collect();
+        let inv = Tensor::new(inv.as_slice(), device)?;
+        let t = Tensor::arange(0u32, positions as u32, device)?
+            .to_dtype(DType::F32)?
+            .unsqueeze(1)?;
+        let freqs = t.broadcast_mul(&inv.unsqueeze(0)?)?;
+        let model = Llama {
+            embed: Embedding::new(embed, n_embd),
+            layers,
+            norm,
+            output,
+            n_head,
+            n_kv_head,
+            head_dim,
+            neox,
+            cos: freqs.cos()?,
+            sin: freqs.sin()?,
+            device: device.clone(),
+        };
+        let info = ModelInfo {
+            architecture: arch.to_owned(),
+            name: None,
+            layers: layers_n,
+            embedding: n_embd,
+            context_length: positions,
+            weight_types: count_types(types.into_iter()),
+            dense_prompt,
+        };
+        Ok((model, info))
+    }
+
+    fn forward(&mut self, tokens: &[u32], pos: usize, all: bool) -> Result<Tensor> {
+        let seq = tokens.len();
+        if seq == 0 {
+            return Err(Error::BadRequest("nothing to run: no tokens".into()));
+        }
+        let max = self.cos.dim(0)?;
+        if pos + seq > max {
+            return Err(Error::BadRequest(format!(
+                "the text needs {} tokens of context; this model handles {max}",
+                pos + seq
+            )));
+        }
+        let x = Tensor::new(tokens, &self.device)?.unsqueeze(0)?;
+        let mut h = self.embed.forward(&x)?;
+        let mask = if seq > 1 {
+            Some(causal_mask(seq, pos, &self.device)?)
+        } else {
+            None
+        };
+        let cos = self.cos.narrow(0, pos, seq)?;
+        let sin = self.sin.narrow(0, pos, seq)?;
+        for layer in &mut self.layers {
+            let residual = h.clone();
+            let x = layer.attn_norm.forward(&h)?;
+            let attn = attention(
+                layer,
+                &x,
+                pos,
+                mask.as_ref(),
+                &cos,
+                &sin,
+                self.n_head,
+                self.n_kv_head,
+                self.head_dim,
+                self.neox,
+            )?;
+            let h2 = (attn + residual)?;
+            let x = layer.ffn_norm.forward(&h2)?;
+            let g = candle_nn::ops::silu(&layer.gate.forward(&x)?)?;
+            let u = layer.up.forward(&x)?;
+            h = (layer.down.forward(&(g * u)?)? + h2)?;
+        }
+        let h = if all {
+            h.squeeze(0)?
+        } else {
+            h.i((.., seq - 1, ..))?
+        };
+        let h = self.norm.forward(&h)?;
+        Ok(self.output.forward(&h)?)
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn attention(
+    layer: &mut Layer,
+    x: &Tensor,
+    pos: usize,
+    mask: Option<&Tensor>,
+    cos: &Tensor,
+    sin: &Tensor,
+    n_head: usize,
+    n_kv_head: usize,
+    head_dim: usize,
+    neox: bool,
+) -> Result<Tensor> {
+    let (b, seq, n_embd) = x.dims3()?;
+    let proj = |w: &Linear, bias: &Option<Tensor>| -> Result<Tensor> {
+        let y = w.forward(x)?;
+        Ok(match bias {
+            Some(bias) => y.broadcast_add(bias)?,
+            None => y,
+        })
+    };
+    let q = proj(&layer.wq, &layer.bq)?
+        .reshape((b, seq, n_head, head_dim))?
+        .transpose(1, 2)?
+        .contiguous()?;
+    let k = proj(&layer.wk, &layer.bk)?
+        .reshape((b, seq, n_kv_head, head_dim))?
+        .transpose(1, 2)?
+        .contiguous()?;
+    let v = proj(&layer.wv, &layer.bv)?
+        .reshape((b, seq, n_kv_head, head_dim))?
+        .transpose(1, 2)?
+        .contiguous()?;
+    let rope = |t: &Tensor| -> Result<Tensor> {
+        Ok(if neox {
+            candle_nn::rotary_emb::rope(t, cos, sin)?
+        } else {
+            candle_nn::rotary_emb::rope_i(t, cos, sin)?
+        })
+    };
+    let q = rope(&q)?;
+    let k = rope(&k)?;
+    let (k, v) = match (&layer.cache, pos) {
+        (Some((kc, vc)), p) if p > 0 => (Tensor::cat(&[kc, &k], 2)?, Tensor::cat(&[vc, &v], 2)?),
+        _ => (k, v),
+    };
+    layer.cache = Some((k.clone(), v.clone()));
+    let rep = n_head / n_kv_head;
+    let k = candle_transformers::utils::repeat_kv(k, rep)?;
+    let v = candle_transformers::utils::repeat_kv(v, rep)?;
+    let att = (q.matmul(&k.t()?)? * (1.0 / (head_dim as f64).sqrt()))?;
+    let att = match mask {
+        Some(m) => att.broadcast_add(m)?,
+        None => att,
+    };
+    let att = candle_nn::ops::softmax_last_dim(&att)?;
+    let y = att.matmul(&v)?.transpose(1, 2)?.reshape((b, seq, n_embd))?;
+    Ok(layer.wo.forward(&y)?)
+}
+
+/// Additive causal mask `[seq, pos + seq]`: 0 where a query may look, -inf after it.
+fn causal_mask(seq: usize, pos: usize, device: &Device) -> Result<Tensor> {
+    let kv = pos + seq;
+    let mask: Vec<f32> = (0..seq)
+        .flat_map(|i| (0..kv).map(move |j| if j > pos + i { f32::NEG_INFINITY } else { 0.0 }))
+        .collect();
+    Ok(Tensor::from_vec(mask, (seq, kv), device)?)
+}
+
+fn requantize(t: QTensor, format: WeightFormat, device: &Device) -> Result<QTensor> {
+    let low_bit = matches!(
+        t.dtype(),
+        GgmlDType::Q4_0 | GgmlDType::Q4_1 | GgmlDType::Q5_0 | GgmlDType::Q5_1
+    );
+    if format == WeightFormat::Q8_0
+        && low_bit
+        && t.shape().dims().last().is_some_and(|d| d % 32 == 0)
+    {
+        let f = t.dequantize(device)?;
+        return Ok(QTensor::quantize(&f, GgmlDType::Q8_0)?);
+    }
+    Ok(t)
+}

@@ -1,0 +1,47 @@
+//! recur's language runtime: a local GGUF language model and sentence embeddings in pure Rust
+//! (candle), or any OpenAI-compatible endpoint behind the same two traits.
+//!
+//! - [`LocalModel`]: Llama-family (Llama, SmolLM, Qwen2) and Gemma 3 GGUF files; the tokenizer
+//!   is built from the file's metadata, chats are rendered with the file's own Jinja template
+//!   (ChatML when it has none); temperature / top-k / top-p / repetition-penalty sampling with a
+//!   seed, stop sequences, streaming that never splits a character, JSON-schema-constrained
+//!   output, and perplexity.
+//! - [`LocalEmbedder`]: BERT sentence embeddings (all-MiniLM-L6-v2), mean-pooled and normalised.
+//! - [`OpenAiClient`]: `/v1/chat/completions` and `/v1/embeddings` with timeouts and retries.
+//!
+//! ```no_run
+//! use recur_llm::{JsonSchema, LocalModel, LocalOptions, Message, SamplingParams};
+//!
+//! # fn main() -> Result<(), recur_llm::Error> {
+//! let mut model = LocalModel::load("models/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf".as_ref(), &LocalOptions::default())?;
+//! let schema = JsonSchema::parse(r#"{"type":"object","required":["subject"],"properties":{"subject":{"type":"string","maxLength":60}}}"#)?;
+//! let params = SamplingParams { seed: 1, max_tokens: 80, ..SamplingParams::default() };
+//! let answers = model.chat(&[Message::user("Write an e-mail subject about tea.")], &params, Some(&schema), &mut |_| {})?;
+//! let doc: serde_json::Value = serde_json::from_str(&answers[0].text).unwrap();
+//! assert!(doc["subject"].is_string());
+//! # Ok(())
+//! # }
+//! ```
+
+mod backend;
+mod decoder;
+mod embed;
+mod error;
+mod gguf;
+mod json_schema;
+mod local;
+mod openai;
+mod sampling;
+mod template;
+mod tokenizer;
+
+pub use backend::{Embed, Generate};
+pub use decoder::{ModelInfo, WeightFormat};
+pub use embed::{LocalEmbedder, cosine};
+pub use error::{Error, Result};
+pub use json_schema::JsonSchema;
+pub use local::{FinishReason, Generation, LocalModel, LocalOptions, Perplexity};
+pub use openai::{EndpointConfig, OpenAiClient};
+pub use sampling::SamplingParams;
+pub use template::{CHATML, ChatTemplate, Message};
+pub use tokenizer::{SUPPORTED_PRE, TextTokenizer, TokenStream};

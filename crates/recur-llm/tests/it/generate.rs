@@ -1,0 +1,191 @@
+use recur_llm::{FinishReason, JsonSchema, Message, SamplingParams, WeightFormat};
+
+use crate::smollm;
+
+const PROMPT: &str = "Name three fruits that are rich in vitamin C.";
+
+fn greedy(format: WeightFormat) -> String {
+    let mut m = smollm(format);
+    let mut streamed = String::new();
+    let out = m
+        .chat(
+            &[Message::user(PROMPT)],
+            &SamplingParams::greedy(48),
+            None,
+            &mut |s| streamed.push_str(s),
+        )
+        .unwrap()
+        .remove(0);
+    assert_eq!(streamed, out.text, "the stream adds up to the answer");
+    out.text
+}
+
+#[test]
+fn greedy_generation_matches_the_golden_output() {
+    let golden = include_str!("../../testdata/greedy_golden_q8_0.txt");
+    assert_eq!(
+        greedy(WeightFormat::Q8_0),
+        golden.trim_end_matches('\n'),
+        "greedy answer (Q8_0) changed"
+    );
+    let golden = include_str!("../../testdata/greedy_golden_q4_1.txt");
+    assert_eq!(
+        greedy(WeightFormat::AsShipped),
+        golden.trim_end_matches('\n'),
+        "greedy answer (Q4_1 as shipped) changed"
+    );
+}
+
+#[test]
+fn the_same_seed_gives_the_same_answer() {
+    let mut m = smollm(WeightFormat::Q8_0);
+    let p = SamplingParams {
+        seed: 7,
+        max_tokens: 40,
+        temperature: 0.9,
+        ..Default::default()
+    };
+    let a = m
+        .chat(&[Message::user(PROMPT)], &p, None, &mut |_| {})
+        .unwrap();
+    let b = m
+        .chat(&[Message::user(PROMPT)], &p, None, &mut |_| {})
+        .unwrap();
+    assert_eq!(a[0].text, b[0].text);
+    let several = m
+        .chat(
+            &[Message::user(PROMPT)],
+            &SamplingParams { n: 3, ..p.clone() },
+            None,
+            &mut |_| {},
+        )
+        .unwrap();
+    assert_eq!(several.len(), 3);
+    assert_eq!(several[0].text, a[0].text, "sample 0 uses the seed itself");
+    assert!(
+        several[1].text != several[0].text || several[2].text != several[0].text,
+        "other seeds differ"
+    );
+}
+
+#[test]
+fn generation_stops_at_end_of_turn_and_at_stop_sequences() {
+    let mut m = smollm(WeightFormat::Q8_0);
+    let out = m
+        .chat(
+            &[Message::user("Say hello.")],
+            &SamplingParams::greedy(200),
+            None,
+            &mut |_| {},
+        )
+        .unwrap()
+        .remove(0);
+    assert_eq!(out.finish_reason, FinishReason::Stop, "{out:?}");
+    assert!(out.completion_tokens < 200);
+    assert!(!out.text.contains("<|im_end|>"));
+    let p = SamplingParams {
+        stop: vec!["\n".into()],
+        ..SamplingParams::greedy(200)
+    };
+    let lines = m
+        .chat(
+            &[Message::user("Write a list of five colours, one per line.")],
+            &p,
+            None,
+            &mut |_| {},
+        )
+        .unwrap()
+        .remove(0);
+    assert!(!lines.text.contains('\n'), "{:?}", lines.text);
+    assert!(matches!(
+        lines.finish_reason,
+        FinishReason::StopSequence | FinishReason::Stop
+    ));
+}
+
+#[test]
+fn json_constrained_output_always_parses_and_matches() {
+    let schema = JsonSchema::parse(include_str!("../../testdata/message.schema.json")).unwrap();
+    let mut m = smollm(WeightFormat::Q8_0);
+    let ask = [
+        Message::system("You write short marketing e-mails as JSON."),
+        Message::user(
+            "Write an e-mail inviting a customer back to our tea shop. Their favourite category is green tea.",
+        ),
+    ];
+    for (seed, max_tokens) in [(1, 200), (2, 200), (3, 200), (4, 40), (5, 12)] {
+        let p = SamplingParams {
+            seed,
+            max_tokens,
+            temperature: 1.0,
+            ..Default::default()
+        };
+        let out = m
+            .chat(&ask, &p, Some(&schema), &mut |_| {})
+            .unwrap()
+            .remove(0);
+        let doc: serde_json::Value = serde_json::from_str(&out.text)
+            .unwrap_or_else(|e| panic!("seed {seed}: {e}: {}", out.text));
+        schema
+            .validate(&doc)
+            .unwrap_or_else(|e| panic!("seed {seed}: {e}: {}", out.text));
+        assert_eq!(out.finish_reason, FinishReason::Complete);
+        // max_tokens bounds the free text; closing the document may take a few tokens more.
+        assert!(
+            out.completion_tokens <= max_tokens + 64,
+            "{}",
+            out.completion_tokens
+        );
+    }
+}
+
+#[test]
+fn perplexity_prefers_real_text_and_q8_agrees_with_q4() {
+    let text = include_str!("../../testdata/perplexity.txt");
+    let mut words: Vec<&str> = text.split_whitespace().collect();
+    words.reverse();
+    let scrambled = words.join(" ");
+    let real = smollm(WeightFormat::AsShipped)
+        .perplexity(text, 256)
+        .unwrap();
+    let bad = smollm(WeightFormat::AsShipped)
+        .perplexity(&scrambled, 256)
+        .unwrap();
+    assert!(
+        real.perplexity.is_finite() && real.perplexity > 1.0 && real.perplexity < 60.0,
+        "{real:?}"
+    );
+    assert!(
+        bad.perplexity > 3.0 * real.perplexity,
+        "{real:?} vs {bad:?}"
+    );
+    let q8 = smollm(WeightFormat::Q8_0).perplexity(text, 256).unwrap();
+    let rel = (q8.perplexity / real.perplexity - 1.0).abs();
+    assert!(
+        rel < 0.02,
+        "Q8_0 re-quantisation changes perplexity by {rel:.4}: {q8:?} vs {real:?}"
+    );
+}
+
+#[test]
+fn prompt_processing_in_one_batch_equals_token_by_token() {
+    // Batched prompt attention (with the causal mask) and the KV cache give the same tokens.
+    let mut m = smollm(WeightFormat::Q8_0);
+    let ids = m
+        .tokenizer()
+        .encode("The quick brown fox jumps over the lazy dog", false)
+        .unwrap();
+    let batched = m
+        .generate(&ids, &SamplingParams::greedy(6), None, &mut |_| {})
+        .unwrap()
+        .remove(0);
+    let mut ctx = ids.clone();
+    for _ in 0..6 {
+        let g = m
+            .generate(&ctx, &SamplingParams::greedy(1), None, &mut |_| {})
+            .unwrap()
+            .remove(0);
+        ctx.extend(g.tokens);
+    }
+    assert_eq!(batched.tokens, ctx[ids.len()..]);
+}
