@@ -48,7 +48,7 @@ pub use holdout::{assign_holdout, holdout_key};
 pub use ledger::{Ledger, Pending, RecordedAssignment, SendCounts, SendStatus, message_id};
 pub use message::{
     Draft, Facts, Language, Message, MessagePath, OfferFact, ProductFact, Rules, Violation, Writer,
-    compose, personalise, template, validate,
+    compose, money, personalise, template, validate,
 };
 pub use outcome::{Lift, LiftReport, Outcome, measure_lift};
 pub use plan::{

@@ -413,7 +413,8 @@ pub fn validate(draft: &Draft, facts: &Facts, rules: &Rules) -> Vec<Violation> {
     out
 }
 
-fn money(v: f64, currency: &str) -> String {
+/// A price as messages write it: `12.50 USD` for codes, `$12.50` for symbols.
+pub fn money(v: f64, currency: &str) -> String {
     if currency.chars().all(|c| c.is_ascii_uppercase()) {
         format!("{v:.2} {currency}")
     } else {

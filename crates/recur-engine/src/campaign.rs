@@ -38,9 +38,9 @@ fn offer_fact(o: &OfferSpec, campaign: &str, customer: &str, send_day: i64) -> O
     }
 }
 
-/// Writes one message from `facts` (validated; the template until a language model is
-/// configured), counts the path it took, and fills in the first name afterwards. None when
-/// the draft was rejected.
+/// Writes one message from `facts` (validated; from `writer` when given, with one retry on
+/// the validator's feedback, else the template), counts the path it took, and fills in the
+/// first name afterwards. None when the draft was rejected.
 #[allow(clippy::too_many_arguments)]
 fn write_message(
     facts: &Facts,
@@ -51,8 +51,9 @@ fn write_message(
     first_name: Option<&str>,
     email: Option<String>,
     paths: &mut BTreeMap<String, usize>,
+    writer: Option<&mut recur_campaign::Writer<'_>>,
 ) -> Option<Outgoing> {
-    let message = compose(facts, rules, 0, None);
+    let message = compose(facts, rules, 2, writer);
     if let Some(v) = validate(&message.draft, facts, rules).first() {
         *paths.entry(format!("template rejected: {v}")).or_default() += 1;
         return None;
@@ -531,6 +532,7 @@ pub fn demo_campaign(
             Some(&c.first_name),
             Some(c.email.clone()),
             &mut paths,
+            None,
         ));
     }
     let files = export_files(out_dir, &outgoing)?;
@@ -771,11 +773,17 @@ pub struct GeneratedCampaign {
 /// validated draft (the template until a language model is configured), the name filled in
 /// afterwards; then queues them in the ledger and exports Braze/Klaviyo/JSONL files to
 /// `WORKSPACE/campaign/<id>/`. Running it again queues nothing new.
+///
+/// With `generator`, the first `llm_drafts` messages are drafted by the language model (facts
+/// only, schema-constrained JSON, validated, one retry with feedback, template otherwise); the
+/// path each message took is counted in `message_paths`.
 pub fn generate_workspace_campaign(
     ws: &crate::Workspace,
     campaign: &str,
     shop: &str,
     currency: &str,
+    mut generator: Option<&mut dyn recur_llm::Generate>,
+    llm_drafts: usize,
 ) -> Result<GeneratedCampaign> {
     let (mut ledger, spec, send_day, dir) = open_recorded(ws, campaign)?;
     let session = ws.session()?;
@@ -808,6 +816,7 @@ pub fn generate_workspace_campaign(
     };
     let mut paths: BTreeMap<String, usize> = BTreeMap::new();
     let mut outgoing = Vec::new();
+    let mut drafted = 0usize;
     for a in ledger.assignments(campaign)? {
         let (Some(offer), "treated") = (a.offer, a.group.as_str()) else {
             continue;
@@ -834,16 +843,42 @@ pub fn generate_workspace_campaign(
         };
         let (name, email) = recipients.get(&a.customer).cloned().unwrap_or((None, None));
         let first_name = name.as_deref().and_then(|n| n.split_whitespace().next());
-        outgoing.extend(write_message(
-            &facts,
-            &rules,
-            campaign,
-            &a.customer,
-            &o.name,
-            first_name,
-            email,
-            &mut paths,
-        ));
+        let mut failures = Vec::new();
+        let use_llm = drafted < llm_drafts;
+        let message = match generator.as_deref_mut().filter(|_| use_llm) {
+            Some(g) => {
+                drafted += 1;
+                let mut w = crate::copywriter::llm_writer(g, &rules, drafted as u64, &mut failures);
+                write_message(
+                    &facts,
+                    &rules,
+                    campaign,
+                    &a.customer,
+                    &o.name,
+                    first_name,
+                    email,
+                    &mut paths,
+                    Some(&mut w),
+                )
+            }
+            None => write_message(
+                &facts,
+                &rules,
+                campaign,
+                &a.customer,
+                &o.name,
+                first_name,
+                email,
+                &mut paths,
+                None,
+            ),
+        };
+        for f in failures {
+            *paths
+                .entry(format!("language model failed: {f}"))
+                .or_default() += 1;
+        }
+        outgoing.extend(message);
     }
     let files = export_files(&dir.join(campaign), &outgoing)?;
     let queued = ledger.queue(&outgoing)?;

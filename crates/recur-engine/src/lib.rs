@@ -25,6 +25,7 @@ mod campaign;
 mod cdnow;
 mod clv;
 mod config;
+mod copywriter;
 mod demo;
 mod error;
 mod language;
@@ -47,6 +48,7 @@ pub use config::{
     AnalyticsSettings, DEFAULT_EMBED, DEFAULT_LLM, EmbedSettings, KEYS, LlmSettings, SETTINGS_FILE,
     Settings,
 };
+pub use copywriter::{draft_prompt, draft_schema, llm_writer};
 pub use demo::{DemoObserver, DemoOptions, DemoOutcome, DemoSource, run_demo};
 pub use error::{Error, Result};
 pub use language::{

@@ -175,16 +175,14 @@ impl Linear {
 
 struct Layer {
     attn_norm: RmsNorm,
-    wq: Linear,
-    wk: Linear,
-    wv: Linear,
-    bq: Option<Tensor>,
-    bk: Option<Tensor>,
-    bv: Option<Tensor>,
+    /// q, k and v projections stacked into one matrix (one pass over the input).
+    qkv: Linear,
+    /// Biases of q, k and v, stacked (Qwen2).
+    qkv_bias: Option<Tensor>,
     wo: Linear,
     ffn_norm: RmsNorm,
-    gate: Linear,
-    up: Linear,
+    /// Gate and up projections stacked.
+    gate_up: Linear,
     down: Linear,
     cache: Option<(Tensor, Tensor)>,
 }
@@ -257,9 +255,13 @@ impl Llama {
         let names: std::collections::HashSet<String> =
             file.content.tensor_infos.keys().cloned().collect();
         let has = |names: &std::collections::HashSet<String>, name: &str| names.contains(name);
-        let matmul = |t: QTensor, types: &mut Vec<GgmlDType>| -> Result<Linear> {
-            let t = requantize(t, format, device)?;
-            types.push(t.dtype());
+        let matmul = |parts: Vec<QTensor>, types: &mut Vec<GgmlDType>| -> Result<Linear> {
+            let parts = parts
+                .into_iter()
+                .map(|t| requantize(t, format, device))
+                .collect::<Result<Vec<_>>>()?;
+            types.extend(parts.iter().map(QTensor::dtype));
+            let t = stack_rows(parts, device)?;
             let dense = if dense_prompt {
                 Some(t.dequantize(device)?)
             } else {
@@ -277,7 +279,7 @@ impl Llama {
         } else {
             embed_q
         };
-        let output = matmul(output, &mut types)?;
+        let output = matmul(vec![output], &mut types)?;
         let norm = RmsNorm::from_qtensor(tensor("output_norm.weight")?, eps)?;
         let mut layers = Vec::with_capacity(layers_n);
         for i in 0..layers_n {
@@ -292,22 +294,41 @@ impl Llama {
                     Ok(None)
                 }
             };
-            let bq = bias("attn_q", &mut tensor)?;
-            let bk = bias("attn_k", &mut tensor)?;
-            let bv = bias("attn_v", &mut tensor)?;
+            let biases = [
+                bias("attn_q", &mut tensor)?,
+                bias("attn_k", &mut tensor)?,
+                bias("attn_v", &mut tensor)?,
+            ];
+            let qkv_bias = match biases {
+                [Some(q), Some(k), Some(v)] => Some(Tensor::cat(&[q, k, v], 0)?),
+                [None, None, None] => None,
+                _ => {
+                    return Err(Error::BadModel {
+                        path: path.clone(),
+                        reason: format!("{p}: only some of q/k/v have biases"),
+                    });
+                }
+            };
+            let qkv = vec![
+                tensor(&format!("{p}.attn_q.weight"))?,
+                tensor(&format!("{p}.attn_k.weight"))?,
+                tensor(&format!("{p}.attn_v.weight"))?,
+            ];
+            let gate_up = vec![
+                tensor(&format!("{p}.ffn_gate.weight"))?,
+                tensor(&format!("{p}.ffn_up.weight"))?,
+            ];
             layers.push(Layer {
                 attn_norm: RmsNorm::from_qtensor(tensor(&format!("{p}.attn_norm.weight"))?, eps)?,
-                wq: matmul(tensor(&format!("{p}.attn_q.weight"))?, &mut types)?,
-                wk: matmul(tensor(&format!("{p}.attn_k.weight"))?, &mut types)?,
-                wv: matmul(tensor(&format!("{p}.attn_v.weight"))?, &mut types)?,
-                bq,
-                bk,
-                bv,
-                wo: matmul(tensor(&format!("{p}.attn_output.weight"))?, &mut types)?,
+                qkv: matmul(qkv, &mut types)?,
+                qkv_bias,
+                wo: matmul(
+                    vec![tensor(&format!("{p}.attn_output.weight"))?],
+                    &mut types,
+                )?,
                 ffn_norm: RmsNorm::from_qtensor(tensor(&format!("{p}.ffn_norm.weight"))?, eps)?,
-                gate: matmul(tensor(&format!("{p}.ffn_gate.weight"))?, &mut types)?,
-                up: matmul(tensor(&format!("{p}.ffn_up.weight"))?, &mut types)?,
-                down: matmul(tensor(&format!("{p}.ffn_down.weight"))?, &mut types)?,
+                gate_up: matmul(gate_up, &mut types)?,
+                down: matmul(vec![tensor(&format!("{p}.ffn_down.weight"))?], &mut types)?,
                 cache: None,
             });
         }
@@ -361,7 +382,12 @@ impl Llama {
         let x = Tensor::new(tokens, &self.device)?.unsqueeze(0)?;
         let mut h = self.embed.forward(&x)?;
         let mask = if seq > 1 {
-            Some(causal_mask(seq, pos, &self.device)?)
+            Some(causal_mask(
+                seq,
+                pos,
+                self.n_head / self.n_kv_head,
+                &self.device,
+            )?)
         } else {
             None
         };
@@ -384,8 +410,10 @@ impl Llama {
             )?;
             let h2 = (attn + residual)?;
             let x = layer.ffn_norm.forward(&h2)?;
-            let g = candle_nn::ops::silu(&layer.gate.forward(&x)?)?;
-            let u = layer.up.forward(&x)?;
+            let gu = layer.gate_up.forward(&x)?;
+            let ff = gu.dim(candle_core::D::Minus1)? / 2;
+            let g = candle_nn::ops::silu(&gu.narrow(candle_core::D::Minus1, 0, ff)?)?;
+            let u = gu.narrow(candle_core::D::Minus1, ff, ff)?;
             h = (layer.down.forward(&(g * u)?)? + h2)?;
         }
         let h = if all {
@@ -412,25 +440,23 @@ fn attention(
     neox: bool,
 ) -> Result<Tensor> {
     let (b, seq, n_embd) = x.dims3()?;
-    let proj = |w: &Linear, bias: &Option<Tensor>| -> Result<Tensor> {
-        let y = w.forward(x)?;
-        Ok(match bias {
-            Some(bias) => y.broadcast_add(bias)?,
-            None => y,
-        })
+    let mut qkv = layer.qkv.forward(x)?;
+    if let Some(bias) = &layer.qkv_bias {
+        qkv = qkv.broadcast_add(bias)?;
+    }
+    let (dq, dkv) = (n_head * head_dim, n_kv_head * head_dim);
+    let split = |start: usize, heads: usize| -> Result<Tensor> {
+        Ok(qkv
+            .narrow(2, start, heads * head_dim)?
+            .reshape((b, seq, heads, head_dim))?
+            .transpose(1, 2)?
+            .contiguous()?)
     };
-    let q = proj(&layer.wq, &layer.bq)?
-        .reshape((b, seq, n_head, head_dim))?
-        .transpose(1, 2)?
-        .contiguous()?;
-    let k = proj(&layer.wk, &layer.bk)?
-        .reshape((b, seq, n_kv_head, head_dim))?
-        .transpose(1, 2)?
-        .contiguous()?;
-    let v = proj(&layer.wv, &layer.bv)?
-        .reshape((b, seq, n_kv_head, head_dim))?
-        .transpose(1, 2)?
-        .contiguous()?;
+    let (q, k, v) = (
+        split(0, n_head)?,
+        split(dq, n_kv_head)?,
+        split(dq + dkv, n_kv_head)?,
+    );
     let rope = |t: &Tensor| -> Result<Tensor> {
         Ok(if neox {
             candle_nn::rotary_emb::rope(t, cos, sin)?
@@ -445,26 +471,63 @@ fn attention(
         _ => (k, v),
     };
     layer.cache = Some((k.clone(), v.clone()));
+    // Grouped-query attention without copying k and v per head: the `rep` query heads that
+    // share a kv head are stacked as rows, [b, kv, rep * seq, d] against [b, kv, len, d].
     let rep = n_head / n_kv_head;
-    let k = candle_transformers::utils::repeat_kv(k, rep)?;
-    let v = candle_transformers::utils::repeat_kv(v, rep)?;
+    let q = q.reshape((b, n_kv_head, rep * seq, head_dim))?;
     let att = (q.matmul(&k.t()?)? * (1.0 / (head_dim as f64).sqrt()))?;
     let att = match mask {
         Some(m) => att.broadcast_add(m)?,
         None => att,
     };
     let att = candle_nn::ops::softmax_last_dim(&att)?;
-    let y = att.matmul(&v)?.transpose(1, 2)?.reshape((b, seq, n_embd))?;
+    let y = att
+        .matmul(&v)?
+        .reshape((b, n_head, seq, head_dim))?
+        .transpose(1, 2)?
+        .reshape((b, seq, n_embd))?;
     Ok(layer.wo.forward(&y)?)
 }
 
-/// Additive causal mask `[seq, pos + seq]`: 0 where a query may look, -inf after it.
-fn causal_mask(seq: usize, pos: usize, device: &Device) -> Result<Tensor> {
+/// Stacks matrices with the same columns and block format row-wise into one.
+fn stack_rows(parts: Vec<QTensor>, device: &Device) -> Result<QTensor> {
+    if parts.len() == 1 {
+        return Ok(parts.into_iter().next().expect("one part"));
+    }
+    let dtype = parts[0].dtype();
+    let cols = parts[0].shape().dims().last().copied().unwrap_or(0);
+    let same = parts
+        .iter()
+        .all(|p| p.dtype() == dtype && p.shape().rank() == 2 && p.shape().dims()[1] == cols);
+    if !same {
+        // Mixed formats: stack dequantised rows and quantise once to the first part's format.
+        let dense = parts
+            .iter()
+            .map(|p| p.dequantize(device))
+            .collect::<candle_core::Result<Vec<_>>>()?;
+        return Ok(QTensor::quantize(&Tensor::cat(&dense, 0)?, dtype)?);
+    }
+    let rows: usize = parts.iter().map(|p| p.shape().dims()[0]).sum();
+    let mut bytes = Vec::new();
+    for p in &parts {
+        bytes.extend_from_slice(&p.data()?);
+    }
+    let storage =
+        candle_core::quantized::QStorage::from_data(std::borrow::Cow::Owned(bytes), device, dtype)?;
+    Ok(QTensor::new(storage, (rows, cols))?)
+}
+
+/// Additive causal mask `[rep * seq, pos + seq]` (the query rows of `rep` heads stacked): 0
+/// where a query may look, -inf after it.
+fn causal_mask(seq: usize, pos: usize, rep: usize, device: &Device) -> Result<Tensor> {
     let kv = pos + seq;
-    let mask: Vec<f32> = (0..seq)
-        .flat_map(|i| (0..kv).map(move |j| if j > pos + i { f32::NEG_INFINITY } else { 0.0 }))
+    let mask: Vec<f32> = (0..rep * seq)
+        .flat_map(|r| {
+            let i = r % seq;
+            (0..kv).map(move |j| if j > pos + i { f32::NEG_INFINITY } else { 0.0 })
+        })
         .collect();
-    Ok(Tensor::from_vec(mask, (seq, kv), device)?)
+    Ok(Tensor::from_vec(mask, (rep * seq, kv), device)?)
 }
 
 fn requantize(t: QTensor, format: WeightFormat, device: &Device) -> Result<QTensor> {

@@ -175,6 +175,9 @@ pub(crate) struct EmbedArgs {
     /// Print JSON (one vector per text) instead of a summary.
     #[arg(long)]
     pub(crate) json: bool,
+    /// Print load time and throughput (texts per second) to stderr.
+    #[arg(long)]
+    pub(crate) timing: bool,
     /// Embedding model folder [default: embed.model, models/all-MiniLM-L6-v2].
     #[arg(long)]
     pub(crate) model: Option<PathBuf>,
@@ -210,6 +213,10 @@ pub(crate) enum CampaignCommand {
         /// Currency code or symbol for prices.
         #[arg(long, default_value = "USD")]
         currency: String,
+        /// Draft this many messages with the language model (llm.* settings; validated, template
+        /// when a draft breaks a rule); the rest use the template.
+        #[arg(long, default_value_t = 0)]
+        llm_drafts: usize,
         /// Print the result as one JSON document.
         #[arg(long)]
         json: bool,

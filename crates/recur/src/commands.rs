@@ -142,13 +142,27 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
             ref campaign,
             ref shop,
             ref currency,
+            llm_drafts,
             json,
         }) => {
+            let ws = open(&cli.workspace, &[])?;
+            let mut generator = if llm_drafts > 0 {
+                Some(crate::language::configured_generator(
+                    &cli.workspace,
+                    ws.settings(),
+                )?)
+            } else {
+                None
+            };
             let g = recur_engine::generate_workspace_campaign(
-                &open(&cli.workspace, &[])?,
+                &ws,
                 campaign,
                 shop,
                 currency,
+                generator
+                    .as_mut()
+                    .map(|g| &mut **g as &mut dyn recur_engine::llm::Generate),
+                llm_drafts,
             )?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&g)?);

@@ -69,6 +69,18 @@ fn llm_settings(cli: &Cli, m: &ModelArgs) -> Result<(Settings, PathBuf, Option<S
     Ok((s, path, key))
 }
 
+/// The workspace's configured generator (local model or endpoint).
+pub(crate) fn configured_generator(
+    workspace: &Path,
+    s: &Settings,
+) -> Result<Box<dyn recur_engine::llm::Generate>> {
+    let path = resolve(&s.llm.model, DEFAULT_LLM, workspace);
+    let key = std::env::var(&s.llm.api_key_env)
+        .ok()
+        .filter(|k| !k.is_empty());
+    Ok(recur_engine::open_generator(&s.llm, &path, key)?)
+}
+
 fn sampling(a: &SamplingArgs, n: usize) -> SamplingParams {
     SamplingParams {
         temperature: a.temperature,
@@ -310,9 +322,20 @@ pub(crate) fn embed(cli: &Cli, a: &EmbedArgs) -> Result<ExitCode> {
     let key = std::env::var(&s.llm.api_key_env)
         .ok()
         .filter(|k| !k.is_empty());
+    let started = std::time::Instant::now();
     let e = recur_engine::open_embedder(&s.embed, &folder, key, s.llm.timeout_seconds)?;
+    let loaded = started.elapsed().as_secs_f64();
     let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let started = std::time::Instant::now();
     let vectors = e.embed(&refs).map_err(recur_engine::Error::from)?;
+    let took = started.elapsed().as_secs_f64();
+    if a.timing {
+        eprintln!(
+            "embedded {} texts in {took:.2} s ({:.1} texts/s; model load {loaded:.2} s)",
+            texts.len(),
+            texts.len() as f64 / took.max(1e-9)
+        );
+    }
     if a.json {
         let items: Vec<_> = texts
             .iter()
