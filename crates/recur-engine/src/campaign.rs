@@ -844,35 +844,27 @@ pub fn generate_workspace_campaign(
         let (name, email) = recipients.get(&a.customer).cloned().unwrap_or((None, None));
         let first_name = name.as_deref().and_then(|n| n.split_whitespace().next());
         let mut failures = Vec::new();
-        let use_llm = drafted < llm_drafts;
-        let message = match generator.as_deref_mut().filter(|_| use_llm) {
-            Some(g) => {
+        let mut writer = generator
+            .as_deref_mut()
+            .filter(|_| drafted < llm_drafts)
+            .map(|g| {
                 drafted += 1;
-                let mut w = crate::copywriter::llm_writer(g, &rules, drafted as u64, &mut failures);
-                write_message(
-                    &facts,
-                    &rules,
-                    campaign,
-                    &a.customer,
-                    &o.name,
-                    first_name,
-                    email,
-                    &mut paths,
-                    Some(&mut w),
-                )
-            }
-            None => write_message(
-                &facts,
-                &rules,
-                campaign,
-                &a.customer,
-                &o.name,
-                first_name,
-                email,
-                &mut paths,
-                None,
-            ),
-        };
+                crate::copywriter::llm_writer(g, &rules, drafted as u64, &mut failures)
+            });
+        let message = write_message(
+            &facts,
+            &rules,
+            campaign,
+            &a.customer,
+            &o.name,
+            first_name,
+            email,
+            &mut paths,
+            writer
+                .as_mut()
+                .map(|w| w as &mut recur_campaign::Writer<'_>),
+        );
+        drop(writer);
         for f in failures {
             *paths
                 .entry(format!("language model failed: {f}"))

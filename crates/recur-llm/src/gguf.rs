@@ -118,11 +118,14 @@ impl<'a> Metadata<'a> {
         self.map.get(key).and_then(|v| v.to_bool().ok())
     }
 
-    pub(crate) fn strings(&self, key: &str) -> Result<Vec<&'a str>> {
-        let arr = self
-            .get(key)?
+    fn array(&self, key: &str) -> Result<&'a Vec<Value>> {
+        self.get(key)?
             .to_vec()
-            .map_err(|_| self.bad(key, "is not an array"))?;
+            .map_err(|_| self.bad(key, "is not an array"))
+    }
+
+    pub(crate) fn strings(&self, key: &str) -> Result<Vec<&'a str>> {
+        let arr = self.array(key)?;
         arr.iter()
             .map(|v| {
                 v.to_string()
@@ -133,10 +136,7 @@ impl<'a> Metadata<'a> {
     }
 
     pub(crate) fn ints(&self, key: &str) -> Result<Vec<i64>> {
-        let arr = self
-            .get(key)?
-            .to_vec()
-            .map_err(|_| self.bad(key, "is not an array"))?;
+        let arr = self.array(key)?;
         arr.iter()
             .map(|v| match v {
                 Value::I8(x) => Ok(i64::from(*x)),
@@ -151,10 +151,7 @@ impl<'a> Metadata<'a> {
     }
 
     pub(crate) fn floats(&self, key: &str) -> Result<Vec<f32>> {
-        let arr = self
-            .get(key)?
-            .to_vec()
-            .map_err(|_| self.bad(key, "is not an array"))?;
+        let arr = self.array(key)?;
         arr.iter()
             .map(|v| match v {
                 Value::F32(x) => Ok(*x),
