@@ -265,7 +265,7 @@ impl Settings {
              [llm]\n\
              # Local GGUF model (scripts/setup-models fetches the default into models/).\n\
              model = \"{}\"\n\
-             # q8_0 re-quantises 4/5-bit weights at load (about 3x faster generation on CPU), or as-shipped.\n\
+             # q8_0 re-quantises 4/5-bit weights at load (2-3x faster generation on CPU), or as-shipped.\n\
              weights = \"{}\"\n\
              # An OpenAI-compatible endpoint instead (Ollama, vLLM, llama.cpp server, hosted APIs):\n\
              # endpoint = \"http://localhost:11434/v1\"\n\

@@ -1,7 +1,7 @@
 //! The language runtime as use cases: open the configured generator and embedder (local model
 //! or endpoint), perplexity, and a throughput benchmark.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use recur_llm::{
@@ -12,15 +12,6 @@ use serde::Serialize;
 
 use crate::config::{EmbedSettings, LlmSettings};
 use crate::error::{Error, Result};
-
-/// Where each model is: the resolved local paths (the binary resolves relative settings).
-#[derive(Debug, Clone)]
-pub struct ModelPaths {
-    /// GGUF file.
-    pub llm: PathBuf,
-    /// Embedding model folder.
-    pub embed: PathBuf,
-}
 
 fn weights(s: &LlmSettings) -> Result<WeightFormat> {
     s.weights.parse().map_err(|hint| Error::BadSetting {

@@ -51,9 +51,7 @@ pub use config::{
 pub use copywriter::{draft_prompt, draft_schema, llm_writer};
 pub use demo::{DemoObserver, DemoOptions, DemoOutcome, DemoSource, run_demo};
 pub use error::{Error, Result};
-pub use language::{
-    LlmBench, ModelPaths, bench_llm, open_embedder, open_generator, open_local, single_turn,
-};
+pub use language::{LlmBench, bench_llm, open_embedder, open_generator, open_local, single_turn};
 /// The language runtime (generation, embeddings, schemas, sampling).
 pub use recur_llm as llm;
 pub use report::render_html;

@@ -79,7 +79,7 @@ impl Decoder {
             "gemma3" => {
                 if format != WeightFormat::AsShipped {
                     return Err(Error::BadRequest(
-                        "re-quantisation is available for Llama-family models only".into(),
+                        "re-quantisation to Q8_0 is available for Llama-family models only; load Gemma 3 files with llm.weights = \"as-shipped\" (or --weights as-shipped)".into(),
                     ));
                 }
                 let layers = md.u32("gemma3.block_count")? as usize;
