@@ -32,7 +32,7 @@ mod session;
 pub use error::{Error, Result};
 pub use metrics::{
     AnalysisOptions, Bin, CategoryGaps, CohortRow, Distribution, InterPurchase, Overview,
-    Recipient, RepurchaseRate, RepurchaseWindow,
+    ProductTitle, Recipient, RepurchaseRate, RepurchaseWindow,
 };
 pub use rfm::{CategoryShare, CustomerScore, Profile, SEGMENTS, SegmentSummary};
 pub use session::{Session, TableFiles};

@@ -199,6 +199,9 @@ pub(crate) fn distribution(mut days: Vec<f64>, opts: &AnalysisOptions) -> Distri
     }
 }
 
+/// A product's latest catalogue title and price: (product id, title, price).
+pub type ProductTitle = (String, Option<String>, Option<f64>);
+
 /// A customer's addressing data (personal data).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Recipient {
@@ -241,6 +244,81 @@ impl Session {
             .zip(days)
             .zip(amounts)
             .map(|((c, d), a)| (c.unwrap_or_default(), d.unwrap_or(0), a.unwrap_or(0.0)))
+            .collect())
+    }
+
+    /// Completed order lines of known customers in time order, for sequence models:
+    /// (customer, order, epoch seconds, product).
+    pub fn purchase_lines(&self) -> Result<Vec<(String, String, i64, String)>> {
+        let b = self.sql(
+            "SELECT customer_id, order_id, CAST(date_part('epoch', ordered_at) AS BIGINT) AS t, product_id
+             FROM sales WHERE product_id IS NOT NULL ORDER BY customer_id, ordered_at, order_id, product_id",
+        )?;
+        let ids = strings(&b, "customer_id")?;
+        let orders = strings(&b, "order_id")?;
+        let times = i64s(&b, "t")?;
+        let products = strings(&b, "product_id")?;
+        Ok(ids
+            .into_iter()
+            .zip(orders)
+            .zip(times)
+            .zip(products)
+            .map(|(((c, o), t), p)| {
+                (
+                    c.unwrap_or_default(),
+                    o.unwrap_or_default(),
+                    t.unwrap_or(0),
+                    p.unwrap_or_default(),
+                )
+            })
+            .collect())
+    }
+
+    /// Product views and cart additions of known customers in time order:
+    /// (customer, epoch seconds, event type, product). Purchases come from orders instead.
+    pub fn item_events(&self) -> Result<Vec<(String, i64, String, String)>> {
+        let b = self.sql(
+            "SELECT customer_id, CAST(date_part('epoch', occurred_at) AS BIGINT) AS t, event_type, product_id
+             FROM events
+             WHERE customer_id IS NOT NULL AND product_id IS NOT NULL AND event_type <> 'purchase'
+             ORDER BY customer_id, occurred_at, product_id",
+        )?;
+        let ids = strings(&b, "customer_id")?;
+        let times = i64s(&b, "t")?;
+        let kinds = strings(&b, "event_type")?;
+        let products = strings(&b, "product_id")?;
+        Ok(ids
+            .into_iter()
+            .zip(times)
+            .zip(kinds)
+            .zip(products)
+            .map(|(((c, t), k), p)| {
+                (
+                    c.unwrap_or_default(),
+                    t.unwrap_or(0),
+                    k.unwrap_or_default(),
+                    p.unwrap_or_default(),
+                )
+            })
+            .collect())
+    }
+
+    /// The latest catalogue title and price of every product: (product, title, price).
+    pub fn product_titles(&self) -> Result<Vec<ProductTitle>> {
+        let b = self.sql(
+            "SELECT product_id, title, CAST(price AS DOUBLE) AS price FROM (
+               SELECT product_id, title, price,
+                      ROW_NUMBER() OVER (PARTITION BY product_id ORDER BY import_id DESC, source_line DESC) AS rn
+               FROM catalog) WHERE rn = 1 ORDER BY product_id",
+        )?;
+        let ids = strings(&b, "product_id")?;
+        let titles = strings(&b, "title")?;
+        let prices = f64s(&b, "price")?;
+        Ok(ids
+            .into_iter()
+            .zip(titles)
+            .zip(prices)
+            .map(|((p, t), pr)| (p.unwrap_or_default(), t, pr))
             .collect())
     }
 

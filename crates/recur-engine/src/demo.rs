@@ -1,6 +1,7 @@
 //! The main job: a shop (synthetic or Online Retail) into a fresh workspace, analysed, reported.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
 
 use recur_analytics::Report;
 use recur_core::Table;
@@ -10,6 +11,9 @@ use recur_synth::SynthConfig;
 use crate::campaign::{CampaignDemo, demo_campaign};
 use crate::clv::{WorkspaceValue, customer_value};
 use crate::error::{Error, Result};
+use crate::recs::{
+    CustomerRecommendations, RecsOptions, TrainOutcome, WorkspaceRecommender, train_workspace,
+};
 use crate::report::render_html;
 use crate::workspace::Workspace;
 
@@ -51,6 +55,48 @@ pub struct DemoOutcome {
     /// The campaign loop (synthetic shop only: it simulates outcomes from the ground truth),
     /// or why it could not run.
     pub campaign: Option<std::result::Result<CampaignDemo, String>>,
+    /// The behaviour model and what it recommends to the customers most at risk, or why it
+    /// could not run.
+    pub recommendations: std::result::Result<DemoRecommendations, String>,
+}
+
+/// The demo's behaviour-model stage.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct DemoRecommendations {
+    /// Training and the comparison with the baselines.
+    pub training: TrainOutcome,
+    /// Recommendations for the customers with the most value at risk.
+    pub at_risk: Vec<CustomerRecommendations>,
+}
+
+/// Trains the behaviour model with a short budget and recommends to the five customers with
+/// the most value at risk.
+fn demo_recommendations(
+    ws: &Workspace,
+    value: &std::result::Result<WorkspaceValue, String>,
+) -> Result<DemoRecommendations> {
+    let opts = RecsOptions {
+        epochs: 40,
+        max_seconds: Some(45.0),
+        ..RecsOptions::default()
+    };
+    let training = train_workspace(ws, &opts, None, &mut (), &AtomicBool::new(false))?;
+    let rec = WorkspaceRecommender::open(ws)?;
+    let mut at_risk = Vec::new();
+    if let Ok(v) = value {
+        let mut order: Vec<&crate::clv::CustomerValue> = v.customers.iter().collect();
+        order.sort_by(|a, b| {
+            b.value_at_risk
+                .total_cmp(&a.value_at_risk)
+                .then_with(|| a.customer_id.cmp(&b.customer_id))
+        });
+        for c in order.into_iter().take(5) {
+            if let Ok(r) = rec.recommend(&c.customer_id, 3, recur_model::Exclude::Nothing) {
+                at_risk.push(r);
+            }
+        }
+    }
+    Ok(DemoRecommendations { training, at_risk })
 }
 
 /// Observer of the demo's stages.
@@ -142,6 +188,9 @@ pub fn run_demo(opts: &DemoOptions, observer: &dyn DemoObserver) -> Result<DemoO
     let report = ws.analyze()?;
     observer.stage("Valuing customers (BG/NBD + Gamma-Gamma)");
     let value = customer_value(&ws).map_err(|e| e.to_string());
+    observer
+        .stage("Behaviour model (transformer vs baselines, recommendations for customers at risk)");
+    let recommendations = demo_recommendations(&ws, &value).map_err(|e| e.to_string());
     let campaign = match (&synthetic_shop, &value) {
         (Some(shop), Ok(v)) => {
             observer.stage("Campaign loop (exploration, uplift models, targeted round)");
@@ -167,5 +216,6 @@ pub fn run_demo(opts: &DemoOptions, observer: &dyn DemoObserver) -> Result<DemoO
         ground_truth,
         value,
         campaign,
+        recommendations,
     })
 }

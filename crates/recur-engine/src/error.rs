@@ -24,6 +24,9 @@ pub enum Error {
     /// The language runtime failed.
     #[error(transparent)]
     Llm(#[from] recur_llm::Error),
+    /// The behaviour model failed.
+    #[error(transparent)]
+    Model(#[from] recur_model::Error),
     /// `recur.toml` is invalid.
     #[error("settings file `{path}` is invalid: {message}")]
     Config {
@@ -88,6 +91,7 @@ impl Error {
             Error::Clv(_) => true,
             Error::Campaign(e) => e.is_user_error(),
             Error::Llm(e) => e.is_user_error(),
+            Error::Model(e) => e.is_user_error(),
             Error::Config { .. }
             | Error::BadSetting { .. }
             | Error::BadInput { .. }

@@ -29,6 +29,7 @@ mod copywriter;
 mod demo;
 mod error;
 mod language;
+mod recs;
 mod report;
 mod workspace;
 
@@ -49,11 +50,18 @@ pub use config::{
     Settings,
 };
 pub use copywriter::{draft_prompt, draft_schema, llm_writer};
-pub use demo::{DemoObserver, DemoOptions, DemoOutcome, DemoSource, run_demo};
+pub use demo::{DemoObserver, DemoOptions, DemoOutcome, DemoRecommendations, DemoSource, run_demo};
 pub use error::{Error, Result};
 pub use language::{LlmBench, bench_llm, open_embedder, open_generator, open_local, single_turn};
+pub use recs::{
+    CustomerRecommendations, MODEL_DIR, ModelSelection, RecommendLatency, RecommendedItem,
+    RecsEvaluation, RecsFormat, RecsOptions, TrainOutcome, WorkspaceRecommender, bench_recommend,
+    evaluate_recs, train_workspace, workspace_sequences,
+};
 /// The language runtime (generation, embeddings, schemas, sampling).
 pub use recur_llm as llm;
+/// The behaviour model (transformer, baselines, evaluation).
+pub use recur_model as model;
 pub use report::render_html;
 pub use workspace::Workspace;
 

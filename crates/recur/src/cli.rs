@@ -52,6 +52,124 @@ pub(crate) enum Command {
     Llm(LlmCommand),
     /// Sentence embeddings of texts (one unit-length vector per text).
     Embed(EmbedArgs),
+    /// Train the behaviour model (transformer) on the workspace, compare it with the baselines
+    /// on each customer's last order, and save it with the model to use.
+    Train(TrainArgs),
+    /// Products a customer is most likely to want next.
+    Recommend(RecommendArgs),
+    /// Offline evaluations.
+    #[command(subcommand)]
+    Eval(EvalCommand),
+    /// Speed measurements.
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum BenchCommand {
+    /// Latency of one customer's top-10 recommendation with the default transformer
+    /// (percentiles). Set CANDLE_NUM_THREADS=1 to measure one core.
+    Recommend {
+        /// Items in the catalogue.
+        #[arg(long, default_value_t = 12_000)]
+        items: usize,
+        /// Events in each customer's history.
+        #[arg(long, default_value_t = 200)]
+        history: usize,
+        /// Calls to time.
+        #[arg(long, default_value_t = 1000)]
+        runs: usize,
+        /// Print the result as one JSON document.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Training settings shared by `train` and `eval recs`.
+#[derive(Debug, Args)]
+pub(crate) struct TrainingArgs {
+    /// Most epochs.
+    #[arg(long, default_value_t = 200)]
+    pub(crate) epochs: usize,
+    /// Training time budget in seconds (no epoch starts that would end after it).
+    #[arg(long, default_value_t = 1140.0)]
+    pub(crate) max_seconds: f64,
+    /// Seed of initialisation, batching and dropout.
+    #[arg(long, default_value_t = 42)]
+    pub(crate) seed: u64,
+    /// Width of the transformer [default: 64].
+    #[arg(long)]
+    pub(crate) hidden: Option<usize>,
+    /// Peak learning rate [default: 0.003].
+    #[arg(long)]
+    pub(crate) learning_rate: Option<f64>,
+    /// Dropout [default: 0.5 for short histories (under 20 events on average), else 0.2].
+    #[arg(long)]
+    pub(crate) dropout: Option<f32>,
+    /// Uniform negatives per batch for sampled softmax; 0 = full softmax [default: 2048].
+    #[arg(long)]
+    pub(crate) negatives: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct TrainArgs {
+    #[command(flatten)]
+    pub(crate) training: TrainingArgs,
+    /// Fuse sentence embeddings of product titles into the item embeddings (embed.* settings;
+    /// helps items with few purchases).
+    #[arg(long)]
+    pub(crate) item_text: bool,
+    /// Print the result as one JSON document.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RecommendArgs {
+    /// Customer id.
+    #[arg(long)]
+    pub(crate) customer: String,
+    /// Products to list.
+    #[arg(long, short = 'k', default_value_t = 10)]
+    pub(crate) k: usize,
+    /// Leave out products the customer already bought or viewed.
+    #[arg(long)]
+    pub(crate) exclude_seen: bool,
+    /// Print the result as one JSON document.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum RecsFormatArg {
+    /// `user item` per line, chronological (Amazon Beauty): leave-one-out, full ranking.
+    Beauty,
+    /// Ta-Feng history/future JSON (folder or history file): next basket.
+    Tafeng,
+    /// A recur workspace folder: last order per customer.
+    Workspace,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum EvalCommand {
+    /// Recommendation quality: the transformer and every baseline side by side (NDCG@10,
+    /// HR@10, Recall@10, training seconds).
+    Recs {
+        /// Dataset file or folder.
+        #[arg(long)]
+        dataset: PathBuf,
+        /// Its layout.
+        #[arg(long, value_enum)]
+        format: RecsFormatArg,
+        #[command(flatten)]
+        training: TrainingArgs,
+        /// Baselines only (no transformer).
+        #[arg(long)]
+        baselines_only: bool,
+        /// Print the result as one JSON document.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// Which model and backend to use (over recur.toml and RECUR_* settings).

@@ -22,6 +22,10 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
         Command::Llm(ref cmd) => crate::language::llm(&cli, cmd),
         Command::Embed(ref args) => crate::language::embed(&cli, args),
         Command::Demo(ref args) => demo(&cli, args),
+        Command::Train(ref args) => crate::behaviour::train(&cli, args),
+        Command::Recommend(ref args) => crate::behaviour::recommend(&cli, args),
+        Command::Eval(ref cmd) => crate::behaviour::eval(&cli, cmd),
+        Command::Bench(ref cmd) => crate::behaviour::bench(cmd),
         Command::Clv(ClvCommand::Fit { json }) => {
             let v = recur_engine::customer_value(&open(&cli.workspace, &[])?)?;
             if json {
@@ -339,6 +343,11 @@ fn settings(workspace: &Path) -> Result<Settings> {
     Ok(s)
 }
 
+/// The workspace with settings from recur.toml and RECUR_* variables.
+pub(crate) fn open_workspace(workspace: &Path) -> Result<Workspace> {
+    open(workspace, &[])
+}
+
 fn open(workspace: &Path, flags: &[(&str, Option<String>)]) -> Result<Workspace> {
     let mut s = settings(workspace)?;
     for (key, value) in flags {
@@ -494,6 +503,10 @@ fn demo(cli: &Cli, args: &DemoArgs) -> Result<ExitCode> {
             "imports": outcome.imports,
             "analytics": outcome.report,
             "customer_value": outcome.value.as_ref().ok().map(|v| serde_json::json!({"bgnbd": v.bgnbd, "gamma_gamma": v.gamma_gamma})),
+            "recommendations": match &outcome.recommendations {
+                Ok(r) => serde_json::to_value(r).unwrap_or_default(),
+                Err(e) => serde_json::json!({ "error": e }),
+            },
             "campaign": outcome.campaign.as_ref().map(|c| match c {
                 Ok(c) => serde_json::to_value(c).unwrap_or_default(),
                 Err(e) => serde_json::json!({ "error": e }),

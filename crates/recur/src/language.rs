@@ -368,3 +368,18 @@ pub(crate) fn embed(cli: &Cli, a: &EmbedArgs) -> Result<ExitCode> {
     }
     Ok(ExitCode::SUCCESS)
 }
+
+/// The embedder recur.toml and RECUR_* configure (no flags).
+pub(crate) fn configured_embedder(cli: &Cli) -> Result<Box<dyn recur_engine::llm::Embed>> {
+    let s = settings_or_defaults(&cli.workspace)?;
+    let folder = resolve(&s.embed.model, DEFAULT_EMBED, &cli.workspace);
+    let key = std::env::var(&s.llm.api_key_env)
+        .ok()
+        .filter(|k| !k.is_empty());
+    Ok(recur_engine::open_embedder(
+        &s.embed,
+        &folder,
+        key,
+        s.llm.timeout_seconds,
+    )?)
+}

@@ -1,5 +1,6 @@
 //! The `recur` command-line tool.
 
+mod behaviour;
 mod cli;
 mod commands;
 mod language;

@@ -60,6 +60,10 @@ fn demo_runs_in_an_empty_folder() {
         "{out}"
     );
     assert!(out.contains("Who to look after (RFM segments)"), "{out}");
+    assert!(
+        out.contains("Behaviour model") && out.contains("best on validation"),
+        "{out}"
+    );
     // The campaign loop ran: both rounds, grounded messages, ESP files, and no address printed.
     assert!(
         out.contains("Campaign loop") && out.contains("2 uplift"),
@@ -94,8 +98,36 @@ fn demo_runs_in_an_empty_folder() {
             .iter()
             .all(|i| i["already_imported"] == true)
     );
+    // The behaviour model ran and recommended catalogue products to customers at risk.
+    let recs = &doc["recommendations"];
+    assert!(
+        recs["training"]["evaluation"]["models"]
+            .as_array()
+            .unwrap()
+            .len()
+            == 5,
+        "{recs}"
+    );
+    let at_risk = recs["at_risk"].as_array().unwrap();
+    assert_eq!(at_risk.len(), 5, "{recs}");
+    assert!(at_risk[0]["items"][0]["title"].is_string(), "{recs}");
     // Calibration/holdout evaluation of the customer-value models on the demo shop.
     let ws = dir.path().join("recur-demo");
+    let customer = at_risk[0]["customer_id"].as_str().unwrap();
+    let o = recur(
+        &ws,
+        &["recommend", "--customer", customer, "-k", "4", "--json"],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(r["items"].as_array().unwrap().len(), 4);
+    let o = recur(&ws, &["recommend", "--customer", "nobody"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("unknown customer `nobody`"),
+        "{}",
+        stderr(&o)
+    );
     let o = recur(&ws, &["clv", "evaluate", "--holdout-days", "60", "--json"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
@@ -522,4 +554,66 @@ fn campaign_send_killed_and_resumed_reaches_everyone_once() {
         "{} deliveries for {queued}",
         got.len()
     );
+}
+
+#[test]
+fn eval_recs_compares_every_baseline_on_a_sequence_file() {
+    let dir = tempfile::tempdir().unwrap();
+    // 60 customers walking one of two item chains.
+    let mut text = String::new();
+    for u in 0..60 {
+        for k in 0..6 {
+            let item = if u % 2 == 0 { 1 + k } else { 20 + k };
+            text.push_str(&format!("{u} {item}\n"));
+        }
+    }
+    let file = dir.path().join("seq.txt");
+    std::fs::write(&file, text).unwrap();
+    let o = recur(
+        dir.path(),
+        &[
+            "eval",
+            "recs",
+            "--dataset",
+            file.to_str().unwrap(),
+            "--format",
+            "beauty",
+            "--epochs",
+            "3",
+            "--json",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let names: Vec<&str> = doc["models"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["model"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["popularity", "item-knn", "p-pop", "tifu-knn", "transformer"]
+    );
+    for m in doc["models"].as_array().unwrap() {
+        assert!(
+            m["ndcg@10"].is_f64() && m["hr@10"].is_f64() && m["train_seconds"].is_f64(),
+            "{m}"
+        );
+    }
+    // The chains are deterministic: item co-occurrence finds the next item every time.
+    let knn = &doc["models"][1];
+    assert!((knn["hr@10"].as_f64().unwrap() - 1.0).abs() < 1e-9, "{knn}");
+    let bad = recur(
+        dir.path(),
+        &[
+            "eval",
+            "recs",
+            "--dataset",
+            "missing.txt",
+            "--format",
+            "beauty",
+        ],
+    );
+    assert_eq!(bad.status.code(), Some(1), "{}", stderr(&bad));
 }

@@ -1,0 +1,119 @@
+//! Inference with a trained transformer: scores for all items, time to next purchase.
+
+use candle_core::{D, Device};
+
+use crate::data::Sequence;
+use crate::encode::{TIME_CLASSES, Window, encode};
+use crate::error::Result;
+use crate::model::Model;
+use crate::recommender::Recommender;
+
+/// Scores of every item (`num_items + 1` each) after each history. Empty histories get the
+/// model's item bias (its notion of popularity).
+pub fn score_histories(model: &Model, histories: &[&Sequence]) -> Result<Vec<Vec<f32>>> {
+    let cfg = model.config();
+    let device = Device::Cpu;
+    let mut out = vec![Vec::new(); histories.len()];
+    let live: Vec<usize> = (0..histories.len())
+        .filter(|&i| !histories[i].is_empty())
+        .collect();
+    if live.len() < histories.len() {
+        let prior = model.item_bias()?;
+        for (i, h) in histories.iter().enumerate() {
+            if h.is_empty() {
+                out[i] = prior.clone();
+            }
+        }
+    }
+    if live.is_empty() {
+        return Ok(out);
+    }
+    let items = model.item_table()?;
+    for chunk in live.chunks(256) {
+        let ws: Vec<Window<'_>> = chunk
+            .iter()
+            .map(|&i| Window {
+                seq: histories[i],
+                start: 0,
+                end: histories[i].len(),
+                all_positions: false,
+            })
+            .collect();
+        let batch = encode(&ws, cfg.max_len, cfg.num_items, cfg.repeat_aware, &device)?;
+        let hidden = model.forward(&batch, &items, None)?;
+        let logits = model.logits(&hidden, &items, &batch)?.detach();
+        for (row, &i) in logits.to_vec2::<f32>()?.into_iter().zip(chunk) {
+            out[i] = row;
+        }
+    }
+    Ok(out)
+}
+
+/// Probability of each time-to-next-purchase class ([`crate::NEXT_PURCHASE_DAYS`]) after each
+/// history; `None` when the model has no time head or a history is empty.
+pub fn next_purchase(
+    model: &Model,
+    histories: &[&Sequence],
+) -> Result<Vec<Option<[f32; TIME_CLASSES]>>> {
+    let cfg = model.config();
+    let mut out = vec![None; histories.len()];
+    if !cfg.time_head {
+        return Ok(out);
+    }
+    let device = Device::Cpu;
+    let items = model.item_table()?;
+    let live: Vec<usize> = (0..histories.len())
+        .filter(|&i| !histories[i].is_empty())
+        .collect();
+    for chunk in live.chunks(256) {
+        let ws: Vec<Window<'_>> = chunk
+            .iter()
+            .map(|&i| Window {
+                seq: histories[i],
+                start: 0,
+                end: histories[i].len(),
+                all_positions: false,
+            })
+            .collect();
+        let batch = encode(&ws, cfg.max_len, cfg.num_items, false, &device)?;
+        let hidden = model.forward(&batch, &items, None)?;
+        if let Some(t) = model.time_logits(&hidden)? {
+            let p = candle_nn::ops::softmax(&t, D::Minus1)?.detach();
+            for (row, &i) in p.to_vec2::<f32>()?.into_iter().zip(chunk) {
+                let mut a = [0f32; TIME_CLASSES];
+                a.copy_from_slice(&row[..TIME_CLASSES]);
+                out[i] = Some(a);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A trained transformer as a [`Recommender`].
+pub struct TransformerRecommender {
+    model: Model,
+}
+
+impl TransformerRecommender {
+    /// Wraps a model.
+    pub fn new(model: Model) -> Self {
+        Self { model }
+    }
+
+    /// The model.
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+}
+
+impl Recommender for TransformerRecommender {
+    fn name(&self) -> &str {
+        "transformer"
+    }
+    fn vocab_len(&self) -> usize {
+        self.model.config().num_items
+    }
+    fn score_batch(&self, histories: &[&Sequence]) -> Result<Vec<Vec<f32>>> {
+        score_histories(&self.model, histories)
+    }
+}
