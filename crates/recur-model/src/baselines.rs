@@ -18,6 +18,14 @@ fn popularity_counts(train: &[Sequence], vocab_len: usize) -> Vec<f32> {
     counts
 }
 
+/// Popularity scaled so the most popular item scores `scale`: a tie-break (tiny scale) or a
+/// fallback below personal counts (scale < 1).
+fn scaled_popularity(train: &[Sequence], vocab_len: usize, scale: f32) -> Vec<f32> {
+    let counts = popularity_counts(train, vocab_len);
+    let max = counts.iter().copied().fold(1.0, f32::max);
+    counts.iter().map(|c| scale * c / max).collect()
+}
+
 /// The most bought items overall.
 #[derive(Debug, Clone)]
 pub struct Popularity {
@@ -110,10 +118,9 @@ impl ItemKnn {
                 row
             })
             .collect();
-        let max = counts.iter().copied().fold(1.0, f32::max);
         Self {
             neighbours,
-            tie_break: counts.iter().map(|c| 1e-6 * c / max).collect(),
+            tie_break: scaled_popularity(train, vocab_len, 1e-6),
             recency_decay: cfg.recency_decay,
             history_len: cfg.history_len,
         }
@@ -156,10 +163,8 @@ pub struct PersonalPopularity {
 impl PersonalPopularity {
     /// Global counts break ties among items the customer has not bought.
     pub fn fit(train: &[Sequence], vocab_len: usize) -> Self {
-        let counts = popularity_counts(train, vocab_len);
-        let max = counts.iter().copied().fold(1.0, f32::max);
         Self {
-            tie_break: counts.iter().map(|c| 0.5 * c / max).collect(),
+            tie_break: scaled_popularity(train, vocab_len, 0.5),
         }
     }
 }
@@ -237,13 +242,11 @@ impl TifuKnn {
             }
             users.push((s.customer.clone(), v, norm));
         }
-        let counts = popularity_counts(train, vocab_len);
-        let max = counts.iter().copied().fold(1.0, f32::max);
         Self {
             cfg,
             users,
             postings,
-            tie_break: counts.iter().map(|c| 1e-6 * c / max).collect(),
+            tie_break: scaled_popularity(train, vocab_len, 1e-6),
         }
     }
 

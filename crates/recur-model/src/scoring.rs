@@ -3,21 +3,43 @@
 use candle_core::{D, Device};
 
 use crate::data::Sequence;
-use crate::encode::{TIME_CLASSES, Window, encode};
+use crate::encode::{Batch, TIME_CLASSES, Window, encode};
 use crate::error::Result;
 use crate::model::Model;
 use crate::recommender::Recommender;
 
-/// Scores of every item (`num_items + 1` each) after each history. Empty histories get the
-/// model's item bias (its notion of popularity).
-pub fn score_histories(model: &Model, histories: &[&Sequence]) -> Result<Vec<Vec<f32>>> {
+/// Batches of the non-empty histories (at most 256 each), scoring after the last event.
+fn last_position_batches(
+    model: &Model,
+    histories: &[&Sequence],
+    with_repeats: bool,
+) -> Result<Vec<(Vec<usize>, Batch)>> {
     let cfg = model.config();
-    let device = Device::Cpu;
-    let mut out = vec![Vec::new(); histories.len()];
     let live: Vec<usize> = (0..histories.len())
         .filter(|&i| !histories[i].is_empty())
         .collect();
-    if live.len() < histories.len() {
+    live.chunks(256)
+        .map(|chunk| {
+            let ws: Vec<Window<'_>> = chunk
+                .iter()
+                .map(|&i| Window {
+                    seq: histories[i],
+                    start: 0,
+                    end: histories[i].len(),
+                    all_positions: false,
+                })
+                .collect();
+            let batch = encode(&ws, cfg.max_len, cfg.num_items, with_repeats, &Device::Cpu)?;
+            Ok((chunk.to_vec(), batch))
+        })
+        .collect()
+}
+
+/// Scores of every item (`num_items + 1` each) after each history. Empty histories get the
+/// model's item bias (its notion of popularity).
+pub fn score_histories(model: &Model, histories: &[&Sequence]) -> Result<Vec<Vec<f32>>> {
+    let mut out = vec![Vec::new(); histories.len()];
+    if histories.iter().any(|h| h.is_empty()) {
         let prior = model.item_bias()?;
         for (i, h) in histories.iter().enumerate() {
             if h.is_empty() {
@@ -25,24 +47,11 @@ pub fn score_histories(model: &Model, histories: &[&Sequence]) -> Result<Vec<Vec
             }
         }
     }
-    if live.is_empty() {
-        return Ok(out);
-    }
     let items = model.item_table()?;
-    for chunk in live.chunks(256) {
-        let ws: Vec<Window<'_>> = chunk
-            .iter()
-            .map(|&i| Window {
-                seq: histories[i],
-                start: 0,
-                end: histories[i].len(),
-                all_positions: false,
-            })
-            .collect();
-        let batch = encode(&ws, cfg.max_len, cfg.num_items, cfg.repeat_aware, &device)?;
+    for (chunk, batch) in last_position_batches(model, histories, model.config().repeat_aware)? {
         let hidden = model.forward(&batch, &items, None)?;
         let logits = model.logits(&hidden, &items, &batch)?.detach();
-        for (row, &i) in logits.to_vec2::<f32>()?.into_iter().zip(chunk) {
+        for (row, i) in logits.to_vec2::<f32>()?.into_iter().zip(chunk) {
             out[i] = row;
         }
     }
@@ -55,31 +64,16 @@ pub fn next_purchase(
     model: &Model,
     histories: &[&Sequence],
 ) -> Result<Vec<Option<[f32; TIME_CLASSES]>>> {
-    let cfg = model.config();
     let mut out = vec![None; histories.len()];
-    if !cfg.time_head {
+    if !model.config().time_head {
         return Ok(out);
     }
-    let device = Device::Cpu;
     let items = model.item_table()?;
-    let live: Vec<usize> = (0..histories.len())
-        .filter(|&i| !histories[i].is_empty())
-        .collect();
-    for chunk in live.chunks(256) {
-        let ws: Vec<Window<'_>> = chunk
-            .iter()
-            .map(|&i| Window {
-                seq: histories[i],
-                start: 0,
-                end: histories[i].len(),
-                all_positions: false,
-            })
-            .collect();
-        let batch = encode(&ws, cfg.max_len, cfg.num_items, false, &device)?;
+    for (chunk, batch) in last_position_batches(model, histories, false)? {
         let hidden = model.forward(&batch, &items, None)?;
         if let Some(t) = model.time_logits(&hidden)? {
             let p = candle_nn::ops::softmax(&t, D::Minus1)?.detach();
-            for (row, &i) in p.to_vec2::<f32>()?.into_iter().zip(chunk) {
+            for (row, i) in p.to_vec2::<f32>()?.into_iter().zip(chunk) {
                 let mut a = [0f32; TIME_CLASSES];
                 a.copy_from_slice(&row[..TIME_CLASSES]);
                 out[i] = Some(a);

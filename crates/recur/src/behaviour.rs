@@ -4,7 +4,7 @@ use std::process::ExitCode;
 use std::sync::atomic::AtomicBool;
 
 use anyhow::Result;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::ProgressBar;
 use recur_engine::model::{EpochReport, Exclude, TrainObserver};
 use recur_engine::{
     RecsFormat, RecsOptions, WorkspaceRecommender, bench_recommend, evaluate_recs, train_workspace,
@@ -23,20 +23,9 @@ struct TrainBar {
 
 impl TrainBar {
     fn new(quiet: bool) -> Self {
-        let bar = ProgressBar::with_draw_target(
-            Some(0),
-            if quiet {
-                ProgressDrawTarget::hidden()
-            } else {
-                ProgressDrawTarget::stderr()
-            },
-        );
-        bar.set_style(
-            ProgressStyle::with_template(
-                "{spinner} epoch {prefix} [{bar:30}] {pos}/{len} {msg} ({eta})",
-            )
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
+        let bar = crate::progress::styled_bar(
+            quiet,
+            "{spinner} epoch {prefix} [{bar:30}] {pos}/{len} {msg} ({eta})",
         );
         Self { bar, quiet }
     }

@@ -44,8 +44,8 @@ impl Progress for Bar {
     }
 }
 
-/// A bar counting items (messages sent), hidden when `quiet`.
-pub(crate) fn count_bar(quiet: bool, message: &'static str) -> ProgressBar {
+/// A bar on stderr with `template`, hidden when `quiet`.
+pub(crate) fn styled_bar(quiet: bool, template: &str) -> ProgressBar {
     let bar = ProgressBar::with_draw_target(
         Some(0),
         if quiet {
@@ -55,9 +55,18 @@ pub(crate) fn count_bar(quiet: bool, message: &'static str) -> ProgressBar {
         },
     );
     bar.set_style(
-        ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {pos}/{len} ({per_sec}, {eta})")
+        ProgressStyle::with_template(template)
             .unwrap_or_else(|_| ProgressStyle::default_bar())
             .progress_chars("=> "),
+    );
+    bar
+}
+
+/// A bar counting items (messages sent), hidden when `quiet`.
+pub(crate) fn count_bar(quiet: bool, message: &'static str) -> ProgressBar {
+    let bar = styled_bar(
+        quiet,
+        "{spinner} {msg} [{bar:30}] {pos}/{len} ({per_sec}, {eta})",
     );
     bar.set_message(message);
     bar
