@@ -324,14 +324,25 @@ impl Model {
         self.ln_f.forward(&x)
     }
 
-    /// Scores `[P, num_items + 1]` of every item after each output position.
+    /// Scores `[P, num_items + 1]` of every item after each output position (for training:
+    /// the bias rides in the matmul as an extra column, because a broadcast add needs a column
+    /// sum in backward, which candle does slowly).
     pub fn logits(&self, hidden: &Tensor, items: &Tensor, batch: &Batch) -> Result<Tensor> {
-        // The bias rides in the matmul as an extra column: a broadcast add would need a
-        // column sum in backward, which candle does slowly.
         let ones = Tensor::ones((hidden.dim(0)?, 1), hidden.dtype(), hidden.device())?;
         let h1 = Tensor::cat(&[hidden, &ones], 1)?;
         let t1 = Tensor::cat(&[items, &self.out_bias.unsqueeze(1)?], 1)?;
-        let logits = h1.matmul(&t1.t()?)?;
+        self.add_repeat_bonus(h1.matmul(&t1.t()?)?, hidden, batch)
+    }
+
+    /// [`Model::logits`] for inference: no copy of the item table per call.
+    pub fn scores(&self, hidden: &Tensor, items: &Tensor, batch: &Batch) -> Result<Tensor> {
+        let logits = hidden
+            .matmul(&items.t()?)?
+            .broadcast_add(&self.out_bias.unsqueeze(0)?)?;
+        self.add_repeat_bonus(logits, hidden, batch)
+    }
+
+    fn add_repeat_bonus(&self, logits: Tensor, hidden: &Tensor, batch: &Batch) -> Result<Tensor> {
         let (Some(head), Some(rep)) = (&self.repeat_head, &batch.repeat) else {
             return Ok(logits);
         };
@@ -394,11 +405,29 @@ impl Model {
         let c = cand.len();
         let s = special.len();
         let mut mask = vec![0f32; p * c];
-        for (i, row_own) in own.iter().enumerate() {
-            let row = &mut mask[i * c..i * c + s];
-            row.fill(-1e9);
-            for j in row_own {
-                row[col[j] as usize] = 0.0;
+        if rep.is_some() {
+            // With repeat features, every position's own history items are candidates: then
+            // every item of the batch (targets and histories, `special`) is a candidate for every
+            // position, exactly once, and the uniform negatives stand for the rest of the
+            // catalogue with the log-q weight `ln(free / want)`. Without that weight, history
+            // items (always present) would be pushed down far harder than other items as
+            // negatives and the model would learn that customers never buy again.
+            let correction = if want > 0 {
+                (free as f32 / want as f32).ln()
+            } else {
+                0.0
+            };
+            for row in mask.chunks_exact_mut(c) {
+                row[s..].fill(correction);
+            }
+        } else {
+            // Only the position's own target among the batch's targets: negatives stay uniform.
+            for (i, row_own) in own.iter().enumerate() {
+                let row = &mut mask[i * c..i * c + s];
+                row.fill(-1e9);
+                for j in row_own {
+                    row[col[j] as usize] = 0.0;
+                }
             }
         }
         let device = hidden.device();

@@ -50,7 +50,7 @@ pub fn score_histories(model: &Model, histories: &[&Sequence]) -> Result<Vec<Vec
     let items = model.item_table()?;
     for (chunk, batch) in last_position_batches(model, histories, model.config().repeat_aware)? {
         let hidden = model.forward(&batch, &items, None)?;
-        let logits = model.logits(&hidden, &items, &batch)?.detach();
+        let logits = model.scores(&hidden, &items, &batch)?.detach();
         for (row, i) in logits.to_vec2::<f32>()?.into_iter().zip(chunk) {
             out[i] = row;
         }
