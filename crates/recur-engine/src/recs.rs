@@ -203,7 +203,10 @@ pub fn evaluate_recs(
 /// Every known customer's purchases (one basket per order) and product views / cart additions,
 /// in time order, over the products they touch.
 pub fn workspace_sequences(ws: &Workspace) -> Result<SequenceData> {
-    let session = ws.session()?;
+    sequences_from(&ws.session()?)
+}
+
+fn sequences_from(session: &recur_analytics::Session) -> Result<SequenceData> {
     let lines = session.purchase_lines()?;
     let events = session.item_events()?;
     // (time, order-or-event key, kind, product) per customer.
@@ -278,12 +281,11 @@ pub struct TrainOutcome {
 /// Sentence embeddings of every item's catalogue title (its id when it has none), in
 /// vocabulary order, in batches of 256.
 fn item_text_vectors(
-    ws: &Workspace,
+    session: &recur_analytics::Session,
     data: &SequenceData,
     embedder: &dyn recur_llm::Embed,
 ) -> Result<Vec<Vec<f32>>> {
-    let titles: HashMap<String, String> = ws
-        .session()?
+    let titles: HashMap<String, String> = session
         .product_titles()?
         .into_iter()
         .filter_map(|(p, t, _)| t.map(|t| (p, t)))
@@ -311,7 +313,8 @@ pub fn train_workspace(
     observer: &mut dyn TrainObserver,
     stop: &AtomicBool,
 ) -> Result<TrainOutcome> {
-    let data = workspace_sequences(ws)?;
+    let session = ws.session()?;
+    let data = sequences_from(&session)?;
     let split = last_orders(&data);
     let n = data.vocab.len();
     let options = SuiteOptions {
@@ -323,7 +326,7 @@ pub fn train_workspace(
         // A run that is killed resumes from its last finished epoch.
         checkpoint: Some(ws.root().join(MODEL_DIR).join("checkpoint")),
         item_text: match embedder {
-            Some(e) => Some(item_text_vectors(ws, &data, e)?),
+            Some(e) => Some(item_text_vectors(&session, &data, e)?),
             None => None,
         },
     };
@@ -406,7 +409,8 @@ impl WorkspaceRecommender {
         let selection: Option<ModelSelection> = std::fs::read_to_string(dir.join("selection.json"))
             .ok()
             .and_then(|t| serde_json::from_str(&t).ok());
-        let fresh = workspace_sequences(ws)?;
+        let session = ws.session()?;
+        let fresh = sequences_from(&session)?;
         // Histories over the model's vocabulary (products it never saw are left out).
         let mut data = SequenceData {
             vocab: saved.vocab.clone(),
@@ -443,8 +447,7 @@ impl WorkspaceRecommender {
             "tifu-knn" => Box::new(TifuKnn::fit(&data.sequences, n, TifuConfig::default())),
             _ => Box::new(TransformerRecommender::new(saved.model.clone())),
         };
-        let titles = ws
-            .session()?
+        let titles = session
             .product_titles()?
             .into_iter()
             .map(|(p, t, pr)| (p, (t, pr)))

@@ -31,16 +31,10 @@ pub enum Error {
         reason: String,
     },
     /// A customer id the model has never seen.
-    #[error("unknown customer `{0}`")]
+    #[error(
+        "unknown customer `{0}`: the workspace has no orders or product events of this id; check the id (see `recur analyze --customer`)"
+    )]
     UnknownCustomer(String),
-    /// Training was interrupted; the last checkpoint is kept.
-    #[error("training interrupted after epoch {epoch}; resume from `{checkpoint}`")]
-    Interrupted {
-        /// Last finished epoch.
-        epoch: usize,
-        /// Checkpoint folder.
-        checkpoint: PathBuf,
-    },
     /// A file could not be read or written (the OS error follows in the error chain).
     #[error("cannot read or write `{path}`")]
     Io {
