@@ -397,7 +397,8 @@ pub struct WorkspaceRecommender {
     data: SequenceData,
     index: HashMap<String, usize>,
     model: Box<dyn Recommender>,
-    transformer: Option<TransformerRecommender>,
+    /// The trained transformer (for the time-to-next-purchase head, whichever model ranks).
+    transformer: TransformerRecommender,
     titles: HashMap<String, (Option<String>, Option<f64>)>,
 }
 
@@ -456,7 +457,7 @@ impl WorkspaceRecommender {
             data,
             index,
             model,
-            transformer: Some(TransformerRecommender::new(saved.model)),
+            transformer: TransformerRecommender::new(saved.model),
             titles,
         })
     }
@@ -478,19 +479,16 @@ impl WorkspaceRecommender {
         })?;
         let history = &self.data.sequences[i];
         let top = recur_model::recommend(self.model.as_ref(), history, k, exclude)?;
-        let p90 = match &self.transformer {
-            Some(t) => recur_model::next_purchase(t.model(), &[history])?
-                .pop()
-                .flatten()
-                .map(|p| {
-                    let within = recur_model::NEXT_PURCHASE_DAYS
-                        .iter()
-                        .take_while(|&&d| d <= 90.0)
-                        .count();
-                    p[..within].iter().sum()
-                }),
-            None => None,
-        };
+        let p90 = recur_model::next_purchase(self.transformer.model(), &[history])?
+            .pop()
+            .flatten()
+            .map(|p| {
+                let within = recur_model::NEXT_PURCHASE_DAYS
+                    .iter()
+                    .take_while(|&&d| d <= 90.0)
+                    .count();
+                p[..within].iter().sum()
+            });
         let items = top
             .into_iter()
             .map(|(ix, score)| {

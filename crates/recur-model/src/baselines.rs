@@ -45,9 +45,6 @@ impl Recommender for Popularity {
     fn name(&self) -> &str {
         "popularity"
     }
-    fn vocab_len(&self) -> usize {
-        self.counts.len() - 1
-    }
     fn score_batch(&self, histories: &[&Sequence]) -> Result<Vec<Vec<f32>>> {
         Ok(histories.iter().map(|_| self.counts.clone()).collect())
     }
@@ -131,9 +128,6 @@ impl Recommender for ItemKnn {
     fn name(&self) -> &str {
         "item-knn"
     }
-    fn vocab_len(&self) -> usize {
-        self.tie_break.len() - 1
-    }
     fn score_batch(&self, histories: &[&Sequence]) -> Result<Vec<Vec<f32>>> {
         Ok(histories
             .iter()
@@ -172,9 +166,6 @@ impl PersonalPopularity {
 impl Recommender for PersonalPopularity {
     fn name(&self) -> &str {
         "p-pop"
-    }
-    fn vocab_len(&self) -> usize {
-        self.tie_break.len() - 1
     }
     fn score_batch(&self, histories: &[&Sequence]) -> Result<Vec<Vec<f32>>> {
         Ok(histories
@@ -288,9 +279,6 @@ impl TifuKnn {
 impl Recommender for TifuKnn {
     fn name(&self) -> &str {
         "tifu-knn"
-    }
-    fn vocab_len(&self) -> usize {
-        self.tie_break.len() - 1
     }
     fn score_batch(&self, histories: &[&Sequence]) -> Result<Vec<Vec<f32>>> {
         let mut dots = vec![0f32; self.users.len()];

@@ -4,16 +4,13 @@ use crate::data::Sequence;
 use crate::error::Result;
 use crate::metrics::top_k;
 
-/// Scores every item for a customer's history. Scores have `vocab_len + 1` entries; index 0
+/// Scores every item for a customer's history. Scores have one entry per item plus index 0
 /// (padding) is ignored.
 pub trait Recommender: Send + Sync {
     /// Short name used in reports (`transformer`, `popularity`...).
     fn name(&self) -> &str;
 
-    /// Number of items scored (padding excluded).
-    fn vocab_len(&self) -> usize;
-
-    /// Scores for each history, `vocab_len + 1` entries each.
+    /// Scores for each history, one entry per item plus padding each.
     fn score_batch(&self, histories: &[&Sequence]) -> Result<Vec<Vec<f32>>>;
 }
 

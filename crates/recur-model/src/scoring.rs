@@ -104,9 +104,6 @@ impl Recommender for TransformerRecommender {
     fn name(&self) -> &str {
         "transformer"
     }
-    fn vocab_len(&self) -> usize {
-        self.model.config().num_items
-    }
     fn score_batch(&self, histories: &[&Sequence]) -> Result<Vec<Vec<f32>>> {
         score_histories(&self.model, histories)
     }
