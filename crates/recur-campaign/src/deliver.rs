@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use hmac::{Hmac, Mac};
 use lettre::message::{Mailbox, header::ContentType};
+use lettre::transport::smtp::authentication::Credentials;
 use lettre::{SmtpTransport, Transport};
 use serde::Serialize;
 use sha2::Sha256;
@@ -32,7 +33,20 @@ pub trait Deliver {
     ) -> std::result::Result<String, DeliveryError>;
 }
 
-/// SMTP to a relay (plain SMTP; use a local relay such as Postfix for TLS to the outside).
+/// How the SMTP connection is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpSecurity {
+    /// No TLS: only for a relay on the same machine or network (Postfix, a test server).
+    #[default]
+    Plain,
+    /// STARTTLS required (usually port 587); the certificate is checked against the web PKI.
+    StartTls,
+    /// Implicit TLS from the first byte (usually port 465).
+    Tls,
+}
+
+/// SMTP to a relay or provider, reusing pooled connections.
 pub struct SmtpDelivery {
     transport: SmtpTransport,
     from: Mailbox,
@@ -47,22 +61,35 @@ impl std::fmt::Debug for SmtpDelivery {
 }
 
 impl SmtpDelivery {
-    /// A relay at `host:port`, sending as `from` (for example `Shop <news@shop.example>`).
+    /// A server at `host:port`, sending as `from` (for example `Shop <news@shop.example>`),
+    /// secured by `security`, logging in with `credentials` (user, password) when given.
     pub fn new(
         host: &str,
         port: u16,
         from: &str,
         timeout: Duration,
+        security: SmtpSecurity,
+        credentials: Option<(String, String)>,
     ) -> std::result::Result<Self, DeliveryError> {
         let from: Mailbox = from.parse().map_err(|e| DeliveryError {
             retryable: false,
             message: format!("sender `{from}` is not a valid address: {e}"),
         })?;
+        let tls_error = |e: lettre::transport::smtp::Error| DeliveryError {
+            retryable: false,
+            message: format!("cannot set up TLS for `{host}`: {e}"),
+        };
+        let builder = match security {
+            SmtpSecurity::Plain => SmtpTransport::builder_dangerous(host),
+            SmtpSecurity::StartTls => SmtpTransport::starttls_relay(host).map_err(tls_error)?,
+            SmtpSecurity::Tls => SmtpTransport::relay(host).map_err(tls_error)?,
+        };
+        let mut builder = builder.port(port).timeout(Some(timeout));
+        if let Some((user, password)) = credentials {
+            builder = builder.credentials(Credentials::new(user, password));
+        }
         Ok(SmtpDelivery {
-            transport: SmtpTransport::builder_dangerous(host)
-                .port(port)
-                .timeout(Some(timeout))
-                .build(),
+            transport: builder.build(),
             from,
         })
     }
@@ -189,7 +216,7 @@ impl Deliver for WebhookDelivery {
 }
 
 /// How to send.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct SendOptions {
     /// List what would go out; send nothing, change nothing.
     pub dry_run: bool,
@@ -197,8 +224,11 @@ pub struct SendOptions {
     pub max_attempts: u32,
     /// Wait before the first retry; doubles each retry.
     pub backoff: Duration,
-    /// Current time (seconds since the epoch) for the ledger.
+    /// Current time (seconds since the epoch) when the run starts; the run's clock advances
+    /// from it.
     pub now: i64,
+    /// Only send inside this window: the run stops when it closes (the rest stay queued).
+    pub window: Option<crate::spec::SendWindow>,
 }
 
 impl Default for SendOptions {
@@ -208,6 +238,7 @@ impl Default for SendOptions {
             max_attempts: 4,
             backoff: Duration::from_millis(500),
             now: 0,
+            window: None,
         }
     }
 }
@@ -215,6 +246,10 @@ impl Default for SendOptions {
 /// What a send run did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct SendReport {
+    /// Left queued because the send window was closed.
+    pub deferred: usize,
+    /// When the window opens again (UTC, RFC 3339), if messages were deferred.
+    pub window_opens: Option<String>,
     /// Delivered in this run.
     pub sent: usize,
     /// Re-sent after a previous run stopped between hand-over and confirmation.
@@ -242,9 +277,19 @@ pub fn send_pending(
     let mut report = SendReport::default();
     let pending = ledger.pending(campaign)?;
     let total = pending.len();
+    let started = std::time::Instant::now();
     for (done, p) in pending.into_iter().enumerate() {
         progress(done, total);
         let customer = p.message.customer_id.as_str();
+        let now = opts.now + started.elapsed().as_secs() as i64;
+        if let Some(w) = &opts.window
+            && !w.contains(now)
+        {
+            report.deferred = total - done;
+            report.window_opens = chrono::DateTime::from_timestamp(w.next_open(now), 0)
+                .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+            break;
+        }
         if opts.dry_run {
             report.would_send += 1;
             continue;

@@ -46,6 +46,32 @@ const MIGRATIONS: &[&str] = &[
         reason TEXT NOT NULL,
         at INTEGER NOT NULL
     );",
+    // 2: features recorded at planning (what uplift models learn from later) and coupon
+    // redemptions reported by the shop.
+    "CREATE TABLE feature_names (
+        campaign TEXT PRIMARY KEY REFERENCES campaigns(id),
+        names TEXT NOT NULL
+    );
+    CREATE TABLE features (
+        campaign TEXT NOT NULL REFERENCES campaigns(id),
+        customer TEXT NOT NULL,
+        vals TEXT NOT NULL,
+        PRIMARY KEY (campaign, customer)
+    );
+    CREATE TABLE redemptions (
+        campaign TEXT NOT NULL REFERENCES campaigns(id),
+        customer TEXT NOT NULL,
+        code TEXT NOT NULL,
+        order_id TEXT NOT NULL,
+        discount REAL NOT NULL,
+        redeemed_at INTEGER,
+        PRIMARY KEY (campaign, customer, order_id)
+    );
+    CREATE TABLE redemption_imports (
+        source TEXT NOT NULL,
+        rows INTEGER NOT NULL,
+        at INTEGER NOT NULL
+    );",
 ];
 
 /// State of one message.
@@ -124,6 +150,34 @@ pub struct RecordedAssignment {
     pub group: String,
     /// Offer index for the treated.
     pub offer: Option<usize>,
+}
+
+/// A recorded campaign.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedCampaign {
+    /// Id.
+    pub id: String,
+    /// Its definition (TOML).
+    pub spec: String,
+    /// When it was planned (seconds since the epoch).
+    pub created_at: i64,
+}
+
+/// A coupon redemption reported by the shop.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Redemption {
+    /// Campaign whose code was redeemed.
+    pub campaign: String,
+    /// Customer the code was issued to.
+    pub customer: String,
+    /// The code.
+    pub code: String,
+    /// Order it was redeemed on.
+    pub order_id: String,
+    /// Discount granted, in the shop's currency.
+    pub discount: f64,
+    /// When (seconds since the epoch), if known.
+    pub redeemed_at: Option<i64>,
 }
 
 /// The ledger.
@@ -241,6 +295,174 @@ impl Ledger {
             )
             .optional()
             .map_err(&err)
+    }
+
+    /// Every recorded campaign, oldest first.
+    pub fn campaigns(&self) -> Result<Vec<RecordedCampaign>> {
+        let err = self.err();
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, spec, created_at FROM campaigns ORDER BY created_at, id")
+            .map_err(&err)?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(RecordedCampaign {
+                    id: r.get(0)?,
+                    spec: r.get(1)?,
+                    created_at: r.get(2)?,
+                })
+            })
+            .map_err(&err)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(&err)
+    }
+
+    /// Records the features each customer had when `campaign` was planned (once; recording
+    /// again changes nothing), so later uplift models learn from what was known then.
+    pub fn record_features(
+        &mut self,
+        campaign: &str,
+        names: &[String],
+        rows: &[(&str, Vec<f64>)],
+    ) -> Result<()> {
+        let err = self.err();
+        let tx = self.conn.transaction().map_err(&err)?;
+        let names_json = serde_json::to_string(names).expect("strings serialise");
+        let new = tx
+            .execute(
+                "INSERT OR IGNORE INTO feature_names (campaign, names) VALUES (?1, ?2)",
+                params![campaign, names_json],
+            )
+            .map_err(&err)?
+            == 1;
+        if new {
+            let mut stmt = tx
+                .prepare("INSERT INTO features (campaign, customer, vals) VALUES (?1, ?2, ?3)")
+                .map_err(&err)?;
+            for (customer, vals) in rows {
+                let vals = serde_json::to_string(vals).expect("numbers serialise");
+                stmt.execute(params![campaign, customer, vals])
+                    .map_err(&err)?;
+            }
+        }
+        tx.commit().map_err(&err)
+    }
+
+    /// The features recorded for `campaign`: their names and each customer's values (None
+    /// when none were recorded, as for campaigns planned before recur recorded them).
+    #[allow(clippy::type_complexity)]
+    pub fn features(
+        &self,
+        campaign: &str,
+    ) -> Result<Option<(Vec<String>, std::collections::HashMap<String, Vec<f64>>)>> {
+        let err = self.err();
+        let names: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT names FROM feature_names WHERE campaign = ?1",
+                params![campaign],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(&err)?;
+        let Some(names) = names else {
+            return Ok(None);
+        };
+        let corrupt = |what: &str, e: serde_json::Error| Error::Ledger {
+            path: self.path.clone(),
+            message: format!("recorded {what} of campaign `{campaign}` are not valid JSON: {e}"),
+        };
+        let names: Vec<String> =
+            serde_json::from_str(&names).map_err(|e| corrupt("feature names", e))?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT customer, vals FROM features WHERE campaign = ?1")
+            .map_err(&err)?;
+        let rows = stmt
+            .query_map(params![campaign], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            })
+            .map_err(&err)?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(&err)?;
+        let mut out = std::collections::HashMap::with_capacity(rows.len());
+        for (customer, vals) in rows {
+            let vals: Vec<f64> = serde_json::from_str(&vals).map_err(|e| corrupt("features", e))?;
+            out.insert(customer, vals);
+        }
+        Ok(Some((names, out)))
+    }
+
+    /// Records a redemption export from `source` (one row per campaign, customer and order;
+    /// a row already recorded is kept). Returns how many were new.
+    pub fn record_redemptions(
+        &mut self,
+        source: &str,
+        rows: &[Redemption],
+        now: i64,
+    ) -> Result<usize> {
+        let err = self.err();
+        let tx = self.conn.transaction().map_err(&err)?;
+        tx.execute(
+            "INSERT INTO redemption_imports (source, rows, at) VALUES (?1, ?2, ?3)",
+            params![source, rows.len() as i64, now],
+        )
+        .map_err(&err)?;
+        let mut new = 0;
+        {
+            let mut stmt = tx
+                .prepare(
+                    "INSERT OR IGNORE INTO redemptions (campaign, customer, code, order_id, discount, redeemed_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                )
+                .map_err(&err)?;
+            for r in rows {
+                new += stmt
+                    .execute(params![
+                        r.campaign,
+                        r.customer,
+                        r.code,
+                        r.order_id,
+                        r.discount,
+                        r.redeemed_at
+                    ])
+                    .map_err(&err)?;
+            }
+        }
+        tx.commit().map_err(&err)?;
+        Ok(new)
+    }
+
+    /// Redemptions recorded for `campaign`: total discount per customer. None when no
+    /// redemption export was imported after the campaign was planned (its cost is unknown),
+    /// an empty map when one was and nobody redeemed.
+    pub fn redemptions(
+        &self,
+        campaign: &str,
+    ) -> Result<Option<std::collections::HashMap<String, f64>>> {
+        let err = self.err();
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT customer, SUM(discount) FROM redemptions WHERE campaign = ?1 GROUP BY customer",
+            )
+            .map_err(&err)?;
+        let rows = stmt
+            .query_map(params![campaign], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, f64>(1)?))
+            })
+            .map_err(&err)?
+            .collect::<rusqlite::Result<std::collections::HashMap<_, _>>>()
+            .map_err(&err)?;
+        let imported: bool = self
+            .conn
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM redemption_imports i JOIN campaigns c ON c.id = ?1
+                 WHERE i.at >= c.created_at)",
+                params![campaign],
+                |r| r.get(0),
+            )
+            .map_err(&err)?;
+        Ok((imported || !rows.is_empty()).then_some(rows))
     }
 
     /// The recorded group of each customer of a campaign, by customer id.

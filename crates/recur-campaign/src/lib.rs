@@ -29,23 +29,29 @@ mod error;
 mod export;
 mod hillstrom;
 mod holdout;
+mod learn;
 mod ledger;
 mod message;
 mod outcome;
 mod plan;
+mod redeem;
 mod spec;
 mod stats;
 mod uplift;
 
 pub use deliver::{
-    Deliver, DeliveryError, SendOptions, SendReport, SmtpDelivery, WebhookDelivery, send_pending,
-    webhook_signature,
+    Deliver, DeliveryError, SendOptions, SendReport, SmtpDelivery, SmtpSecurity, WebhookDelivery,
+    send_pending, webhook_signature,
 };
 pub use error::{Error, Result};
 pub use export::{Outgoing, export_files};
 pub use hillstrom::{ArmReport, HillstromReport, Targeting, evaluate_hillstrom};
 pub use holdout::{assign_holdout, holdout_key};
-pub use ledger::{Ledger, Pending, RecordedAssignment, SendCounts, SendStatus, message_id};
+pub use learn::{OfferEvidence, OfferModels, PastCampaign, PastRow};
+pub use ledger::{
+    Ledger, Pending, RecordedAssignment, RecordedCampaign, Redemption, SendCounts, SendStatus,
+    message_id,
+};
 pub use message::{
     Draft, Facts, Language, Message, MessagePath, OfferFact, ProductFact, Rules, Violation, Writer,
     compose, money, personalise, template, validate,
@@ -55,6 +61,7 @@ pub use plan::{
     Assignment, Candidate, Exclusion, Plan, PlanSummary, PlannedCustomer, Response, offer_value,
     plan, plan_exploration,
 };
+pub use redeem::{RedemptionImport, import_redemptions};
 pub use spec::{Audience, CampaignSpec, Channel, OfferKind, OfferSpec, SendWindow};
 pub use stats::{Effect, Estimate, Rng, mean_difference, percentile_interval, z_value};
 pub use uplift::{

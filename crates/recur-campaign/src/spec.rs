@@ -7,7 +7,7 @@
 //! holdout_share = 0.1
 //! frequency_cap_days = 14            # no two campaign messages to one customer within 14 days
 //! budget = 2000.0                    # expected offer cost, in the shop's currency
-//! send_window = { start_hour = 9, end_hour = 18 }
+//! send_window = { start_hour = 9, end_hour = 18, timezone = "Europe/Berlin" }
 //!
 //! [audience]
 //! segments = ["At Risk", "Can't Lose Them"]
@@ -134,14 +134,63 @@ pub enum Channel {
     Webhook,
 }
 
-/// Hours of the day (shop time) in which messages go out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// Hours of the day (shop time) in which messages go out; `recur campaign send` stops at the
+/// window's end and says when it opens again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SendWindow {
     /// First hour (0-23).
     pub start_hour: u8,
     /// Hour after the last (1-24).
     pub end_hour: u8,
+    /// IANA time zone of the hours, such as `Europe/Berlin` (default UTC).
+    #[serde(default)]
+    pub timezone: Option<String>,
+}
+
+impl SendWindow {
+    fn tz(&self) -> chrono_tz::Tz {
+        self.timezone
+            .as_deref()
+            .and_then(|t| t.parse().ok())
+            .unwrap_or(chrono_tz::UTC)
+    }
+
+    /// Whether `ts` (seconds since the epoch) falls inside the window.
+    pub fn contains(&self, ts: i64) -> bool {
+        use chrono::Timelike;
+        let Some(t) = chrono::DateTime::from_timestamp(ts, 0) else {
+            return false;
+        };
+        let hour = t.with_timezone(&self.tz()).hour();
+        (u32::from(self.start_hour)..u32::from(self.end_hour)).contains(&hour)
+    }
+
+    /// The first full hour at or after `ts` that is inside the window (`ts` itself when it is).
+    pub fn next_open(&self, ts: i64) -> i64 {
+        if self.contains(ts) {
+            return ts;
+        }
+        let mut t = ts - ts.rem_euclid(3600) + 3600;
+        // Time zones shift by whole or half hours; two days of hours always find the window.
+        for _ in 0..48 * 2 {
+            if self.contains(t) {
+                return t;
+            }
+            t += 1800;
+        }
+        t
+    }
+
+    /// The window as people read it, e.g. `09:00-18:00 Europe/Berlin`.
+    pub fn describe(&self) -> String {
+        format!(
+            "{:02}:00-{:02}:00 {}",
+            self.start_hour,
+            self.end_hour,
+            self.timezone.as_deref().unwrap_or("UTC")
+        )
+    }
 }
 
 /// A campaign definition.
@@ -230,13 +279,20 @@ impl CampaignSpec {
                 OfferKind::None => {}
             }
         }
-        if let Some(w) = spec.send_window
-            && (w.start_hour >= w.end_hour || w.end_hour > 24)
-        {
-            return Err(bad(format!(
-                "`send_window` {}..{} must satisfy 0 <= start_hour < end_hour <= 24",
-                w.start_hour, w.end_hour
-            )));
+        if let Some(w) = &spec.send_window {
+            if w.start_hour >= w.end_hour || w.end_hour > 24 {
+                return Err(bad(format!(
+                    "`send_window` {}..{} must satisfy 0 <= start_hour < end_hour <= 24",
+                    w.start_hour, w.end_hour
+                )));
+            }
+            if let Some(tz) = &w.timezone
+                && tz.parse::<chrono_tz::Tz>().is_err()
+            {
+                return Err(bad(format!(
+                    "`send_window.timezone` = {tz:?} is not an IANA time zone; use a name such as \"Europe/Berlin\" or \"Asia/Taipei\""
+                )));
+            }
         }
         Ok(spec)
     }
@@ -290,6 +346,25 @@ cost = 4.5
     }
 
     #[test]
+    fn send_window_in_the_shops_time_zone() {
+        let w = SendWindow {
+            start_hour: 9,
+            end_hour: 18,
+            timezone: Some("Asia/Taipei".into()),
+        };
+        // 2025-11-26 00:30 UTC = 08:30 in Taipei (UTC+8): closed, opens 01:00 UTC.
+        let t = 1_764_117_000;
+        assert!(!w.contains(t));
+        assert_eq!(w.next_open(t), t + 1800);
+        assert!(w.contains(t + 1800));
+        // 10:00 UTC = 18:00 Taipei: closed until 01:00 UTC the next day.
+        let evening = t + 9 * 3600 + 1800;
+        assert!(!w.contains(evening));
+        assert_eq!(w.next_open(evening), t + 1800 + 86_400);
+        assert_eq!(w.describe(), "09:00-18:00 Asia/Taipei");
+    }
+
+    #[test]
     fn mistakes_name_the_field() {
         let e = |text: &str| {
             CampaignSpec::parse(text, Path::new("c.toml"))
@@ -302,6 +377,11 @@ cost = 4.5
         assert!(msg.contains("holdout_share"), "{msg}");
         let msg = e(&EXAMPLE.replace("min_p_alive", "min_palive"));
         assert!(msg.contains("min_palive"), "{msg}");
+        let msg = e(&EXAMPLE.replace(
+            "end_hour = 18",
+            "end_hour = 18, timezone = \"Mars/Olympus\"",
+        ));
+        assert!(msg.contains("send_window.timezone"), "{msg}");
         let msg = e(&EXAMPLE.replace("cost = 4.5", ""));
         assert!(
             msg.contains("free_shipping") && msg.contains("cost"),

@@ -31,13 +31,10 @@ mod error;
 mod language;
 mod recs;
 mod report;
+mod shop_campaign;
 mod workspace;
 
-pub use campaign::{
-    CampaignDemo, CampaignRound, ChannelConfig, GeneratedCampaign, LEDGER_FILE, PlannedCampaign,
-    SendOutcome, WorkspaceLift, demo_campaign, evaluate_hillstrom, evaluate_workspace_campaign,
-    generate_workspace_campaign, plan_workspace_campaign, send_campaign,
-};
+pub use campaign::{CampaignDemo, CampaignRound, demo_campaign, evaluate_hillstrom};
 pub use cdnow::{
     CalibrationFrequency, CdnowBench, CdnowEvaluation, CdnowHoldout, FitTiming, ModelCheck,
     SummaryCheck, TrackingWeek, bench_cdnow_master, evaluate_cdnow,
@@ -58,11 +55,17 @@ pub use recs::{
     RecsEvaluation, RecsFormat, RecsOptions, TrainOutcome, WorkspaceRecommender, bench_recommend,
     evaluate_recs, train_workspace, workspace_sequences,
 };
+pub use recur_campaign::SmtpSecurity;
 /// The language runtime (generation, embeddings, schemas, sampling).
 pub use recur_llm as llm;
 /// The behaviour model (transformer, baselines, evaluation).
 pub use recur_model as model;
 pub use report::render_html;
+pub use shop_campaign::{
+    ChannelConfig, GeneratedCampaign, LEDGER_FILE, MIN_PER_ARM, PlannedCampaign, SendOutcome,
+    WorkspaceLift, evaluate_workspace_campaign, generate_workspace_campaign,
+    import_workspace_redemptions, plan_workspace_campaign, send_campaign,
+};
 pub use workspace::Workspace;
 
 /// Re-exports of the types callers of the engine need.

@@ -315,6 +315,23 @@ pub(crate) enum CampaignCommand {
         /// The campaign definition (see `recur_campaign::CampaignSpec`).
         #[arg(long)]
         spec: PathBuf,
+        /// Gross margin (share of revenue) for expected incremental profit.
+        #[arg(long, default_value_t = 0.4)]
+        margin: f64,
+        /// Plan as of this day (YYYY-MM-DD; the goal window starts then) instead of today:
+        /// for back-testing on historical orders.
+        #[arg(long)]
+        as_of: Option<String>,
+        /// Print the result as one JSON document.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Import the shop's coupon redemptions (CSV with code, order_id, discount and optionally
+    /// redeemed_at): lift reports then use the discount actually granted.
+    Redemptions {
+        /// The redemption export.
+        #[arg(long)]
+        file: PathBuf,
         /// Print the result as one JSON document.
         #[arg(long)]
         json: bool,
@@ -348,9 +365,26 @@ pub(crate) enum CampaignCommand {
         /// Folder with the campaign's ledger.sqlite [default: WORKSPACE/campaign].
         #[arg(long)]
         dir: Option<PathBuf>,
-        /// SMTP relay as HOST:PORT (plain SMTP, for a local relay).
+        /// SMTP server as HOST:PORT.
         #[arg(long, conflicts_with = "webhook", required_unless_present_any = ["webhook", "dry_run"])]
         smtp: Option<String>,
+        /// SMTP security: plain (a local relay), starttls (usually port 587) or tls (465).
+        #[arg(long, value_enum, default_value = "plain")]
+        smtp_security: SmtpSecurityArg,
+        /// SMTP login user (the password comes from RECUR_SMTP_PASSWORD).
+        #[arg(long, env = "RECUR_SMTP_USER")]
+        smtp_user: Option<String>,
+        /// SMTP password.
+        #[arg(
+            long,
+            env = "RECUR_SMTP_PASSWORD",
+            hide_env_values = true,
+            requires = "smtp_user"
+        )]
+        smtp_password: Option<String>,
+        /// Send even outside the campaign's send_window.
+        #[arg(long)]
+        ignore_send_window: bool,
         /// Sender address for SMTP.
         #[arg(long, default_value = "recur <campaigns@localhost>")]
         from: String,
@@ -391,6 +425,13 @@ pub(crate) enum CampaignCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum SmtpSecurityArg {
+    Plain,
+    Starttls,
+    Tls,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -124,6 +124,7 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
                         r.window_end
                     );
                 }
+                println!("Offer cost: {}.", r.offer_cost_basis);
                 print!("{}", output::lift_text(&r.lift));
             }
             Ok(ExitCode::SUCCESS)
@@ -158,6 +159,7 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
             } else {
                 None
             };
+            let bar = progress::count_bar(cli.quiet || json, "writing messages");
             let g = recur_engine::generate_workspace_campaign(
                 &ws,
                 campaign,
@@ -167,7 +169,12 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
                     .as_mut()
                     .map(|g| &mut **g as &mut dyn recur_engine::llm::Generate),
                 llm_drafts,
+                &mut |done, total| {
+                    bar.set_length(total as u64);
+                    bar.set_position(done as u64);
+                },
             )?;
+            bar.finish_and_clear();
             if json {
                 println!("{}", serde_json::to_string_pretty(&g)?);
             } else {
@@ -177,6 +184,7 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
                     .map(|(p, n)| format!("{p}: {n}"))
                     .collect();
                 println!("Campaign {}: messages {}.", g.campaign, paths.join(", "));
+                println!("Products: {}.", g.product_source);
                 println!("Newly queued in the send ledger: {}.", g.queued);
                 if let Some(d) = g.files.first().and_then(|f| f.parent()) {
                     println!("ESP import files: {}", d.display());
@@ -187,8 +195,31 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
         Command::Campaign(CampaignCommand::Evaluate { .. }) => {
             unreachable!("clap requires --campaign or --hillstrom")
         }
-        Command::Campaign(CampaignCommand::Plan { ref spec, json }) => {
-            let p = recur_engine::plan_workspace_campaign(&open(&cli.workspace, &[])?, spec)?;
+        Command::Campaign(CampaignCommand::Plan {
+            ref spec,
+            margin,
+            ref as_of,
+            json,
+        }) => {
+            let now = match as_of {
+                None => chrono::Utc::now().timestamp(),
+                Some(day) => chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d")
+                    .map_err(|_| recur_engine::Error::BadSetting {
+                        key: "as-of".into(),
+                        value: day.clone(),
+                        hint: "use a day as YYYY-MM-DD, for example 2026-11-01".into(),
+                    })?
+                    .and_hms_opt(12, 0, 0)
+                    .expect("noon exists")
+                    .and_utc()
+                    .timestamp(),
+            };
+            let p = recur_engine::plan_workspace_campaign(
+                &open(&cli.workspace, &[])?,
+                spec,
+                margin,
+                now,
+            )?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&p)?);
             } else {
@@ -200,6 +231,27 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
                 println!("Offers ({}):", p.targeting);
                 for (offer, n) in &s.by_offer {
                     println!("  {offer}: {n}");
+                }
+                for e in &p.evidence {
+                    println!(
+                        "  evidence for {}: {} treated ({} bought) vs {} held out ({} bought) in {}{}",
+                        e.offer,
+                        e.treated,
+                        e.treated_buyers,
+                        e.holdout,
+                        e.holdout_buyers,
+                        if e.campaigns.is_empty() {
+                            "no past campaign".to_owned()
+                        } else {
+                            e.campaigns.join(", ")
+                        },
+                        e.no_model
+                            .as_ref()
+                            .map_or(String::new(), |why| format!(" — not offered: {why}"))
+                    );
+                }
+                for (id, why) in &p.not_learned_from {
+                    println!("  not learned from {id}: {why}");
                 }
                 for (why, n) in &s.excluded {
                     let why = serde_json::to_value(why)?;
@@ -218,16 +270,65 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Campaign(CampaignCommand::Redemptions { ref file, json }) => {
+            let r = recur_engine::import_workspace_redemptions(&open(&cli.workspace, &[])?, file)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&r)?);
+            } else {
+                println!(
+                    "{}: {} row(s), {} matched to a campaign's code ({} new), {} unknown code(s).",
+                    file.display(),
+                    r.rows,
+                    r.matched,
+                    r.new,
+                    r.unknown_codes.len()
+                );
+                for (campaign, n) in &r.by_campaign {
+                    println!("  {campaign}: {n}");
+                }
+                for (line, code) in r.unknown_codes.iter().take(10) {
+                    println!("  line {line}: code {code} was not issued by any recorded campaign");
+                }
+                if r.unknown_codes.len() > 10 {
+                    println!(
+                        "  ... and {} more (--json lists all)",
+                        r.unknown_codes.len() - 10
+                    );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Campaign(CampaignCommand::Send {
             ref campaign,
             ref dir,
             ref smtp,
+            smtp_security,
+            ref smtp_user,
+            ref smtp_password,
+            ignore_send_window,
             ref from,
             ref webhook,
             ref webhook_secret,
             dry_run,
             json,
         }) => {
+            let security = match smtp_security {
+                crate::cli::SmtpSecurityArg::Plain => recur_engine::SmtpSecurity::Plain,
+                crate::cli::SmtpSecurityArg::Starttls => recur_engine::SmtpSecurity::StartTls,
+                crate::cli::SmtpSecurityArg::Tls => recur_engine::SmtpSecurity::Tls,
+            };
+            let credentials = match (smtp_user, smtp_password) {
+                (Some(u), Some(p)) => Some((u.clone(), p.clone())),
+                (Some(_), None) => {
+                    return Err(recur_engine::Error::BadSetting {
+                        key: "smtp-user".into(),
+                        value: String::new(),
+                        hint: "a login needs its password: set RECUR_SMTP_PASSWORD".into(),
+                    }
+                    .into());
+                }
+                _ => None,
+            };
             let dir = dir
                 .clone()
                 .unwrap_or_else(|| cli.workspace.join("campaign"));
@@ -255,6 +356,8 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
                         host: host.to_owned(),
                         port,
                         from: from.clone(),
+                        security,
+                        credentials,
                     }
                 }
                 // Dry run without a channel: nothing is delivered, so any channel will do.
@@ -262,6 +365,8 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
                     host: "localhost".into(),
                     port: 25,
                     from: from.clone(),
+                    security,
+                    credentials,
                 },
             };
             let bar = progress::count_bar(cli.quiet || json || dry_run, "sending");
@@ -270,6 +375,7 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
                 campaign,
                 &channel,
                 dry_run,
+                ignore_send_window,
                 &mut |done, total| {
                     bar.set_length(total as u64);
                     bar.set_position(done as u64);
@@ -289,6 +395,13 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
                     println!(
                         "{}: sent {} ({} re-sent after an interrupted run), failed {}, suppressed {}.",
                         out.campaign, r.sent, r.resent_after_crash, r.failed, r.suppressed
+                    );
+                }
+                if r.deferred > 0 {
+                    println!(
+                        "{} message(s) left queued: outside the campaign's send window; it opens {} (run again then, or pass --ignore-send-window).",
+                        r.deferred,
+                        r.window_opens.as_deref().unwrap_or("later")
                     );
                 }
                 let t = &out.totals;

@@ -9,11 +9,12 @@ use std::time::Duration;
 
 use recur_campaign::{
     Assignment, Deliver, DeliveryError, Draft, Ledger, Outgoing, Plan, PlanSummary,
-    PlannedCustomer, SendOptions, SendStatus, SmtpDelivery, WebhookDelivery, send_pending,
-    webhook_signature,
+    PlannedCustomer, SendOptions, SendStatus, SendWindow, SmtpDelivery, SmtpSecurity,
+    WebhookDelivery, send_pending, webhook_signature,
 };
 
-/// Messages received by the test SMTP server: (recipient, Message-ID).
+/// Messages received by the test SMTP server: (recipient, Message-ID); AUTH lines are recorded
+/// as ("AUTH", the line).
 type Inbox = Arc<Mutex<Vec<(String, String)>>>;
 
 /// A minimal SMTP server (EHLO, MAIL, RCPT, DATA, QUIT) on a free local port.
@@ -40,7 +41,13 @@ fn smtp_server() -> (u16, Inbox) {
                     }
                     let cmd = line.trim_end().to_ascii_uppercase();
                     let reply: &[u8] = if cmd.starts_with("EHLO") || cmd.starts_with("HELO") {
-                        b"250-test\r\n250 OK\r\n"
+                        b"250-test\r\n250-AUTH PLAIN LOGIN\r\n250 OK\r\n"
+                    } else if cmd.starts_with("AUTH") {
+                        inbox
+                            .lock()
+                            .unwrap()
+                            .push(("AUTH".into(), line.trim_end().to_owned()));
+                        b"235 2.7.0 Authentication successful\r\n"
                     } else if cmd.starts_with("MAIL FROM") {
                         b"250 OK\r\n"
                     } else if cmd.starts_with("RCPT TO") {
@@ -183,6 +190,8 @@ fn killed_and_resumed_sending_delivers_exactly_once_per_recipient() {
                 port,
                 "Shop <news@shop.example>",
                 Duration::from_secs(5),
+                SmtpSecurity::Plain,
+                None,
             )
             .unwrap()
         };
@@ -378,4 +387,94 @@ fn suppression_dry_run_and_erasure() {
     let again = Ledger::open(&dir.path().join("l.sqlite")).unwrap();
     assert_eq!(again.counts("spring").unwrap().sent, 2);
     let _ = SendStatus::Queued;
+}
+
+#[test]
+fn smtp_logs_in_and_refuses_to_send_in_clear_when_tls_is_required() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut ledger = ledger_with_plan(&dir.path().join("ledger.sqlite"));
+    ledger
+        .queue(&(0..2).map(message).collect::<Vec<_>>())
+        .unwrap();
+    let (port, inbox) = smtp_server();
+    // The test server offers no STARTTLS: a channel that requires it must not fall back.
+    let mut tls = SmtpDelivery::new(
+        "127.0.0.1",
+        port,
+        "Shop <news@shop.example>",
+        Duration::from_secs(5),
+        SmtpSecurity::StartTls,
+        Some(("shop".into(), "secret".into())),
+    )
+    .unwrap();
+    let r = send_pending(&ledger, "spring", &mut tls, &opts(), &mut |_, _| {}).unwrap();
+    assert_eq!((r.sent, r.failed), (0, 2));
+    assert!(
+        inbox.lock().unwrap().is_empty(),
+        "nothing went out in clear text"
+    );
+    // Plain SMTP with credentials logs in (AUTH PLAIN of "\0shop\0secret").
+    let dir = tempfile::tempdir().unwrap();
+    let mut ledger = ledger_with_plan(&dir.path().join("ledger.sqlite"));
+    ledger
+        .queue(&(0..2).map(message).collect::<Vec<_>>())
+        .unwrap();
+    let mut plain = SmtpDelivery::new(
+        "127.0.0.1",
+        port,
+        "Shop <news@shop.example>",
+        Duration::from_secs(5),
+        SmtpSecurity::Plain,
+        Some(("shop".into(), "secret".into())),
+    )
+    .unwrap();
+    let r = send_pending(&ledger, "spring", &mut plain, &opts(), &mut |_, _| {}).unwrap();
+    assert_eq!(r.sent, 2);
+    std::thread::sleep(Duration::from_millis(50));
+    let got = inbox.lock().unwrap().clone();
+    assert!(
+        got.iter()
+            .any(|(k, line)| k == "AUTH" && line == "AUTH PLAIN AHNob3AAc2VjcmV0"),
+        "{got:?}"
+    );
+    assert_eq!(got.iter().filter(|(k, _)| k != "AUTH").count(), 2);
+}
+
+#[test]
+fn a_closed_send_window_defers_everything_and_says_when_it_opens() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut ledger = ledger_with_plan(&dir.path().join("ledger.sqlite"));
+    ledger
+        .queue(&(0..3).map(message).collect::<Vec<_>>())
+        .unwrap();
+    struct Never;
+    impl Deliver for Never {
+        fn deliver(&mut self, _: &Outgoing, _: &str) -> Result<String, DeliveryError> {
+            panic!("nothing may go out outside the window")
+        }
+    }
+    // 1_700_000_000 is 2023-11-14 22:13 UTC: outside 09-18 UTC.
+    let closed = SendOptions {
+        window: Some(SendWindow {
+            start_hour: 9,
+            end_hour: 18,
+            timezone: None,
+        }),
+        ..opts()
+    };
+    let r = send_pending(&ledger, "spring", &mut Never, &closed, &mut |_, _| {}).unwrap();
+    assert_eq!((r.sent, r.deferred), (0, 3));
+    assert_eq!(r.window_opens.as_deref(), Some("2023-11-15T09:00:00Z"));
+    assert_eq!(ledger.counts("spring").unwrap().queued, 3);
+    // In Tokyo (UTC+9) it is 07:13 on the 15th: still closed, opens at 09:00 JST = 00:00 UTC.
+    let tokyo = SendOptions {
+        window: Some(SendWindow {
+            start_hour: 9,
+            end_hour: 18,
+            timezone: Some("Asia/Tokyo".into()),
+        }),
+        ..opts()
+    };
+    let r = send_pending(&ledger, "spring", &mut Never, &tokyo, &mut |_, _| {}).unwrap();
+    assert_eq!(r.window_opens.as_deref(), Some("2023-11-15T00:00:00Z"));
 }

@@ -1,6 +1,7 @@
 //! Uplift on simulated experiments, holdout invariants, input errors, and delivery.
 
 mod delivery;
+mod redemption;
 
 use proptest::prelude::*;
 use recur_campaign::{

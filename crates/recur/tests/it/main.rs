@@ -556,6 +556,178 @@ fn campaign_send_killed_and_resumed_reaches_everyone_once() {
     );
 }
 
+/// A campaign planned in the past (back-testing on the synthetic shop's 2025 orders) becomes
+/// the evidence for the next one: its recorded features and the orders in its goal window train
+/// per-offer uplift models; imported coupon redemptions replace the estimated offer cost; a
+/// closed send window keeps everything queued.
+#[test]
+fn past_campaigns_teach_the_next_plan_and_redemptions_set_the_cost() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = recur(dir.path(), &["demo", "-q", "--customers", "600"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let ws = dir.path().join("recur-demo");
+    let spec = |id: &str, prefix: &str| {
+        let path = dir.path().join(format!("{id}.toml"));
+        std::fs::write(
+            &path,
+            format!(
+                "id = \"{id}\"\ngoal_days = 30\nchannel = \"email\"\nholdout_share = 0.3\n\
+                 send_window = {{ start_hour = 0, end_hour = 1, timezone = \"Pacific/Kiritimati\" }}\n\
+                 [[offers]]\nname = \"message only\"\nkind = \"none\"\n\
+                 [[offers]]\nname = \"15% off\"\nkind = \"percent_off\"\npercent = 15\ncode_prefix = \"{prefix}\"\n"
+            ),
+        )
+        .unwrap();
+        path
+    };
+    let autumn = spec("autumn", "FALL");
+    let plan = |path: &std::path::Path, extra: &[&str]| {
+        let args = [
+            &[
+                "campaign",
+                "plan",
+                "--spec",
+                path.to_str().unwrap(),
+                "--json",
+            ][..],
+            extra,
+        ]
+        .concat();
+        let o = recur(&ws, &args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap()
+    };
+    let first = plan(&autumn, &["--as-of", "2025-10-01"]);
+    assert!(
+        first["targeting"].as_str().unwrap().contains("exploration"),
+        "{first}"
+    );
+    // The demo's campaigns were planned today: their windows have not ended.
+    assert!(
+        first["not_learned_from"]
+            .to_string()
+            .contains("demo-winback"),
+        "{first}"
+    );
+    let second = plan(&spec("winter", "WINTER"), &[]);
+    let targeting = second["targeting"].as_str().unwrap();
+    assert!(
+        targeting.contains("uplift models") && targeting.contains("learned from autumn"),
+        "{second}"
+    );
+    let evidence = second["evidence"].as_array().unwrap();
+    assert_eq!(evidence.len(), 2);
+    for e in evidence {
+        assert_eq!(e["campaigns"], serde_json::json!(["autumn"]), "{e}");
+        assert!(e["treated"].as_u64().unwrap() >= 30 && e["holdout"].as_u64().unwrap() >= 30);
+        assert!(e["holdout_buyers"].as_u64().unwrap() > 0, "{e}");
+    }
+    let s = &second["summary"];
+    assert_eq!(
+        s["treated"].as_u64().unwrap()
+            + s["holdout"].as_u64().unwrap()
+            + s["excluded"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x[1].as_u64().unwrap())
+                .sum::<u64>(),
+        s["candidates"].as_u64().unwrap(),
+        "every candidate is accounted for: {s}"
+    );
+
+    // Lift of the autumn campaign: estimated cost, then the redeemed discounts.
+    let evaluate = || {
+        let o = recur(
+            &ws,
+            &["campaign", "evaluate", "--campaign", "autumn", "--json"],
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap()
+    };
+    let before = evaluate();
+    assert!(before["purchase_days_in_window"].as_u64().unwrap() > 0);
+    assert!(
+        before["offer_cost_basis"]
+            .as_str()
+            .unwrap()
+            .starts_with("estimated"),
+        "{before}"
+    );
+    let o = recur(
+        &ws,
+        &["campaign", "generate", "--campaign", "autumn", "--json"],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let jsonl = std::fs::read_to_string(ws.join("campaign/autumn/messages.jsonl")).unwrap();
+    let code = jsonl
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find_map(|m| m["coupon_code"].as_str().map(str::to_owned))
+        .expect("a 15% offer was sent");
+    let file = dir.path().join("redemptions.csv");
+    std::fs::write(
+        &file,
+        format!("code,order_id,discount\n{code},O-1,7.50\nNOPE-1,O-2,1.00\n"),
+    )
+    .unwrap();
+    let o = recur(
+        &ws,
+        &[
+            "campaign",
+            "redemptions",
+            "--file",
+            file.to_str().unwrap(),
+            "--json",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        (r["matched"].as_u64(), r["new"].as_u64()),
+        (Some(1), Some(1)),
+        "{r}"
+    );
+    assert_eq!(r["unknown_codes"], serde_json::json!([[3, "NOPE-1"]]));
+    let after = evaluate();
+    assert!(
+        after["offer_cost_basis"]
+            .as_str()
+            .unwrap()
+            .starts_with("coupon redemptions"),
+        "{after}"
+    );
+    let (b, a) = (&before["lift"]["overall"], &after["lift"]["overall"]);
+    assert_eq!(b["repurchase_rate"], a["repurchase_rate"], "same buyers");
+    assert!(
+        a["profit_per_customer"]["effect"].as_f64() > b["profit_per_customer"]["effect"].as_f64(),
+        "one redeemed discount costs less than the estimate for every treated buyer: {b} vs {a}"
+    );
+
+    // The send window (00-01 at UTC+14) is closed for all but one hour a day: nothing goes out.
+    let o = recur(
+        &ws,
+        &[
+            "campaign",
+            "send",
+            "--campaign",
+            "autumn",
+            "--dry-run",
+            "--json",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let run = &doc["run"];
+    let deferred = run["deferred"].as_u64().unwrap();
+    let would = run["would_send"].as_u64().unwrap();
+    assert!(
+        (deferred > 0 && would == 0 && run["window_opens"].is_string())
+            || (deferred == 0 && would > 0),
+        "{doc}"
+    );
+}
+
 #[test]
 fn eval_recs_compares_every_baseline_on_a_sequence_file() {
     let dir = tempfile::tempdir().unwrap();
