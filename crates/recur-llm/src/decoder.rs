@@ -11,6 +11,7 @@ use candle_transformers::models::quantized_gemma3;
 use candle_transformers::quantized_nn::RmsNorm;
 
 use crate::error::{Error, Result};
+use crate::fast::{KvCache, Q8Matrix, Q8Rows, Q8Vec, attend, rms_norm, rope};
 use crate::gguf::GgufFile;
 
 /// How to store the weights after loading.
@@ -53,6 +54,9 @@ pub struct ModelInfo {
     pub weight_types: Vec<(String, usize)>,
     /// Whether prompts run on f32 copies of the weights (see `LocalOptions::dense_prompt_bytes`).
     pub dense_prompt: bool,
+    /// Whether generated tokens take the 8-bit one-token decode path (Llama family with
+    /// `q8_0` weights); otherwise candle's quantised kernels.
+    pub decode_8bit: bool,
 }
 
 pub(crate) enum Decoder {
@@ -98,6 +102,7 @@ impl Decoder {
                     context_length,
                     weight_types,
                     dense_prompt: false,
+                    decode_8bit: false,
                 };
                 Ok((Decoder::Gemma3(Box::new(model)), info))
             }
@@ -156,11 +161,35 @@ fn count_types(types: impl Iterator<Item = GgmlDType>) -> Vec<(String, usize)> {
 struct Linear {
     q: QMatMul,
     dense: Option<Tensor>,
+    /// 8-bit copy for the one-token decode path (`fast`).
+    fast: Option<Q8Matrix>,
 }
 
 impl Linear {
+    /// The 8-bit copy (present whenever the decode path is on: checked at load).
+    fn q8(&self) -> &Q8Matrix {
+        self.fast
+            .as_ref()
+            .expect("8-bit copies are checked at load")
+    }
+
     fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
         let rows = x.elem_count() / x.dim(candle_core::D::Minus1)?;
+        if rows > 1
+            && let Some(q8) = &self.fast
+        {
+            // A prompt: 8-bit products of all positions at once (faster than f32 here, and
+            // split across threads).
+            let mut dims = x.dims().to_vec();
+            let k = dims.pop().unwrap_or(1);
+            let data = x.flatten_all()?.to_vec1::<f32>()?;
+            let mut xs = Q8Rows::default();
+            xs.quantize(&data, k);
+            let mut out = vec![0f32; rows * q8.rows()];
+            q8.gemm(&xs, &mut out);
+            dims.push(q8.rows());
+            return Tensor::from_vec(out, dims, x.device());
+        }
         match &self.dense {
             Some(w) if rows > 1 => {
                 let mut dims = x.dims().to_vec();
@@ -175,6 +204,10 @@ impl Linear {
 
 struct Layer {
     attn_norm: RmsNorm,
+    /// The norms' weights and the q/k/v biases as plain vectors (decode path).
+    attn_norm_w: Vec<f32>,
+    ffn_norm_w: Vec<f32>,
+    qkv_bias_v: Option<Vec<f32>>,
     /// q, k and v projections stacked into one matrix (one pass over the input).
     qkv: Linear,
     /// Biases of q, k and v, stacked (Qwen2).
@@ -199,6 +232,27 @@ pub(crate) struct Llama {
     cos: Tensor,
     sin: Tensor,
     device: Device,
+    /// The one-token decode path, when every matrix has an 8-bit copy.
+    fast: Option<FastState>,
+}
+
+/// State of the one-token decode path: the KV cache of record (the prompt path reads and
+/// extends it too), the rotary frequencies and reused buffers.
+struct FastState {
+    eps: f32,
+    norm_w: Vec<f32>,
+    inv_freq: Vec<f32>,
+    kv: Vec<KvCache>,
+    x: Vec<f32>,
+    xn: Vec<f32>,
+    xq: Q8Vec,
+    qkv: Vec<f32>,
+    att: Vec<f32>,
+    proj: Vec<f32>,
+    gu: Vec<f32>,
+    hidden: Vec<f32>,
+    scores: Vec<f32>,
+    logits: Vec<f32>,
 }
 
 impl Llama {
@@ -243,7 +297,17 @@ impl Llama {
             .filter(|t| t.shape.rank() == 2)
             .map(|t| t.shape.elem_count() as u64 * 4)
             .sum();
-        let dense_prompt = dense_bytes <= dense_limit;
+        // The 8-bit path (prompts and decoding): when 8-bit weights were asked for, or the file
+        // has them.
+        let decode_8bit = format == WeightFormat::Q8_0
+            || file
+                .content
+                .tensor_infos
+                .values()
+                .filter(|t| t.shape.rank() == 2)
+                .all(|t| t.ggml_dtype == GgmlDType::Q8_0);
+        // f32 copies for prompts otherwise, when they fit the budget.
+        let dense_prompt = !decode_8bit && dense_bytes <= dense_limit;
         let mut tensor = |name: &str| -> Result<QTensor> {
             file.content
                 .tensor(&mut file.reader, name, device)
@@ -267,9 +331,15 @@ impl Llama {
             } else {
                 None
             };
+            let fast = if decode_8bit && device.is_cpu() {
+                Q8Matrix::from_qtensor(&t, device)?
+            } else {
+                None
+            };
             Ok(Linear {
                 q: QMatMul::from_qtensor(t)?,
                 dense,
+                fast,
             })
         };
         let embed_q = tensor("token_embd.weight")?;
@@ -280,7 +350,9 @@ impl Llama {
             embed_q
         };
         let output = matmul(vec![output], &mut types)?;
-        let norm = RmsNorm::from_qtensor(tensor("output_norm.weight")?, eps)?;
+        let norm_q = tensor("output_norm.weight")?;
+        let norm_w = norm_q.dequantize(device)?.to_vec1::<f32>()?;
+        let norm = RmsNorm::from_qtensor(norm_q, eps)?;
         let mut layers = Vec::with_capacity(layers_n);
         for i in 0..layers_n {
             let p = format!("blk.{i}");
@@ -309,6 +381,14 @@ impl Llama {
                     });
                 }
             };
+            let qkv_bias_v = match &qkv_bias {
+                Some(b) => Some(b.to_vec1::<f32>()?),
+                None => None,
+            };
+            let attn_norm_q = tensor(&format!("{p}.attn_norm.weight"))?;
+            let ffn_norm_q = tensor(&format!("{p}.ffn_norm.weight"))?;
+            let attn_norm_w = attn_norm_q.dequantize(device)?.to_vec1::<f32>()?;
+            let ffn_norm_w = ffn_norm_q.dequantize(device)?.to_vec1::<f32>()?;
             let qkv = vec![
                 tensor(&format!("{p}.attn_q.weight"))?,
                 tensor(&format!("{p}.attn_k.weight"))?,
@@ -319,14 +399,17 @@ impl Llama {
                 tensor(&format!("{p}.ffn_up.weight"))?,
             ];
             layers.push(Layer {
-                attn_norm: RmsNorm::from_qtensor(tensor(&format!("{p}.attn_norm.weight"))?, eps)?,
+                attn_norm: RmsNorm::from_qtensor(attn_norm_q, eps)?,
+                attn_norm_w,
+                ffn_norm_w,
+                qkv_bias_v,
                 qkv: matmul(qkv, &mut types)?,
                 qkv_bias,
                 wo: matmul(
                     vec![tensor(&format!("{p}.attn_output.weight"))?],
                     &mut types,
                 )?,
-                ffn_norm: RmsNorm::from_qtensor(tensor(&format!("{p}.ffn_norm.weight"))?, eps)?,
+                ffn_norm: RmsNorm::from_qtensor(ffn_norm_q, eps)?,
                 gate_up: matmul(gate_up, &mut types)?,
                 down: matmul(vec![tensor(&format!("{p}.ffn_down.weight"))?], &mut types)?,
                 cache: None,
@@ -337,11 +420,35 @@ impl Llama {
             .step_by(2)
             .map(|i| 1.0 / freq_base.powf(i as f32 / head_dim as f32))
             .collect();
+        let inv_freq = inv.clone();
         let inv = Tensor::new(inv.as_slice(), device)?;
         let t = Tensor::arange(0u32, positions as u32, device)?
             .to_dtype(DType::F32)?
             .unsqueeze(1)?;
         let freqs = t.broadcast_mul(&inv.unsqueeze(0)?)?;
+        let all_fast = output.fast.is_some()
+            && layers.iter().all(|l| {
+                l.qkv.fast.is_some()
+                    && l.wo.fast.is_some()
+                    && l.gate_up.fast.is_some()
+                    && l.down.fast.is_some()
+            });
+        let fast = all_fast.then(|| FastState {
+            eps: eps as f32,
+            norm_w,
+            inv_freq,
+            kv: (0..layers.len()).map(|_| KvCache::default()).collect(),
+            x: Vec::new(),
+            xn: Vec::new(),
+            xq: Q8Vec::default(),
+            qkv: Vec::new(),
+            att: Vec::new(),
+            proj: Vec::new(),
+            gu: Vec::new(),
+            hidden: Vec::new(),
+            scores: Vec::new(),
+            logits: Vec::new(),
+        });
         let model = Llama {
             embed: Embedding::new(embed, n_embd),
             layers,
@@ -354,6 +461,7 @@ impl Llama {
             cos: freqs.cos()?,
             sin: freqs.sin()?,
             device: device.clone(),
+            fast,
         };
         let info = ModelInfo {
             architecture: arch.to_owned(),
@@ -363,8 +471,95 @@ impl Llama {
             context_length: positions,
             weight_types: count_types(types.into_iter()),
             dense_prompt,
+            decode_8bit: model.fast.is_some(),
         };
         Ok((model, info))
+    }
+
+    /// One token at `pos` through the 8-bit decode path; returns the logits.
+    fn step(&mut self, token: u32, pos: usize) -> Result<&[f32]> {
+        let Some(f) = self.fast.as_mut() else {
+            return Err(Error::BadRequest("no 8-bit decode path".into()));
+        };
+        let (n_head, n_kv, hd) = (self.n_head, self.n_kv_head, self.head_dim);
+        let (dq, dkv) = (n_head * hd, n_kv * hd);
+        let stride = dkv;
+        if f.kv.first().is_some_and(|c| c.k.len() < pos * stride) {
+            return Err(Error::BadRequest(format!(
+                "position {pos} is past the {} cached positions",
+                f.kv[0].k.len() / stride
+            )));
+        }
+        f.x = self
+            .embed
+            .embeddings()
+            .get(token as usize)?
+            .to_vec1::<f32>()?;
+        let n = f.x.len();
+        f.xn.resize(n, 0.0);
+        let cos: Vec<f32> = f.inv_freq.iter().map(|w| (pos as f32 * w).cos()).collect();
+        let sin: Vec<f32> = f.inv_freq.iter().map(|w| (pos as f32 * w).sin()).collect();
+        for (layer, cache) in self.layers.iter().zip(&mut f.kv) {
+            rms_norm(&f.x, &layer.attn_norm_w, f.eps, &mut f.xn);
+            f.xq.quantize(&f.xn);
+            let qkv = layer.qkv.q8();
+            f.qkv.resize(qkv.rows(), 0.0);
+            qkv.gemv(&f.xq, &mut f.qkv);
+            if let Some(bias) = &layer.qkv_bias_v {
+                for (v, b) in f.qkv.iter_mut().zip(bias) {
+                    *v += b;
+                }
+            }
+            for h in 0..n_head + n_kv {
+                rope(&mut f.qkv[h * hd..(h + 1) * hd], &cos, &sin, self.neox);
+            }
+            cache.k.truncate(pos * stride);
+            cache.v.truncate(pos * stride);
+            cache.k.extend_from_slice(&f.qkv[dq..dq + dkv]);
+            cache.v.extend_from_slice(&f.qkv[dq + dkv..dq + 2 * dkv]);
+            f.att.resize(dq, 0.0);
+            attend(
+                &f.qkv[..dq],
+                cache,
+                pos + 1,
+                n_head,
+                n_kv,
+                hd,
+                &mut f.scores,
+                &mut f.att,
+            );
+            f.xq.quantize(&f.att);
+            let wo = layer.wo.q8();
+            f.proj.resize(wo.rows(), 0.0);
+            wo.gemv(&f.xq, &mut f.proj);
+            for (x, p) in f.x.iter_mut().zip(&f.proj) {
+                *x += p;
+            }
+            rms_norm(&f.x, &layer.ffn_norm_w, f.eps, &mut f.xn);
+            f.xq.quantize(&f.xn);
+            let gate_up = layer.gate_up.q8();
+            f.gu.resize(gate_up.rows(), 0.0);
+            gate_up.gemv(&f.xq, &mut f.gu);
+            let ff = f.gu.len() / 2;
+            f.hidden.resize(ff, 0.0);
+            for (i, h) in f.hidden.iter_mut().enumerate() {
+                let g = f.gu[i];
+                *h = g / (1.0 + (-g).exp()) * f.gu[ff + i];
+            }
+            f.xq.quantize(&f.hidden);
+            let down = layer.down.q8();
+            f.proj.resize(down.rows(), 0.0);
+            down.gemv(&f.xq, &mut f.proj);
+            for (x, p) in f.x.iter_mut().zip(&f.proj) {
+                *x += p;
+            }
+        }
+        rms_norm(&f.x, &f.norm_w, f.eps, &mut f.xn);
+        f.xq.quantize(&f.xn);
+        let output = self.output.fast.as_ref().expect("checked at load");
+        f.logits.resize(output.rows(), 0.0);
+        output.gemv(&f.xq, &mut f.logits);
+        Ok(&f.logits)
     }
 
     fn forward(&mut self, tokens: &[u32], pos: usize, all: bool) -> Result<Tensor> {
@@ -378,6 +573,11 @@ impl Llama {
                 "the text needs {} tokens of context; this model handles {max}",
                 pos + seq
             )));
+        }
+        if seq == 1 && self.fast.is_some() {
+            let device = self.device.clone();
+            let logits = self.step(tokens[0], pos)?;
+            return Ok(Tensor::from_slice(logits, (1, logits.len()), &device)?);
         }
         let x = Tensor::new(tokens, &self.device)?.unsqueeze(0)?;
         let mut h = self.embed.forward(&x)?;
@@ -393,11 +593,12 @@ impl Llama {
         };
         let cos = self.cos.narrow(0, pos, seq)?;
         let sin = self.sin.narrow(0, pos, seq)?;
-        for layer in &mut self.layers {
+        for (i, layer) in self.layers.iter_mut().enumerate() {
             let residual = h.clone();
             let x = layer.attn_norm.forward(&h)?;
             let attn = attention(
                 layer,
+                self.fast.as_mut().map(|f| &mut f.kv[i]),
                 &x,
                 pos,
                 mask.as_ref(),
@@ -429,6 +630,7 @@ impl Llama {
 #[allow(clippy::too_many_arguments)]
 fn attention(
     layer: &mut Layer,
+    kv: Option<&mut KvCache>,
     x: &Tensor,
     pos: usize,
     mask: Option<&Tensor>,
@@ -466,11 +668,51 @@ fn attention(
     };
     let q = rope(&q)?;
     let k = rope(&k)?;
-    let (k, v) = match (&layer.cache, pos) {
-        (Some((kc, vc)), p) if p > 0 => (Tensor::cat(&[kc, &k], 2)?, Tensor::cat(&[vc, &v], 2)?),
-        _ => (k, v),
+    let (k, v) = match kv {
+        // The decode path's cache is the cache of record: read its first `pos` positions and
+        // append these.
+        Some(cache) => {
+            let stride = n_kv_head * head_dim;
+            cache.k.truncate(pos * stride);
+            cache.v.truncate(pos * stride);
+            let (k_all, v_all) = if pos > 0 {
+                if cache.k.len() < pos * stride {
+                    return Err(Error::BadRequest(format!(
+                        "position {pos} is past the {} cached positions",
+                        cache.k.len() / stride
+                    )));
+                }
+                let prefix = |data: &[f32]| -> Result<Tensor> {
+                    Ok(
+                        Tensor::from_slice(data, (b, pos, n_kv_head, head_dim), x.device())?
+                            .transpose(1, 2)?,
+                    )
+                };
+                (
+                    Tensor::cat(&[&prefix(&cache.k)?, &k], 2)?,
+                    Tensor::cat(&[&prefix(&cache.v)?, &v], 2)?,
+                )
+            } else {
+                (k.clone(), v.clone())
+            };
+            let by_position = |t: &Tensor| -> Result<Vec<f32>> {
+                Ok(t.transpose(1, 2)?.flatten_all()?.to_vec1::<f32>()?)
+            };
+            cache.k.extend(by_position(&k)?);
+            cache.v.extend(by_position(&v)?);
+            (k_all.contiguous()?, v_all.contiguous()?)
+        }
+        None => {
+            let (k, v) = match (&layer.cache, pos) {
+                (Some((kc, vc)), p) if p > 0 => {
+                    (Tensor::cat(&[kc, &k], 2)?, Tensor::cat(&[vc, &v], 2)?)
+                }
+                _ => (k, v),
+            };
+            layer.cache = Some((k.clone(), v.clone()));
+            (k, v)
+        }
     };
-    layer.cache = Some((k.clone(), v.clone()));
     // Grouped-query attention without copying k and v per head: the `rep` query heads that
     // share a kv head are stacked as rows, [b, kv, rep * seq, d] against [b, kv, len, d].
     let rep = n_head / n_kv_head;

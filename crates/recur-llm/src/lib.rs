@@ -27,6 +27,7 @@ mod backend;
 mod decoder;
 mod embed;
 mod error;
+mod fast;
 mod gguf;
 mod json_schema;
 mod local;

@@ -340,6 +340,17 @@ impl LocalModel {
         })
     }
 
+    /// Logits for the token after `tokens`, which are placed at positions `pos..` after the
+    /// `pos` tokens already in the cache (a single token takes the 8-bit decode path when the
+    /// model has one; several take the prompt path).
+    pub fn next_logits(&mut self, tokens: &[u32], pos: usize) -> Result<Vec<f32>> {
+        Ok(self
+            .decoder
+            .forward(tokens, pos, false)?
+            .flatten_all()?
+            .to_vec1::<f32>()?)
+    }
+
     /// Perplexity of `text`, scored in windows of `window` tokens (each window starts fresh).
     pub fn perplexity(&mut self, text: &str, window: usize) -> Result<Perplexity> {
         if !self.decoder.supports_all_logits() {

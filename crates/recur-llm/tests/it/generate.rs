@@ -189,3 +189,42 @@ fn prompt_processing_in_one_batch_equals_token_by_token() {
     }
     assert_eq!(batched.tokens, ctx[ids.len()..]);
 }
+
+#[test]
+fn the_8bit_decode_path_agrees_with_the_prompt_path() {
+    // The last token through the one-token 8-bit path (after the rest as a prompt) against the
+    // whole text as one prompt (8-bit products of all positions at once, causal mask): the same
+    // next token, nearly the same distribution, and a cache both paths share.
+    let mut m = smollm(WeightFormat::Q8_0);
+    assert!(m.info().decode_8bit, "{:?}", m.info());
+    let ids = m
+        .tokenizer()
+        .encode(
+            "Green tea is picked, steamed or pan-fired, rolled and dried. Its taste is",
+            false,
+        )
+        .unwrap();
+    let n = ids.len();
+    let reference = m.next_logits(&ids, 0).unwrap();
+    m.next_logits(&ids[..n - 1], 0).unwrap();
+    let fast = m.next_logits(&ids[n - 1..], n - 1).unwrap();
+    let argmax = |v: &[f32]| {
+        v.iter()
+            .enumerate()
+            .max_by(|a, b| a.1.total_cmp(b.1))
+            .unwrap()
+            .0
+    };
+    assert_eq!(argmax(&fast), argmax(&reference));
+    let dot: f32 = fast.iter().zip(&reference).map(|(a, b)| a * b).sum();
+    let norm = |v: &[f32]| v.iter().map(|x| x * x).sum::<f32>().sqrt();
+    let cosine = dot / (norm(&fast) * norm(&reference));
+    assert!(cosine > 0.999, "cosine {cosine}");
+    // And a second decode step continues from the cache the two paths share.
+    let next = argmax(&fast) as u32;
+    let step2 = m.next_logits(&[next], n).unwrap();
+    let mut longer = ids.clone();
+    longer.push(next);
+    let reference2 = m.next_logits(&longer, 0).unwrap();
+    assert_eq!(argmax(&step2), argmax(&reference2));
+}
