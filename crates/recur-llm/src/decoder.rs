@@ -155,49 +155,49 @@ fn count_types(types: impl Iterator<Item = GgmlDType>) -> Vec<(String, usize)> {
     counts.into_iter().collect()
 }
 
-/// A weight matrix: quantised for one token at a time (memory-bound), optionally also
-/// dequantised to f32 for prompts, where a dense matrix product is much faster than candle's
-/// row-by-row quantised kernels.
-struct Linear {
-    q: QMatMul,
-    dense: Option<Tensor>,
-    /// 8-bit copy for the one-token decode path (`fast`).
-    fast: Option<Q8Matrix>,
+/// A weight matrix: 8-bit blocks for the Llama path (prompts and decoding), or candle's
+/// quantised matrix, optionally with an f32 copy for prompts, where a dense product is much
+/// faster than candle's row-by-row quantised kernels.
+enum Linear {
+    Eight(Q8Matrix),
+    Candle { q: QMatMul, dense: Option<Tensor> },
 }
 
 impl Linear {
-    /// The 8-bit copy (present whenever the decode path is on: checked at load).
+    /// The 8-bit matrix (present whenever the decode path is on: checked at load).
     fn q8(&self) -> &Q8Matrix {
-        self.fast
-            .as_ref()
-            .expect("8-bit copies are checked at load")
+        match self {
+            Linear::Eight(m) => m,
+            Linear::Candle { .. } => unreachable!("8-bit matrices are checked at load"),
+        }
+    }
+
+    fn is_8bit(&self) -> bool {
+        matches!(self, Linear::Eight(_))
     }
 
     fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
         let rows = x.elem_count() / x.dim(candle_core::D::Minus1)?;
-        if rows > 1
-            && let Some(q8) = &self.fast
-        {
-            // A prompt: 8-bit products of all positions at once (faster than f32 here, and
-            // split across threads).
-            let mut dims = x.dims().to_vec();
-            let k = dims.pop().unwrap_or(1);
-            let data = x.flatten_all()?.to_vec1::<f32>()?;
-            let mut xs = Q8Rows::default();
-            xs.quantize(&data, k);
-            let mut out = vec![0f32; rows * q8.rows()];
-            q8.gemm(&xs, &mut out);
-            dims.push(q8.rows());
-            return Tensor::from_vec(out, dims, x.device());
-        }
-        match &self.dense {
-            Some(w) if rows > 1 => {
+        match self {
+            Linear::Eight(q8) => {
+                // All positions at once, split across threads.
+                let mut dims = x.dims().to_vec();
+                let k = dims.pop().unwrap_or(1);
+                let data = x.flatten_all()?.to_vec1::<f32>()?;
+                let mut xs = Q8Rows::default();
+                xs.quantize(&data, k);
+                let mut out = vec![0f32; rows * q8.rows()];
+                q8.gemm(&xs, &mut out);
+                dims.push(q8.rows());
+                Tensor::from_vec(out, dims, x.device())
+            }
+            Linear::Candle { dense: Some(w), .. } if rows > 1 => {
                 let mut dims = x.dims().to_vec();
                 let k = dims.pop().unwrap_or(1);
                 dims.push(w.dim(0)?);
                 x.reshape((rows, k))?.matmul(&w.t()?)?.reshape(dims)
             }
-            _ => self.q.forward(x),
+            Linear::Candle { q, .. } => q.forward(x),
         }
     }
 }
@@ -251,7 +251,6 @@ struct FastState {
     proj: Vec<f32>,
     gu: Vec<f32>,
     hidden: Vec<f32>,
-    scores: Vec<f32>,
     logits: Vec<f32>,
 }
 
@@ -326,20 +325,20 @@ impl Llama {
                 .collect::<Result<Vec<_>>>()?;
             types.extend(parts.iter().map(QTensor::dtype));
             let t = stack_rows(parts, device)?;
+            if decode_8bit
+                && device.is_cpu()
+                && let Some(m) = Q8Matrix::from_qtensor(&t, device)?
+            {
+                return Ok(Linear::Eight(m));
+            }
             let dense = if dense_prompt {
                 Some(t.dequantize(device)?)
             } else {
                 None
             };
-            let fast = if decode_8bit && device.is_cpu() {
-                Q8Matrix::from_qtensor(&t, device)?
-            } else {
-                None
-            };
-            Ok(Linear {
+            Ok(Linear::Candle {
                 q: QMatMul::from_qtensor(t)?,
                 dense,
-                fast,
             })
         };
         let embed_q = tensor("token_embd.weight")?;
@@ -426,12 +425,9 @@ impl Llama {
             .to_dtype(DType::F32)?
             .unsqueeze(1)?;
         let freqs = t.broadcast_mul(&inv.unsqueeze(0)?)?;
-        let all_fast = output.fast.is_some()
+        let all_fast = output.is_8bit()
             && layers.iter().all(|l| {
-                l.qkv.fast.is_some()
-                    && l.wo.fast.is_some()
-                    && l.gate_up.fast.is_some()
-                    && l.down.fast.is_some()
+                l.qkv.is_8bit() && l.wo.is_8bit() && l.gate_up.is_8bit() && l.down.is_8bit()
             });
         let fast = all_fast.then(|| FastState {
             eps: eps as f32,
@@ -446,7 +442,6 @@ impl Llama {
             proj: Vec::new(),
             gu: Vec::new(),
             hidden: Vec::new(),
-            scores: Vec::new(),
             logits: Vec::new(),
         });
         let model = Llama {
@@ -518,16 +513,7 @@ impl Llama {
             cache.k.extend_from_slice(&f.qkv[dq..dq + dkv]);
             cache.v.extend_from_slice(&f.qkv[dq + dkv..dq + 2 * dkv]);
             f.att.resize(dq, 0.0);
-            attend(
-                &f.qkv[..dq],
-                cache,
-                pos + 1,
-                n_head,
-                n_kv,
-                hd,
-                &mut f.scores,
-                &mut f.att,
-            );
+            attend(&f.qkv[..dq], cache, pos + 1, (n_head, n_kv), hd, &mut f.att);
             f.xq.quantize(&f.att);
             let wo = layer.wo.q8();
             f.proj.resize(wo.rows(), 0.0);
@@ -556,7 +542,7 @@ impl Llama {
         }
         rms_norm(&f.x, &f.norm_w, f.eps, &mut f.xn);
         f.xq.quantize(&f.xn);
-        let output = self.output.fast.as_ref().expect("checked at load");
+        let output = self.output.q8();
         f.logits.resize(output.rows(), 0.0);
         output.gemv(&f.xq, &mut f.logits);
         Ok(&f.logits)

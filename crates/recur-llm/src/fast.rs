@@ -475,28 +475,80 @@ pub(crate) struct KvCache {
 
 /// Attention of one query position over `len` cached positions: for each query head, scores
 /// against its kv head's keys, softmax, weighted sum of values, into `out` (`[head][dim]`).
-#[allow(clippy::too_many_arguments)]
+/// Heads are split across candle's threads once the context is long enough to pay for it.
 pub(crate) fn attend(
     q: &[f32],
     cache: &KvCache,
     len: usize,
-    n_head: usize,
-    n_kv_head: usize,
+    heads: (usize, usize),
     head_dim: usize,
-    scores: &mut Vec<f32>,
     out: &mut [f32],
 ) {
-    let rep = n_head / n_kv_head;
-    let stride = n_kv_head * head_dim;
-    let scale = 1.0 / (head_dim as f64).sqrt();
-    scores.resize(len, 0.0);
-    for h in 0..n_head {
+    let job = |h: usize, scores: &mut Vec<f32>, oh: &mut [f32]| {
+        pulp::Arch::new().dispatch(AttendHead {
+            q,
+            cache,
+            len,
+            heads,
+            head_dim,
+            h,
+            scores,
+            out: oh,
+        });
+    };
+    if len * heads.0 < 4096 {
+        let mut scores = Vec::new();
+        for (h, oh) in out.chunks_mut(head_dim).enumerate() {
+            job(h, &mut scores, oh);
+        }
+        return;
+    }
+    let slots: Vec<Mutex<&mut [f32]>> = out.chunks_mut(head_dim).map(Mutex::new).collect();
+    candle_core::utils::barrier_pool().execute_chunked(heads.0, |hs: Range<usize>| {
+        let mut scores = Vec::new();
+        for h in hs {
+            let mut oh = slots[h].lock().unwrap_or_else(|e| e.into_inner());
+            job(h, &mut scores, &mut oh);
+        }
+    });
+}
+
+/// One query head's attention, compiled for the instruction set found at run time.
+struct AttendHead<'a> {
+    q: &'a [f32],
+    cache: &'a KvCache,
+    len: usize,
+    heads: (usize, usize),
+    head_dim: usize,
+    h: usize,
+    scores: &'a mut Vec<f32>,
+    out: &'a mut [f32],
+}
+
+impl pulp::WithSimd for AttendHead<'_> {
+    type Output = ();
+
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _simd: S) {
+        let Self {
+            q,
+            cache,
+            len,
+            heads: (n_head, n_kv_head),
+            head_dim,
+            h,
+            scores,
+            out,
+        } = self;
+        let rep = n_head / n_kv_head;
+        let stride = n_kv_head * head_dim;
+        let scale = (1.0 / (head_dim as f64).sqrt()) as f32;
         let kvh = h / rep;
         let qh = &q[h * head_dim..(h + 1) * head_dim];
+        scores.resize(len, 0.0);
         for (j, s) in scores.iter_mut().enumerate() {
             let kj = &cache.k[j * stride + kvh * head_dim..][..head_dim];
-            let dot: f32 = qh.iter().zip(kj).map(|(a, b)| a * b).sum();
-            *s = (f64::from(dot) * scale) as f32;
+            *s = dot_f32(qh, kj) * scale;
         }
         let max = scores.iter().fold(f32::NEG_INFINITY, |m, v| m.max(*v));
         let mut sum = 0f32;
@@ -504,16 +556,35 @@ pub(crate) fn attend(
             *s = (*s - max).exp();
             sum += *s;
         }
-        let oh = &mut out[h * head_dim..(h + 1) * head_dim];
-        oh.fill(0.0);
+        out.fill(0.0);
+        let inv = 1.0 / sum;
         for (j, s) in scores.iter().enumerate() {
-            let p = s / sum;
+            let p = s * inv;
             let vj = &cache.v[j * stride + kvh * head_dim..][..head_dim];
-            for (o, v) in oh.iter_mut().zip(vj) {
+            for (o, v) in out.iter_mut().zip(vj) {
                 *o += p * v;
             }
         }
     }
+}
+
+/// Dot product in 8 lanes (vectorisable; lanes summed at the end).
+#[inline(always)]
+fn dot_f32(a: &[f32], b: &[f32]) -> f32 {
+    let mut acc = [0f32; 8];
+    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
+    let tail: f32 = ca
+        .remainder()
+        .iter()
+        .zip(cb.remainder())
+        .map(|(x, y)| x * y)
+        .sum();
+    for (x, y) in ca.zip(cb) {
+        for l in 0..8 {
+            acc[l] += x[l] * y[l];
+        }
+    }
+    hsum(&acc) + tail
 }
 
 #[cfg(test)]
