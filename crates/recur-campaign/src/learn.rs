@@ -6,12 +6,19 @@
 //! any past campaign with the holdouts of those same campaigns, and fits one T-learner
 //! ([`UpliftModel`]) on the features recorded when each past campaign was planned (not today's,
 //! which already show the campaign's effect).
+//!
+//! Each model is checked by three-fold cross-fitting (random folds stratified by arm): the
+//! Qini coefficient of the out-of-fold predictions says whether it ranks customers it did not
+//! see better than random, and the offer's average effect comes with its 95 % interval. Both
+//! are reported with the plan (`basis`), so a model learned from a campaign too small to show
+//! who responds is visible as such; the new campaign's own holdout measures what it did.
 
 use serde::Serialize;
 
 use crate::error::Result;
 use crate::spec::OfferSpec;
-use crate::uplift::{Features, UpliftConfig, UpliftModel};
+use crate::stats::{Rng, mean_difference};
+use crate::uplift::{Features, UpliftConfig, UpliftModel, qini};
 
 /// One customer of a past randomised campaign.
 #[derive(Debug, Clone, PartialEq)]
@@ -50,15 +57,28 @@ pub struct OfferEvidence {
     pub holdout: usize,
     /// Of those, buyers in the goal window.
     pub holdout_buyers: usize,
-    /// Why no model was fitted (`None`: the offer has one).
+    /// Qini coefficient of the out-of-fold (three-fold cross-fitted) predictions.
+    pub held_out_qini: Option<f64>,
+    /// Average effect on the purchase rate (treated minus holdout) and its 95 % interval.
+    pub average_effect: Option<[f64; 3]>,
+    /// How the offer's response is predicted: an uplift model (and how far the evidence backs
+    /// it) or `not offered`.
+    pub basis: &'static str,
+    /// Why the offer is not offered (`None`: it has a model).
     pub no_model: Option<String>,
+}
+
+/// How one offer's response is predicted.
+#[derive(Debug)]
+enum OfferResponse {
+    Model(UpliftModel),
 }
 
 /// Per-offer uplift models learned from past campaigns.
 #[derive(Debug)]
 pub struct OfferModels {
     feature_names: Vec<String>,
-    models: Vec<Option<UpliftModel>>,
+    models: Vec<Option<OfferResponse>>,
     /// Per offer of the spec, in order: the evidence and whether it sufficed.
     pub evidence: Vec<OfferEvidence>,
 }
@@ -66,7 +86,9 @@ pub struct OfferModels {
 impl OfferModels {
     /// Fits one model per offer in `offers` from `past`, using campaigns that recorded the
     /// features `feature_names`. An offer needs `min_per_arm` customers and at least one buyer
-    /// and one non-buyer in both arms; otherwise it gets no model and its evidence says why.
+    /// and one non-buyer in both arms, and its model must pass the held-out check (see the
+    /// module docs); otherwise it falls back to its average effect or is not offered, and its
+    /// evidence says why. `cfg.seed` also seeds the split.
     pub fn learn(
         offers: &[OfferSpec],
         feature_names: &[String],
@@ -117,8 +139,21 @@ impl OfferModels {
                 treated_buyers: count(true, true),
                 holdout: count(false, false),
                 holdout_buyers: count(false, true),
+                held_out_qini: None,
+                average_effect: None,
+                basis: "not offered",
                 no_model: None,
             };
+            let arm = |t: bool| -> Vec<f64> {
+                treated
+                    .iter()
+                    .zip(&y)
+                    .filter(|(a, _)| **a == t)
+                    .map(|(_, v)| *v)
+                    .collect()
+            };
+            let effect = mean_difference(&arm(true), &arm(false), 0.95);
+            ev.average_effect = effect.map(|e| [e.effect, e.ci_low, e.ci_high]);
             let model = if ev.campaigns.is_empty() {
                 ev.no_model =
                     Some("no past campaign with recorded features gave this offer".into());
@@ -134,13 +169,25 @@ impl OfferModels {
                     names: feature_names.to_vec(),
                     columns,
                 };
-                match UpliftModel::fit(&x, &treated, &y, cfg) {
-                    Ok(m) => Some(m),
-                    Err(crate::Error::Insufficient { reason, .. }) => {
-                        ev.no_model = Some(reason);
+                let significant = effect.is_some_and(|e| e.ci_low > 0.0 || e.ci_high < 0.0);
+                match validated_model(&x, &treated, &y, cfg)? {
+                    Ok((model, q, validated)) => {
+                        ev.held_out_qini = q;
+                        ev.basis = match (validated, significant) {
+                            (true, _) => "uplift model, validated out of fold",
+                            (false, true) => {
+                                "uplift model; the average effect is significant but who responds is not validated out of fold"
+                            }
+                            (false, false) => {
+                                "uplift model, NOT validated: it does not rank unseen customers better than random and the average effect is not distinguishable from zero; the holdout will tell"
+                            }
+                        };
+                        Some(OfferResponse::Model(model))
+                    }
+                    Err(why) => {
+                        ev.no_model = Some(why);
                         None
                     }
-                    Err(e) => return Err(e),
                 }
             };
             models.push(model);
@@ -164,14 +211,73 @@ impl OfferModels {
     }
 
     /// Per offer, predicted (P(buy | offer), P(buy | nothing)) per row of `x`; `None` for
-    /// offers without a model.
+    /// offers that are not offered.
     pub fn predict(&self, x: &Features) -> Vec<Option<Vec<(f64, f64)>>> {
         debug_assert_eq!(x.names, self.feature_names);
         self.models
             .iter()
-            .map(|m| m.as_ref().map(|m| m.predict_probabilities(x)))
+            .map(|m| {
+                m.as_ref().map(|m| match m {
+                    OfferResponse::Model(m) => m.predict_probabilities(x),
+                })
+            })
             .collect()
     }
+}
+
+/// Fits the model on all the evidence and checks it by cross-fitting: each of three folds
+/// (random, stratified by arm) is predicted by a model fitted on the other two, and the Qini
+/// coefficient of those out-of-fold predictions over all the evidence says whether the model
+/// ranks customers it did not see better than random. Returns the model, that Qini and whether
+/// it is positive; the inner `Err` says why no model could be fitted, the outer one is a
+/// library failure.
+#[allow(clippy::type_complexity)]
+fn validated_model(
+    x: &Features,
+    treated: &[bool],
+    y: &[f64],
+    cfg: &UpliftConfig,
+) -> Result<std::result::Result<(UpliftModel, Option<f64>, bool), String>> {
+    const FOLDS: usize = 3;
+    let model = match UpliftModel::fit(x, treated, y, cfg) {
+        Ok(m) => m,
+        Err(crate::Error::Insufficient { reason, .. }) => return Ok(Err(reason)),
+        Err(e) => return Err(e),
+    };
+    let mut rng = Rng::new(cfg.seed ^ 0x5EED_0FF3);
+    let mut fold = vec![0usize; treated.len()];
+    for arm in [true, false] {
+        let mut idx: Vec<usize> = (0..treated.len()).filter(|&i| treated[i] == arm).collect();
+        rng.shuffle(&mut idx);
+        for (k, i) in idx.into_iter().enumerate() {
+            fold[i] = k % FOLDS;
+        }
+    }
+    let pick = |idx: &[usize]| -> (Features, Vec<bool>, Vec<f64>) {
+        (
+            x.select(idx),
+            idx.iter().map(|&i| treated[i]).collect(),
+            idx.iter().map(|&i| y[i]).collect(),
+        )
+    };
+    let mut scores = vec![0f64; treated.len()];
+    for f in 0..FOLDS {
+        let train: Vec<usize> = (0..treated.len()).filter(|&i| fold[i] != f).collect();
+        let test: Vec<usize> = (0..treated.len()).filter(|&i| fold[i] == f).collect();
+        let (xt, tt, yt) = pick(&train);
+        match UpliftModel::fit(&xt, &tt, &yt, cfg) {
+            Ok(m) => {
+                for (i, s) in test.iter().zip(m.predict(&x.select(&test))) {
+                    scores[*i] = s;
+                }
+            }
+            // A fold too small to fit: no out-of-fold check.
+            Err(crate::Error::Insufficient { .. }) => return Ok(Ok((model, None, false))),
+            Err(e) => return Err(e),
+        }
+    }
+    let q = qini(&scores, treated, y, 10).coefficient;
+    Ok(Ok((model, Some(q), q > 0.0)))
 }
 
 #[cfg(test)]
@@ -228,7 +334,18 @@ mod tests {
             &UpliftConfig::default(),
         )
         .unwrap();
-        assert!(m.has(0) && m.has(1) && !m.has(2));
+        // "a" works where x > 0.5: its model holds up out of fold. "b" does nothing: its
+        // model is flagged as not validated and its average effect is zero.
+        assert!(m.has(0) && m.has(1) && !m.has(2), "{:?}", m.evidence);
+        assert_eq!(m.evidence[0].basis, "uplift model, validated out of fold");
+        assert!(m.evidence[0].held_out_qini.unwrap() > 0.0);
+        assert!(
+            m.evidence[1].basis.contains("NOT validated"),
+            "{:?}",
+            m.evidence[1]
+        );
+        let b = m.evidence[1].average_effect.unwrap();
+        assert!(b[1] < 0.0 && b[2] > 0.0, "{b:?}");
         assert_eq!(m.evidence[0].treated, 1000);
         assert_eq!(m.evidence[0].holdout, 1000);
         assert_eq!(m.evidence[0].campaigns, ["spring"]);
@@ -251,7 +368,7 @@ mod tests {
             uplift_high > uplift_low + 0.2,
             "{uplift_low} vs {uplift_high}"
         );
-        assert!(p[2].is_none());
+        assert!(p[1].is_some() && p[2].is_none());
     }
 
     #[test]

@@ -371,28 +371,49 @@ pub fn plan_workspace_campaign(
             }
         };
         let plan = recur_campaign::plan(&spec, &candidates, margin, &response);
+        let learned: std::collections::BTreeSet<&str> = models
+            .evidence
+            .iter()
+            .flat_map(|e| e.campaigns.iter().map(String::as_str))
+            .collect();
         let modelled: Vec<&str> = models
             .evidence
             .iter()
             .filter(|e| e.no_model.is_none())
             .map(|e| e.offer.as_str())
             .collect();
-        let learned: std::collections::BTreeSet<&str> = models
+        let validated: Vec<&str> = models
             .evidence
             .iter()
-            .filter(|e| e.no_model.is_none())
-            .flat_map(|e| e.campaigns.iter().map(String::as_str))
+            .filter(|e| e.basis == "uplift model, validated out of fold")
+            .map(|e| e.offer.as_str())
             .collect();
         let targeting = format!(
-            "offer with the highest expected incremental profit at margin {margin}: uplift models for {} learned from {}",
+            "offer with the highest expected incremental profit at margin {margin}: uplift models for {} learned from {}; validated out of fold: {}",
             modelled.join(", "),
-            learned.into_iter().collect::<Vec<_>>().join(", ")
+            learned.into_iter().collect::<Vec<_>>().join(", "),
+            if validated.is_empty() {
+                "none (see each offer's basis)".to_owned()
+            } else {
+                validated.join(", ")
+            }
         );
         (plan, targeting)
-    } else {
+    } else if past.is_empty() {
         (
             plan_exploration(&spec, &candidates),
             "random offers (exploration): no past randomised campaign to learn uplift from".into(),
+        )
+    } else {
+        (
+            plan_exploration(&spec, &candidates),
+            format!(
+                "random offers (exploration): no offer showed an effect that held up in the past campaigns ({})",
+                past.iter()
+                    .map(|p| p.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
         )
     };
     let newly_recorded = ledger.record_plan(&text, &plan, now)?;

@@ -218,7 +218,9 @@ impl Sampler {
             if found {
                 // Every token not yet checked is at most as likely as the next in order (or
                 // the last checked one, past the first FIRST).
-                let next = order.get(rank + 1).map_or(logits[i as usize], |&j| logits[j as usize]);
+                let next = order
+                    .get(rank + 1)
+                    .map_or(logits[i as usize], |&j| logits[j as usize]);
                 let unchecked = (n - rank - 1) as f64;
                 if self.temperature == 0.0 || unchecked * weight(next) < 1e-6 * mass {
                     return keep;

@@ -234,8 +234,9 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
                 }
                 for e in &p.evidence {
                     println!(
-                        "  evidence for {}: {} treated ({} bought) vs {} held out ({} bought) in {}{}",
+                        "  {} ({}): {} treated ({} bought) vs {} held out ({} bought) in {}{}{}",
                         e.offer,
+                        e.basis,
                         e.treated,
                         e.treated_buyers,
                         e.holdout,
@@ -245,9 +246,12 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
                         } else {
                             e.campaigns.join(", ")
                         },
+                        e.held_out_qini
+                            .filter(|_| e.no_model.is_none())
+                            .map_or(String::new(), |q| format!("; held-out Qini {q:.5}")),
                         e.no_model
                             .as_ref()
-                            .map_or(String::new(), |why| format!(" — not offered: {why}"))
+                            .map_or(String::new(), |why| format!(" — {why}"))
                     );
                 }
                 for (id, why) in &p.not_learned_from {
