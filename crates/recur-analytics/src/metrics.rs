@@ -233,7 +233,7 @@ impl Session {
     /// 1970-01-01), amounts summed: the transactions the customer-value models consume.
     pub fn daily_purchases(&self) -> Result<Vec<(String, i64, f64)>> {
         let b = self.sql(
-            "SELECT customer_id, CAST(floor(date_part('epoch', ordered_at) / 86400) AS BIGINT) AS day, SUM(revenue) AS amount
+            "SELECT customer_id, CAST(floor(date_part('epoch', ordered_at) / 86400) AS BIGINT) AS day, CAST(SUM(CAST(revenue AS DECIMAL(20, 6))) AS DOUBLE) AS amount
              FROM customer_orders GROUP BY 1, 2 ORDER BY 1, 2",
         )?;
         let ids = strings(&b, "customer_id")?;

@@ -24,11 +24,14 @@ pub const SEGMENTS: [&str; 11] = [
 /// SQL of the `rfm` view. Scores are rank-based quintiles: score = 1 + floor(5 (rank - 1) / n)
 /// with `RANK()` giving ties the lowest rank, so equal values always get equal scores and the
 /// result does not depend on row order. R ranks by recency (most days since the last order
-/// first), F by number of orders, M by gross revenue. FM = round((F + M) / 2).
+/// first), F by number of orders, M by gross revenue. FM = round((F + M) / 2). Revenue is
+/// summed as a decimal (exact, so the same in any row order; a float sum over parallel
+/// partitions differs in the last bits from run to run and can reorder ties).
 fn rfm_sql(as_of: f64) -> String {
     format!(
         "WITH c AS (
-           SELECT customer_id, COUNT(*) AS frequency, SUM(revenue) AS monetary,
+           SELECT customer_id, COUNT(*) AS frequency,
+                  CAST(SUM(CAST(revenue AS DECIMAL(20, 6))) AS DOUBLE) AS monetary,
                   ({as_of} - date_part('epoch', MAX(ordered_at))) / 86400.0 AS recency_days
            FROM customer_orders GROUP BY customer_id),
          s AS (

@@ -29,7 +29,7 @@ const VIEWS: &[&str] = &[
        FROM orders o LEFT JOIN product_categories pc ON o.product_id = pc.product_id
        WHERE o.status = 'completed' AND o.customer_id IS NOT NULL",
     "CREATE TABLE customer_orders AS
-       SELECT customer_id, order_id, MIN(ordered_at) AS ordered_at, SUM(amount) AS revenue
+       SELECT customer_id, order_id, MIN(ordered_at) AS ordered_at, CAST(SUM(CAST(amount AS DECIMAL(20, 6))) AS DOUBLE) AS revenue
        FROM sales GROUP BY customer_id, order_id",
 ];
 

@@ -135,6 +135,30 @@ pub enum Violation {
         /// Its title.
         title: String,
     },
+    /// A supplied price stated without its product's title on the same line (an invented
+    /// product given a real price).
+    PriceWithoutProduct {
+        /// Field.
+        field: &'static str,
+        /// The price as written.
+        price: String,
+        /// The product that has that price.
+        product: String,
+    },
+    /// Placeholder text left unfilled, such as `[product_name]` (only `{first_name}` is filled
+    /// in later).
+    Placeholder {
+        /// Field.
+        field: &'static str,
+        /// The placeholder.
+        text: String,
+    },
+    /// A supplied fact the message must carry is missing (the coupon code, or every
+    /// recommended product).
+    MissingFact {
+        /// What is missing.
+        what: String,
+    },
     /// Personal data (an e-mail address or a phone number).
     PersonalData {
         /// Field.
@@ -185,6 +209,21 @@ impl std::fmt::Display for Violation {
                 f,
                 "{field}: `{title}` is not one of the recommended products; mention only those"
             ),
+            Violation::PriceWithoutProduct {
+                field,
+                price,
+                product,
+            } => write!(
+                f,
+                "{field}: the price {price} must stand next to its product, `{product}`; name products by their exact titles"
+            ),
+            Violation::Placeholder { field, text } => write!(
+                f,
+                "{field}: `{text}` is a placeholder; write the actual words from the facts"
+            ),
+            Violation::MissingFact { what } => {
+                write!(f, "the message must include {what}")
+            }
             Violation::PersonalData { field, what } => {
                 write!(f, "{field}: contains {what}; never include personal data")
             }
@@ -301,6 +340,18 @@ fn without_iso_dates(text: &str) -> String {
 pub fn validate(draft: &Draft, facts: &Facts, rules: &Rules) -> Vec<Violation> {
     let mut out = Vec::new();
     let allowed = allowed_numbers(facts);
+    // Numbers supplied for something other than a price (discount, date, code, titles).
+    let other_numbers = allowed_numbers(&Facts {
+        products: facts
+            .products
+            .iter()
+            .map(|p| ProductFact {
+                title: p.title.clone(),
+                price: f64::NAN,
+            })
+            .collect(),
+        ..facts.clone()
+    });
     let supplied_text: String = facts
         .products
         .iter()
@@ -331,6 +382,49 @@ pub fn validate(draft: &Draft, facts: &Facts, rules: &Rules) -> Vec<Violation> {
         for code in codes(text) {
             if !supplied_text.contains(&code) {
                 out.push(Violation::UnsuppliedCode { field, code });
+            }
+        }
+        for (open, close) in [('[', ']'), ('{', '}'), ('<', '>')] {
+            let mut rest = text;
+            while let Some(a) = rest.find(open) {
+                let Some(b) = rest[a..].find(close) else {
+                    break;
+                };
+                let inner = &rest[a..a + b + 1];
+                if inner != "{first_name}" && inner.len() > 2 {
+                    out.push(Violation::Placeholder {
+                        field,
+                        text: inner.to_owned(),
+                    });
+                }
+                rest = &rest[a + b + 1..];
+            }
+        }
+        // A price belongs next to its product: a line stating a supplied price must name a
+        // product with that price.
+        for line in text.lines() {
+            let line_lower = line.to_lowercase();
+            for n in numbers(line) {
+                let Some(v) = number_value(&n) else { continue };
+                if other_numbers.iter().any(|a| (a - v).abs() < 1e-9) {
+                    continue;
+                }
+                let owners: Vec<&ProductFact> = facts
+                    .products
+                    .iter()
+                    .filter(|p| (p.price - v).abs() < 1e-9)
+                    .collect();
+                if !owners.is_empty()
+                    && !owners
+                        .iter()
+                        .any(|p| line_lower.contains(&p.title.to_lowercase()))
+                {
+                    out.push(Violation::PriceWithoutProduct {
+                        field,
+                        price: n,
+                        product: owners[0].title.clone(),
+                    });
+                }
             }
         }
         let lower = text.to_lowercase();
@@ -399,6 +493,25 @@ pub fn validate(draft: &Draft, facts: &Facts, rules: &Rules) -> Vec<Violation> {
         } else if c.is_alphabetic() {
             latin += 1;
         }
+    }
+    // The facts the message exists for must be in it.
+    let all = format!("{}\n{}\n{}", draft.subject, draft.preheader, draft.body).to_lowercase();
+    if let Some(code) = facts.offer.as_ref().and_then(|o| o.code.as_deref())
+        && !all.contains(&code.to_lowercase())
+    {
+        out.push(Violation::MissingFact {
+            what: format!("the coupon code {code}"),
+        });
+    }
+    if !facts.products.is_empty()
+        && !facts
+            .products
+            .iter()
+            .any(|p| all.contains(&p.title.to_lowercase()))
+    {
+        out.push(Violation::MissingFact {
+            what: "at least one of the recommended products by its exact title".into(),
+        });
     }
     let letters = (cjk + latin).max(1) as f64;
     let wrong = match facts.language {
@@ -687,7 +800,33 @@ mod tests {
     fn adversarial_drafts_are_rejected() {
         let f = facts(Language::En);
         let r = rules();
-        let kinds = |body: &str| -> Vec<Violation> { validate(&draft(body), &f, &r) };
+        // Each case on its own (the missing code and products have their own test).
+        let kinds = |body: &str| -> Vec<Violation> {
+            validate(&draft(body), &f, &r)
+                .into_iter()
+                .filter(|v| !matches!(v, Violation::MissingFact { .. }))
+                .collect()
+        };
+        // Placeholders left in.
+        assert!(matches!(
+            &kinds("See our [product_name] today.")[..],
+            [Violation::Placeholder { text, .. }] if text == "[product_name]"
+        ));
+        // The facts the message exists for are missing.
+        let bare = Draft {
+            subject: "We miss you".into(),
+            preheader: "Come back soon".into(),
+            body: "We miss you!".into(),
+        };
+        let missing = validate(&bare, &f, &r);
+        assert_eq!(
+            missing
+                .iter()
+                .filter(|v| matches!(v, Violation::MissingFact { .. }))
+                .count(),
+            2,
+            "{missing:?}"
+        );
         // Invented product from the catalog.
         assert!(matches!(
             kinds("Try our Vitamin C Booster today.")[..],
@@ -701,6 +840,16 @@ mod tests {
                 text: "29.99".into()
             }]
         );
+        // A real price given to an invented product.
+        let p0 = f.products[0].clone();
+        let invented = format!("Cherry Petal Shampoo at {:.2} USD", p0.price);
+        assert!(
+            matches!(&kinds(&invented)[..], [Violation::PriceWithoutProduct { product, .. }] if *product == p0.title),
+            "{:?}",
+            kinds(&invented)
+        );
+        let fine = format!("{} at {:.2} USD", p0.title, p0.price);
+        assert!(kinds(&fine).is_empty(), "{:?}", kinds(&fine));
         // Wrong percentage.
         assert!(matches!(
             kinds("Take 20% off everything.")[..],

@@ -164,6 +164,12 @@ pub struct CampaignDemo {
     pub targeted: CampaignRound,
     /// How the round-2 messages were produced (path → count).
     pub message_paths: BTreeMap<String, usize>,
+    /// Messages the language model was asked to draft (the first ones; the rest use the
+    /// validated template).
+    pub llm_drafts: usize,
+    /// The first message the language model wrote that passed validation, as it goes out
+    /// (without the address).
+    pub llm_sample: Option<Outgoing>,
     /// Round-2 messages newly queued in the send ledger (0 when the demo ran before).
     pub queued: usize,
     /// The send ledger.
@@ -241,6 +247,8 @@ pub fn demo_campaign(
     shop: &recur_synth::Shop,
     value: &WorkspaceValue,
     out_dir: &Path,
+    llm: Option<&(crate::LlmSettings, PathBuf)>,
+    llm_drafts: usize,
 ) -> Result<CampaignDemo> {
     let spec = CampaignSpec::parse(DEMO_SPEC, Path::new("<demo campaign>"))?;
     let scores = ws.session()?.rfm_scores()?;
@@ -415,6 +423,18 @@ pub fn demo_campaign(
         .unwrap_or(0);
     let mut paths: BTreeMap<String, usize> = BTreeMap::new();
     let mut outgoing = Vec::new();
+    let mut drafted = 0usize;
+    let mut llm_sample = None;
+    // The model is loaded only now, after every estimate above: its kernels change the
+    // thread's floating-point state, and the plans must not depend on whether it is present.
+    // A model that fails to load leaves the messages to the template.
+    let mut loaded = llm
+        .filter(|_| llm_drafts > 0)
+        .and_then(|(s, path)| crate::language::open_generator(s, path, None).ok());
+    let mut generator: Option<&mut dyn recur_llm::Generate> = match loaded.as_mut() {
+        Some(g) => Some(g.as_mut()),
+        None => None,
+    };
     for (c, p) in customers.iter().zip(&plan2.customers) {
         let Assignment::Treated { offer, .. } = p.assignment else {
             continue;
@@ -439,7 +459,18 @@ pub fn demo_campaign(
                 .unwrap_or_default(),
             offer: Some(offer_fact(o, &spec2.id, &c.candidate.customer_id, send_day)),
         };
-        outgoing.extend(write_message(
+        // The first `llm_drafts` messages are drafted by the language model.
+        let mut failures = Vec::new();
+        let mut writer = generator
+            .as_deref_mut()
+            .filter(|_| drafted < llm_drafts)
+            .map(|g| {
+                drafted += 1;
+                crate::copywriter::llm_writer(g, &rules, drafted as u64, &mut failures)
+            });
+        let by_llm = writer.is_some();
+        let before = paths.clone();
+        let message = write_message(
             &facts,
             &rules,
             &spec2.id,
@@ -448,8 +479,29 @@ pub fn demo_campaign(
             Some(&c.first_name),
             Some(c.email.clone()),
             &mut paths,
-            None,
-        ));
+            writer
+                .as_mut()
+                .map(|w| w as &mut recur_campaign::Writer<'_>),
+        );
+        drop(writer);
+        for f in failures {
+            *paths
+                .entry(format!("language model failed: {f}"))
+                .or_default() += 1;
+        }
+        let written_by_model = ["FirstDraft", "Retried"]
+            .iter()
+            .any(|k| paths.get(*k).copied().unwrap_or(0) > before.get(*k).copied().unwrap_or(0));
+        if by_llm
+            && written_by_model
+            && llm_sample.is_none()
+            && let Some(m) = &message
+        {
+            let mut m = m.clone();
+            m.email = None;
+            llm_sample = Some(m);
+        }
+        outgoing.extend(message);
     }
     let files = export_files(out_dir, &outgoing)?;
     // Record both plans (their holdouts) and queue round 2's messages in the send ledger, so
@@ -489,13 +541,20 @@ pub fn demo_campaign(
             true_incremental_profit: tprofit2,
         },
         message_paths: paths,
+        llm_drafts: drafted,
+        llm_sample,
         queued,
         ledger: out_dir.join(LEDGER_FILE),
-        sample_message: outgoing.first().cloned().map(|mut m| {
-            // The sample is printed: keep the address out of the terminal.
-            m.email = None;
-            m
-        }),
+        // A template message (the language model's first draft is shown apart).
+        sample_message: outgoing
+            .get(drafted)
+            .or(outgoing.first())
+            .cloned()
+            .map(|mut m| {
+                // The sample is printed: keep the address out of the terminal.
+                m.email = None;
+                m
+            }),
         files,
     })
 }

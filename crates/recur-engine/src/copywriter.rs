@@ -29,6 +29,7 @@ pub fn draft_prompt(facts: &Facts, feedback: &[Violation]) -> Vec<Message> {
     let system = format!(
         "You write short, warm marketing e-mails for the shop {shop}. Write in {language}. \
          Use only the facts given: never mention another product, price, percentage, code or date. \
+         Name products only by their exact titles, each with its price on the same line. \
          Start the body with the greeting placeholder {{first_name}}. Answer with JSON.",
         shop = facts.shop
     );

@@ -35,6 +35,10 @@ pub struct DemoOptions {
     pub dir: PathBuf,
     /// Data source.
     pub source: DemoSource,
+    /// The language model for campaign drafts (settings and model file), when one is there.
+    pub llm: Option<(crate::LlmSettings, PathBuf)>,
+    /// Campaign messages drafted by the language model (the rest use the validated template).
+    pub llm_drafts: usize,
 }
 
 /// What the demo produced.
@@ -194,7 +198,16 @@ pub fn run_demo(opts: &DemoOptions, observer: &dyn DemoObserver) -> Result<DemoO
     let campaign = match (&synthetic_shop, &value) {
         (Some(shop), Ok(v)) => {
             observer.stage("Campaign loop (exploration, uplift models, targeted round)");
-            Some(demo_campaign(&ws, shop, v, &opts.dir.join("campaign")).map_err(|e| e.to_string()))
+            let result = demo_campaign(
+                &ws,
+                shop,
+                v,
+                &opts.dir.join("campaign"),
+                opts.llm.as_ref(),
+                opts.llm_drafts,
+            )
+            .map_err(|e| e.to_string());
+            Some(result)
         }
         _ => None,
     };

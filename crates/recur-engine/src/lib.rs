@@ -55,7 +55,7 @@ pub use recs::{
     RecsEvaluation, RecsFormat, RecsOptions, TrainOutcome, WorkspaceRecommender, bench_recommend,
     evaluate_recs, train_workspace, workspace_sequences,
 };
-pub use recur_campaign::SmtpSecurity;
+pub use recur_campaign::{Outgoing, SmtpSecurity};
 /// The language runtime (generation, embeddings, schemas, sampling).
 pub use recur_llm as llm;
 /// The behaviour model (transformer, baselines, evaluation).

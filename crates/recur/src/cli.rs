@@ -512,6 +512,10 @@ pub(crate) struct DemoArgs {
     /// Customers in the synthetic shop.
     #[arg(long, default_value_t = 5000)]
     pub(crate) customers: usize,
+    /// Campaign messages drafted by the local language model (models/smollm2, from
+    /// scripts/setup-models); the rest use the validated template. 0 turns it off.
+    #[arg(long, default_value_t = 2)]
+    pub(crate) llm_drafts: usize,
     /// Print the result as one JSON document.
     #[arg(long)]
     pub(crate) json: bool,

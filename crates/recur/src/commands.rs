@@ -181,7 +181,7 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
                 let paths: Vec<String> = g
                     .message_paths
                     .iter()
-                    .map(|(p, n)| format!("{p}: {n}"))
+                    .map(|(p, n)| format!("{}: {n}", output::path_label(p)))
                     .collect();
                 println!("Campaign {}: messages {}.", g.campaign, paths.join(", "));
                 println!("Products: {}.", g.product_source);
@@ -609,7 +609,19 @@ fn demo(cli: &Cli, args: &DemoArgs) -> Result<ExitCode> {
         bar: Bar::new(quiet),
         quiet,
     };
-    let outcome = run_demo(&DemoOptions { dir, source }, &stages);
+    // The local language model drafts a few campaign messages when the set-up fetched it.
+    let settings = recur_engine::Settings::default();
+    let model = crate::language::default_model_path(&cli.workspace, &settings);
+    let llm = model.exists().then(|| (settings.llm.clone(), model));
+    let outcome = run_demo(
+        &DemoOptions {
+            dir,
+            source,
+            llm,
+            llm_drafts: args.llm_drafts,
+        },
+        &stages,
+    );
     stages.bar.finish();
     let outcome = outcome?;
     if args.json {

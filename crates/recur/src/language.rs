@@ -70,6 +70,11 @@ fn llm_settings(cli: &Cli, m: &ModelArgs) -> Result<(Settings, PathBuf, Option<S
 }
 
 /// The workspace's configured generator (local model or endpoint).
+/// Where the configured local model file is (or would be) for `s`.
+pub(crate) fn default_model_path(workspace: &Path, s: &Settings) -> PathBuf {
+    resolve(&s.llm.model, DEFAULT_LLM, workspace)
+}
+
 pub(crate) fn configured_generator(
     workspace: &Path,
     s: &Settings,

@@ -970,23 +970,33 @@ fn campaign_demo_text(c: &recur_engine::CampaignDemo, cur: &str) -> String {
     let paths: Vec<String> = c
         .message_paths
         .iter()
-        .map(|(p, n)| format!("{p}: {n}"))
+        .map(|(p, n)| format!("{}: {n}", path_label(p)))
         .collect();
-    let _ = writeln!(
-        s,
-        "  Messages: {} (no language model configured yet: validated templates).",
-        paths.join(", ")
-    );
-    if let Some(m) = &c.sample_message {
+    let how = if c.llm_drafts > 0 {
+        format!(
+            "the first {} drafted by the local language model from the facts only, validated, retried with the validator's feedback, template otherwise; the rest validated templates",
+            c.llm_drafts
+        )
+    } else {
+        "validated templates; no local language model found (run scripts/setup-models)".to_owned()
+    };
+    let _ = writeln!(s, "  Messages: {} ({how}).", paths.join(", "));
+    let sample = |s: &mut String, label: &str, m: &recur_engine::Outgoing| {
         let _ = writeln!(
             s,
-            "  Sample ({}, offer {}):\n    Subject: {}\n    Preheader: {}\n    {}",
+            "  {label} ({}, offer {}):\n    Subject: {}\n    Preheader: {}\n    {}",
             m.customer_id,
             m.offer,
             m.message.subject,
             m.message.preheader,
             m.message.body.replace('\n', "\n    ")
         );
+    };
+    if let Some(m) = &c.sample_message {
+        sample(&mut s, "Sample", m);
+    }
+    if let Some(m) = &c.llm_sample {
+        sample(&mut s, "Written by the language model", m);
     }
     if let Some(f) = c.files.first().and_then(|f| f.parent()) {
         let _ = writeln!(
@@ -1160,4 +1170,15 @@ fn demo_recommendations_text(r: &DemoRecommendations) -> String {
         );
     }
     s
+}
+
+/// How a message was written, as people read it (the engine's path names otherwise).
+pub(crate) fn path_label(path: &str) -> &str {
+    match path {
+        "FirstDraft" => "model draft accepted",
+        "Retried" => "model draft accepted after the validator's feedback",
+        "Template" => "model drafts rejected, template used",
+        "TemplateOnly" => "template",
+        other => other,
+    }
 }
