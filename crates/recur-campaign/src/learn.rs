@@ -16,7 +16,8 @@
 use serde::Serialize;
 
 use crate::error::Result;
-use crate::spec::OfferSpec;
+use crate::plan::{Candidate, Plan, Response, plan};
+use crate::spec::{CampaignSpec, OfferSpec};
 use crate::stats::{Rng, mean_difference};
 use crate::uplift::{Features, UpliftConfig, UpliftModel, qini};
 
@@ -208,6 +209,41 @@ impl OfferModels {
     /// Whether offer `k` has a model.
     pub fn has(&self, k: usize) -> bool {
         self.models.get(k).is_some_and(Option::is_some)
+    }
+
+    /// Plans `spec` for `candidates` (the rows of `x`, in the same order) with these models:
+    /// an offer's response is its model's prediction (offers matched by name); offers without
+    /// a model are not given (no uplift is claimed for them).
+    pub fn plan(
+        &self,
+        spec: &CampaignSpec,
+        candidates: &[Candidate],
+        x: &Features,
+        margin: f64,
+    ) -> Plan {
+        let probs = self.predict(x);
+        let index: std::collections::HashMap<&str, usize> = candidates
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.customer_id.as_str(), i))
+            .collect();
+        let response = |c: &Candidate, o: &OfferSpec| {
+            let k = self.evidence.iter().position(|e| e.offer == o.name);
+            match k.and_then(|k| probs[k].as_ref()) {
+                Some(p) => {
+                    let (p1, p0) = p[index[c.customer_id.as_str()]];
+                    Response {
+                        p_control: p0,
+                        p_treated: p1,
+                    }
+                }
+                None => Response {
+                    p_control: 0.0,
+                    p_treated: 0.0,
+                },
+            }
+        };
+        plan(spec, candidates, margin, &response)
     }
 
     /// Per offer, predicted (P(buy | offer), P(buy | nothing)) per row of `x`; `None` for

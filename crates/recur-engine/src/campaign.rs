@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use recur_campaign::{
     Assignment, CampaignSpec, Candidate, Facts, Features, HillstromReport, Language, Ledger,
     LiftReport, OfferFact, OfferKind, OfferModels, OfferSpec, Outcome, Outgoing, PastCampaign,
-    PastRow, Plan, PlanSummary, ProductFact, Response, Rules, UpliftConfig, compose, export_files,
-    holdout_key, measure_lift, personalise, plan, plan_exploration, validate,
+    PastRow, Plan, PlanSummary, ProductFact, Rules, UpliftConfig, compose, export_files,
+    holdout_key, measure_lift, personalise, plan_exploration, validate,
 };
 use serde::Serialize;
 
@@ -375,37 +375,10 @@ pub fn demo_campaign(
             .map(|k| customers.iter().map(|c| c.features[k]).collect())
             .collect(),
     };
-    let probs = models.predict(&x_all);
-    let index: HashMap<&str, usize> = customers
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (c.candidate.customer_id.as_str(), i))
-        .collect();
-
     // Round 2: offers by predicted incremental profit.
     let mut spec2 = spec.clone();
     spec2.id = "demo-winback-2".into();
-    let response = |c: &Candidate, o: &OfferSpec| {
-        let k = spec2
-            .offers
-            .iter()
-            .position(|x| x.name == o.name)
-            .unwrap_or(0);
-        match &probs[k] {
-            Some(p) => {
-                let (p1, p0) = p[index[c.customer_id.as_str()]];
-                Response {
-                    p_control: p0,
-                    p_treated: p1,
-                }
-            }
-            None => Response {
-                p_control: 0.0,
-                p_treated: 0.0,
-            },
-        }
-    };
-    let plan2 = plan(&spec2, &candidates, DEMO_MARGIN, &response);
+    let plan2 = models.plan(&spec2, &candidates, &x_all, DEMO_MARGIN);
     let (out2, tp2, tprofit2) = simulate(&customers, &plan2, &spec2, 2);
     let lift2 = measure_lift(&plan2, &out2, DEMO_MARGIN, 0.95);
 

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use recur_campaign::{
     Assignment, CampaignSpec, Candidate, Facts, Features, Language, Ledger, LiftReport,
     OfferEvidence, OfferModels, Outcome, PastCampaign, PastRow, Plan, PlanSummary, ProductFact,
-    Response, Rules, SendCounts, SendOptions, SendReport, SmtpDelivery, SmtpSecurity, UpliftConfig,
+    Rules, SendCounts, SendOptions, SendReport, SmtpDelivery, SmtpSecurity, UpliftConfig,
     WebhookDelivery, export_files, measure_lift, plan_exploration, send_pending,
 };
 use serde::Serialize;
@@ -347,30 +347,7 @@ pub fn plan_workspace_campaign(
                 .map(|k| rows.iter().map(|r| r[k]).collect())
                 .collect(),
         };
-        let probs = models.predict(&x);
-        let index: HashMap<&str, usize> = candidates
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (c.customer_id.as_str(), i))
-            .collect();
-        let response = |c: &Candidate, o: &recur_campaign::OfferSpec| {
-            let k = spec.offers.iter().position(|x| x.name == o.name);
-            match k.and_then(|k| probs[k].as_ref()) {
-                Some(p) => {
-                    let (p1, p0) = p[index[c.customer_id.as_str()]];
-                    Response {
-                        p_control: p0,
-                        p_treated: p1,
-                    }
-                }
-                // No evidence for this offer: it is not given (no claimed uplift).
-                None => Response {
-                    p_control: 0.0,
-                    p_treated: 0.0,
-                },
-            }
-        };
-        let plan = recur_campaign::plan(&spec, &candidates, margin, &response);
+        let plan = models.plan(&spec, &candidates, &x, margin);
         let learned: std::collections::BTreeSet<&str> = models
             .evidence
             .iter()
