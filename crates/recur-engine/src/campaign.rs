@@ -5,9 +5,9 @@ use std::path::{Path, PathBuf};
 
 use recur_campaign::{
     Assignment, CampaignSpec, Candidate, Facts, Features, HillstromReport, Language, Ledger,
-    LiftReport, OfferFact, OfferKind, OfferModels, OfferSpec, Outcome, Outgoing, PastCampaign,
-    PastRow, Plan, PlanSummary, ProductFact, Rules, UpliftConfig, compose, export_files,
-    holdout_key, measure_lift, personalise, plan_exploration, validate,
+    LiftReport, MessagePath, OfferFact, OfferKind, OfferModels, OfferSpec, Outcome, Outgoing,
+    PastCampaign, PastRow, Plan, PlanSummary, ProductFact, Rules, UpliftConfig, compose,
+    export_files, holdout_key, measure_lift, personalise, plan_exploration, validate,
 };
 use serde::Serialize;
 
@@ -68,9 +68,10 @@ pub(crate) fn offer_fact(
     }
 }
 
-/// Writes one message from `facts` (validated; from `writer` when given, with one retry on
-/// the validator's feedback, else the template), counts the path it took, and fills in the
-/// first name afterwards. None when the draft was rejected.
+/// Writes one message from `facts` (validated; drafted by `generator` with `seed` when given,
+/// with one retry on the validator's feedback, else the template), counts the path it took
+/// (and any failure of the language model), and fills in the first name afterwards. None when
+/// even the template was rejected.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn write_message(
     facts: &Facts,
@@ -81,16 +82,28 @@ pub(crate) fn write_message(
     first_name: Option<&str>,
     email: Option<String>,
     paths: &mut BTreeMap<String, usize>,
-    writer: Option<&mut recur_campaign::Writer<'_>>,
-) -> Option<Outgoing> {
-    let message = compose(facts, rules, 2, writer);
+    generator: Option<(&mut dyn recur_llm::Generate, u64)>,
+) -> Option<(Outgoing, MessagePath)> {
+    let mut failures = Vec::new();
+    let message = match generator {
+        Some((g, seed)) => {
+            let mut writer = crate::copywriter::llm_writer(g, rules, seed, &mut failures);
+            compose(facts, rules, 2, Some(&mut writer))
+        }
+        None => compose(facts, rules, 2, None),
+    };
+    for f in failures {
+        *paths
+            .entry(format!("language model failed: {f}"))
+            .or_default() += 1;
+    }
     if let Some(v) = validate(&message.draft, facts, rules).first() {
         *paths.entry(format!("template rejected: {v}")).or_default() += 1;
         return None;
     }
     *paths.entry(format!("{:?}", message.path)).or_default() += 1;
     let o = facts.offer.as_ref();
-    Some(Outgoing {
+    let out = Outgoing {
         campaign: campaign.to_owned(),
         customer_id: customer.to_owned(),
         email,
@@ -98,7 +111,8 @@ pub(crate) fn write_message(
         offer: offer.to_owned(),
         coupon_code: o.and_then(|o| o.code.clone()),
         offer_expires: o.and_then(|o| o.expires.clone()),
-    })
+    };
+    Some((out, message.path))
 }
 
 /// The demo's campaign: win back lapsing customers with one of four offers.
@@ -433,16 +447,16 @@ pub fn demo_campaign(
             offer: Some(offer_fact(o, &spec2.id, &c.candidate.customer_id, send_day)),
         };
         // The first `llm_drafts` messages are drafted by the language model.
-        let mut failures = Vec::new();
-        let mut writer = generator
-            .as_deref_mut()
-            .filter(|_| drafted < llm_drafts)
-            .map(|g| {
+        let drafting = if drafted < llm_drafts {
+            generator.as_deref_mut().map(|g| {
                 drafted += 1;
-                crate::copywriter::llm_writer(g, &rules, drafted as u64, &mut failures)
-            });
-        let by_llm = writer.is_some();
-        let before = paths.clone();
+                // Re-borrowed for this message only.
+                (g as &mut dyn recur_llm::Generate, drafted as u64)
+            })
+        } else {
+            None
+        };
+        let by_llm = drafting.is_some();
         let message = write_message(
             &facts,
             &rules,
@@ -452,29 +466,21 @@ pub fn demo_campaign(
             Some(&c.first_name),
             Some(c.email.clone()),
             &mut paths,
-            writer
-                .as_mut()
-                .map(|w| w as &mut recur_campaign::Writer<'_>),
+            drafting,
         );
-        drop(writer);
-        for f in failures {
-            *paths
-                .entry(format!("language model failed: {f}"))
-                .or_default() += 1;
-        }
-        let written_by_model = ["FirstDraft", "Retried"]
-            .iter()
-            .any(|k| paths.get(*k).copied().unwrap_or(0) > before.get(*k).copied().unwrap_or(0));
+        let Some((message, path)) = message else {
+            continue;
+        };
         if by_llm
-            && written_by_model
+            && matches!(path, MessagePath::FirstDraft | MessagePath::Retried)
             && llm_sample.is_none()
-            && let Some(m) = &message
         {
-            let mut m = m.clone();
-            m.email = None;
-            llm_sample = Some(m);
+            llm_sample = Some(Outgoing {
+                email: None,
+                ..message.clone()
+            });
         }
-        outgoing.extend(message);
+        outgoing.push(message);
     }
     let files = export_files(out_dir, &outgoing)?;
     // Record both plans (their holdouts) and queue round 2's messages in the send ledger, so

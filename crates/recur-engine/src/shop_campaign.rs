@@ -663,14 +663,15 @@ pub fn generate_workspace_campaign(
         };
         let (name, email) = recipients.get(&a.customer).cloned().unwrap_or((None, None));
         let first_name = name.as_deref().and_then(|n| n.split_whitespace().next());
-        let mut failures = Vec::new();
-        let mut writer = generator
-            .as_deref_mut()
-            .filter(|_| drafted < llm_drafts)
-            .map(|g| {
+        let drafting = if drafted < llm_drafts {
+            generator.as_deref_mut().map(|g| {
                 drafted += 1;
-                crate::copywriter::llm_writer(g, &rules, drafted as u64, &mut failures)
-            });
+                // Re-borrowed for this message only.
+                (g as &mut dyn recur_llm::Generate, drafted as u64)
+            })
+        } else {
+            None
+        };
         let message = write_message(
             &facts,
             &rules,
@@ -680,17 +681,9 @@ pub fn generate_workspace_campaign(
             first_name,
             email,
             &mut paths,
-            writer
-                .as_mut()
-                .map(|w| w as &mut recur_campaign::Writer<'_>),
+            drafting,
         );
-        drop(writer);
-        for f in failures {
-            *paths
-                .entry(format!("language model failed: {f}"))
-                .or_default() += 1;
-        }
-        outgoing.extend(message);
+        outgoing.extend(message.map(|(m, _)| m));
     }
     progress(total, total);
     let files = export_files(&dir.join(campaign), &outgoing)?;
