@@ -176,6 +176,8 @@ pub struct CampaignDemo {
     pub exploration: CampaignRound,
     /// Round 2: offers chosen by the uplift models trained on round 1.
     pub targeted: CampaignRound,
+    /// What round 1 says about each offer (out-of-fold Qini, average effect, basis).
+    pub evidence: Vec<recur_campaign::OfferEvidence>,
     /// How the round-2 messages were produced (path → count).
     pub message_paths: BTreeMap<String, usize>,
     /// Messages the language model was asked to draft (the first ones; the rest use the
@@ -519,6 +521,7 @@ pub fn demo_campaign(
             true_incremental_purchasers: tp2,
             true_incremental_profit: tprofit2,
         },
+        evidence: models.evidence.clone(),
         message_paths: paths,
         llm_drafts: drafted,
         llm_sample,
