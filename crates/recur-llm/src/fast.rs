@@ -623,6 +623,37 @@ mod tests {
     use candle_core::Module;
 
     #[test]
+    fn the_portable_kernel_agrees_with_the_dispatched_one() {
+        // CPUs without AVX2 (and ARM) run `GroupsKernel`; check it against `gemv` here.
+        let device = Device::Cpu;
+        let (rows, cols) = (37, 128);
+        let w: Vec<f32> = (0..rows * cols)
+            .map(|i| ((i * 104_729 % 997) as f32 / 498.0 - 1.0) * 0.5)
+            .collect();
+        let qt = QTensor::quantize(
+            &Tensor::from_vec(w, (rows, cols), &device).unwrap(),
+            GgmlDType::Q8_0,
+        )
+        .unwrap();
+        let m = Q8Matrix::from_qtensor(&qt, &device).unwrap().unwrap();
+        let x: Vec<f32> = (0..cols).map(|i| (i as f32 * 0.21).cos()).collect();
+        let mut xq = Q8Vec::default();
+        xq.quantize(&x);
+        let mut expected = vec![0f32; rows];
+        m.gemv(&xq, &mut expected);
+        let mut portable = vec![0f32; rows];
+        pulp::Arch::new().dispatch(GroupsKernel {
+            m: &m,
+            x: &xq,
+            first_group: 0,
+            out: &mut portable,
+        });
+        for (a, b) in portable.iter().zip(&expected) {
+            assert!((a - b).abs() <= 1e-5 * (1.0 + b.abs()), "{a} vs {b}");
+        }
+    }
+
+    #[test]
     fn gemm_equals_one_gemv_per_row() {
         let device = Device::Cpu;
         let (rows, cols, m) = (70, 96, 5);
