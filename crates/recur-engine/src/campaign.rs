@@ -115,6 +115,21 @@ pub(crate) fn write_message(
     Some((out, message.path))
 }
 
+/// The language model for the next message, with that message's seed, while fewer than
+/// `limit` messages have been drafted (counted in `drafted`); None afterwards.
+pub(crate) fn next_draft<'g>(
+    generator: &'g mut Option<&mut dyn recur_llm::Generate>,
+    drafted: &mut usize,
+    limit: usize,
+) -> Option<(&'g mut dyn recur_llm::Generate, u64)> {
+    if *drafted >= limit {
+        return None;
+    }
+    let g = generator.as_deref_mut()?;
+    *drafted += 1;
+    Some((g, *drafted as u64))
+}
+
 /// The demo's campaign: win back lapsing customers with one of four offers.
 const DEMO_SPEC: &str = r#"
 id = "demo-winback"
@@ -449,15 +464,7 @@ pub fn demo_campaign(
             offer: Some(offer_fact(o, &spec2.id, &c.candidate.customer_id, send_day)),
         };
         // The first `llm_drafts` messages are drafted by the language model.
-        let drafting = if drafted < llm_drafts {
-            generator.as_deref_mut().map(|g| {
-                drafted += 1;
-                // Re-borrowed for this message only.
-                (g as &mut dyn recur_llm::Generate, drafted as u64)
-            })
-        } else {
-            None
-        };
+        let drafting = next_draft(&mut generator, &mut drafted, llm_drafts);
         let by_llm = drafting.is_some();
         let message = write_message(
             &facts,

@@ -13,7 +13,7 @@ use recur_campaign::{
 };
 use serde::Serialize;
 
-use crate::campaign::{FEATURE_NAMES, customer_features, offer_fact, write_message};
+use crate::campaign::{FEATURE_NAMES, customer_features, next_draft, offer_fact, write_message};
 use crate::clv::iso_day;
 use crate::error::Result;
 
@@ -663,15 +663,7 @@ pub fn generate_workspace_campaign(
         };
         let (name, email) = recipients.get(&a.customer).cloned().unwrap_or((None, None));
         let first_name = name.as_deref().and_then(|n| n.split_whitespace().next());
-        let drafting = if drafted < llm_drafts {
-            generator.as_deref_mut().map(|g| {
-                drafted += 1;
-                // Re-borrowed for this message only.
-                (g as &mut dyn recur_llm::Generate, drafted as u64)
-            })
-        } else {
-            None
-        };
+        let drafting = next_draft(&mut generator, &mut drafted, llm_drafts);
         let message = write_message(
             &facts,
             &rules,
