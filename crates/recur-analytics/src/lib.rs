@@ -34,7 +34,8 @@ pub use metrics::{
     AnalysisOptions, Bin, CategoryGaps, CohortRow, Distribution, InterPurchase, Overview,
     ProductTitle, Recipient, RepurchaseRate, RepurchaseWindow,
 };
-pub use rfm::{CategoryShare, CustomerScore, Profile, SEGMENTS, SegmentSummary};
+pub use recur_core::Segment;
+pub use rfm::{CategoryShare, CustomerScore, Profile, SegmentSummary};
 pub use session::{Session, TableFiles};
 
 use serde::Serialize;

@@ -1,25 +1,11 @@
 //! RFM scores (quintiles) and the standard named segments; customer profiles.
 
+use recur_core::Segment;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::extract::{f64s, i64s, strings};
 use crate::session::Session;
-
-/// The named segments, in display order.
-pub const SEGMENTS: [&str; 11] = [
-    "Champions",
-    "Loyal",
-    "Potential Loyalists",
-    "New",
-    "Promising",
-    "Need Attention",
-    "About to Sleep",
-    "At Risk",
-    "Can't Lose Them",
-    "Hibernating",
-    "Lost",
-];
 
 /// SQL of the `rfm` view. Scores are rank-based quintiles: score = 1 + floor(5 (rank - 1) / n)
 /// with `RANK()` giving ties the lowest rank, so equal values always get equal scores and the
@@ -28,6 +14,22 @@ pub const SEGMENTS: [&str; 11] = [
 /// summed as a decimal (exact, so the same in any row order; a float sum over parallel
 /// partitions differs in the last bits from run to run and can reorder ties).
 fn rfm_sql(as_of: f64) -> String {
+    let name = |s: Segment| quote(s.as_str());
+    let (champions, loyal, potential, new, promising) = (
+        name(Segment::Champions),
+        name(Segment::Loyal),
+        name(Segment::PotentialLoyalists),
+        name(Segment::New),
+        name(Segment::Promising),
+    );
+    let (attention, sleep, at_risk, cant_lose, hibernating, lost) = (
+        name(Segment::NeedAttention),
+        name(Segment::AboutToSleep),
+        name(Segment::AtRisk),
+        name(Segment::CantLoseThem),
+        name(Segment::Hibernating),
+        name(Segment::Lost),
+    );
     format!(
         "WITH c AS (
            SELECT customer_id, COUNT(*) AS frequency,
@@ -43,17 +45,17 @@ fn rfm_sql(as_of: f64) -> String {
          fm AS (SELECT *, CAST(FLOOR((f_score + m_score) / 2.0 + 0.5) AS BIGINT) AS fm_score FROM s)
          SELECT customer_id, recency_days, frequency, monetary, r_score, f_score, m_score, fm_score,
            CASE
-             WHEN r_score = 5 AND fm_score >= 4 THEN 'Champions'
-             WHEN r_score IN (3, 4) AND fm_score >= 4 THEN 'Loyal'
-             WHEN r_score >= 4 AND fm_score IN (2, 3) THEN 'Potential Loyalists'
-             WHEN r_score = 5 AND fm_score = 1 THEN 'New'
-             WHEN r_score = 4 AND fm_score = 1 THEN 'Promising'
-             WHEN r_score = 3 AND fm_score = 3 THEN 'Need Attention'
-             WHEN r_score = 3 AND fm_score <= 2 THEN 'About to Sleep'
-             WHEN r_score <= 2 AND fm_score IN (3, 4) THEN 'At Risk'
-             WHEN r_score <= 2 AND fm_score = 5 THEN 'Can''t Lose Them'
-             WHEN r_score = 2 AND fm_score <= 2 THEN 'Hibernating'
-             ELSE 'Lost'
+             WHEN r_score = 5 AND fm_score >= 4 THEN {champions}
+             WHEN r_score IN (3, 4) AND fm_score >= 4 THEN {loyal}
+             WHEN r_score >= 4 AND fm_score IN (2, 3) THEN {potential}
+             WHEN r_score = 5 AND fm_score = 1 THEN {new}
+             WHEN r_score = 4 AND fm_score = 1 THEN {promising}
+             WHEN r_score = 3 AND fm_score = 3 THEN {attention}
+             WHEN r_score = 3 AND fm_score <= 2 THEN {sleep}
+             WHEN r_score <= 2 AND fm_score IN (3, 4) THEN {at_risk}
+             WHEN r_score <= 2 AND fm_score = 5 THEN {cant_lose}
+             WHEN r_score = 2 AND fm_score <= 2 THEN {hibernating}
+             ELSE {lost}
            END AS segment
          FROM fm"
     )
@@ -62,8 +64,8 @@ fn rfm_sql(as_of: f64) -> String {
 /// Size and value of one segment.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct SegmentSummary {
-    /// Segment name.
-    pub segment: String,
+    /// Segment.
+    pub segment: Segment,
     /// Customers in it.
     pub customers: u64,
     /// Share of all customers.
@@ -95,8 +97,8 @@ pub struct CustomerScore {
     pub f: u8,
     /// Monetary score 1-5.
     pub m: u8,
-    /// Segment name.
-    pub segment: String,
+    /// Segment.
+    pub segment: Segment,
 }
 
 /// A category a customer buys.
@@ -134,18 +136,27 @@ fn scores_from(b: &[datafusion::arrow::record_batch::RecordBatch]) -> Result<Vec
     let f = i64s(b, "f_score")?;
     let m = i64s(b, "m_score")?;
     let seg = strings(b, "segment")?;
-    Ok((0..ids.len())
-        .map(|i| CustomerScore {
-            customer_id: ids[i].clone().unwrap_or_default(),
-            recency_days: rec[i].unwrap_or(0.0),
-            frequency: fr[i].unwrap_or(0) as u64,
-            monetary: mo[i].unwrap_or(0.0),
-            r: r[i].unwrap_or(0) as u8,
-            f: f[i].unwrap_or(0) as u8,
-            m: m[i].unwrap_or(0) as u8,
-            segment: seg[i].clone().unwrap_or_default(),
+    (0..ids.len())
+        .map(|i| {
+            Ok(CustomerScore {
+                customer_id: ids[i].clone().unwrap_or_default(),
+                recency_days: rec[i].unwrap_or(0.0),
+                frequency: fr[i].unwrap_or(0) as u64,
+                monetary: mo[i].unwrap_or(0.0),
+                r: r[i].unwrap_or(0) as u8,
+                f: f[i].unwrap_or(0) as u8,
+                m: m[i].unwrap_or(0) as u8,
+                segment: segment_of(seg[i].as_deref())?,
+            })
         })
-        .collect())
+        .collect()
+}
+
+/// The segment the `rfm` view wrote (it writes only [`Segment`] names).
+fn segment_of(name: Option<&str>) -> Result<Segment> {
+    name.unwrap_or_default()
+        .parse()
+        .map_err(|e| Error::Internal(format!("the rfm view wrote an unknown segment: {e}")))
 }
 
 fn quote(s: &str) -> String {
@@ -177,14 +188,14 @@ impl Session {
         let orders = f64s(&b, "orders")?;
         let total_c: i64 = customers.iter().flatten().sum();
         let total_r: f64 = revenue.iter().flatten().sum();
-        Ok(SEGMENTS
-            .iter()
+        Ok(Segment::ALL
+            .into_iter()
             .map(|s| {
-                let i = names.iter().position(|n| n.as_deref() == Some(*s));
+                let i = names.iter().position(|n| n.as_deref() == Some(s.as_str()));
                 let c = i.and_then(|i| customers[i]).unwrap_or(0);
                 let r = i.and_then(|i| revenue[i]).unwrap_or(0.0);
                 SegmentSummary {
-                    segment: (*s).to_owned(),
+                    segment: s,
                     customers: c as u64,
                     share: if total_c > 0 {
                         c as f64 / total_c as f64

@@ -220,10 +220,21 @@ impl Deliver for WebhookDelivery {
 pub struct SendOptions {
     /// List what would go out; send nothing, change nothing.
     pub dry_run: bool,
-    /// Attempts per message before it is marked failed.
+    /// Attempts per message within one run. A message whose attempts all fail with errors
+    /// worth retrying (connection, timeout, HTTP 408/429/5xx, SMTP 4xx) is not failed: it
+    /// stays queued and the run pauses, because the endpoint is down rather than the message
+    /// bad. Only errors not worth retrying mark a message failed.
     pub max_attempts: u32,
-    /// Wait before the first retry; doubles each retry.
+    /// Wait before the first retry; doubles each retry up to `max_backoff`.
     pub backoff: Duration,
+    /// Longest wait between two retries.
+    pub max_backoff: Duration,
+    /// How long one message may keep failing with retryable errors before the run pauses
+    /// (the circuit opens): the rest stay queued for the next run.
+    pub retry_for: Duration,
+    /// Put the campaign's failed messages back in the queue first (same Message-IDs and
+    /// idempotency keys, so receivers can de-duplicate).
+    pub retry_failed: bool,
     /// Current time (seconds since the epoch) when the run starts; the run's clock advances
     /// from it.
     pub now: i64,
@@ -235,8 +246,11 @@ impl Default for SendOptions {
     fn default() -> Self {
         SendOptions {
             dry_run: false,
-            max_attempts: 4,
+            max_attempts: 12,
             backoff: Duration::from_millis(500),
+            max_backoff: Duration::from_secs(60),
+            retry_for: Duration::from_secs(600),
+            retry_failed: false,
             now: 0,
             window: None,
         }
@@ -260,6 +274,12 @@ pub struct SendReport {
     pub suppressed: usize,
     /// Listed by a dry run.
     pub would_send: usize,
+    /// Failed messages put back in the queue by `retry_failed`.
+    pub requeued: usize,
+    /// Why the run paused (the endpoint kept failing); the messages not sent stay queued.
+    pub paused: Option<String>,
+    /// Messages left queued because the run paused.
+    pub left_queued: usize,
 }
 
 /// Sends every pending message of `campaign` through `channel`. Each message is marked
@@ -275,6 +295,15 @@ pub fn send_pending(
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<SendReport> {
     let mut report = SendReport::default();
+    // One sender per campaign: a second run waits for nothing and sends nothing twice.
+    let _lock = if opts.dry_run {
+        None
+    } else {
+        Some(ledger.lock_sends(campaign)?)
+    };
+    if opts.retry_failed && !opts.dry_run {
+        report.requeued = ledger.requeue_failed(campaign)?;
+    }
     let pending = ledger.pending(campaign)?;
     let total = pending.len();
     let started = std::time::Instant::now();
@@ -302,6 +331,7 @@ pub fn send_pending(
         let resend = p.status == SendStatus::Sending;
         let mut wait = opts.backoff;
         let mut attempt = 0;
+        let first_try = std::time::Instant::now();
         loop {
             attempt += 1;
             ledger.set_status(campaign, customer, SendStatus::Sending, None, opts.now)?;
@@ -312,9 +342,32 @@ pub fn send_pending(
                     report.resent_after_crash += usize::from(resend);
                     break;
                 }
-                Err(e) if e.retryable && attempt < opts.max_attempts => {
+                Err(e)
+                    if e.retryable
+                        && (attempt >= opts.max_attempts
+                            || first_try.elapsed() + wait > opts.retry_for) =>
+                {
+                    // The endpoint is down, not the message bad: keep it (and the rest)
+                    // queued and stop, instead of failing every message in turn.
+                    ledger.set_status(
+                        campaign,
+                        customer,
+                        SendStatus::Queued,
+                        Some(&e.message),
+                        opts.now,
+                    )?;
+                    report.left_queued = total - done;
+                    report.paused = Some(format!(
+                        "{attempt} attempts over {:.0} s failed ({}); {} message(s) left queued: run `recur campaign send` again once the endpoint answers",
+                        first_try.elapsed().as_secs_f64(),
+                        e.message,
+                        total - done
+                    ));
+                    break;
+                }
+                Err(e) if e.retryable => {
                     std::thread::sleep(wait);
-                    wait *= 2;
+                    wait = (wait * 2).min(opts.max_backoff);
                 }
                 Err(e) => {
                     ledger.set_status(
@@ -328,6 +381,9 @@ pub fn send_pending(
                     break;
                 }
             }
+        }
+        if report.paused.is_some() {
+            break;
         }
     }
     progress(total, total);

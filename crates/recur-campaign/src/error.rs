@@ -51,6 +51,16 @@ pub enum Error {
         /// Why not.
         reason: String,
     },
+    /// Another run is sending the same campaign right now.
+    #[error(
+        "another `recur campaign send` is delivering campaign `{campaign}` right now (lock `{lock}`); wait for it to finish and run again if messages are left: nothing is ever sent twice"
+    )]
+    Busy {
+        /// Campaign.
+        campaign: String,
+        /// The lock file held by the other run.
+        lock: PathBuf,
+    },
     /// The gradient-boosting library failed (a bug or an invariant broken by the input).
     #[error("uplift model training failed: {0}")]
     Model(String),

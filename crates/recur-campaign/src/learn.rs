@@ -13,6 +13,7 @@
 //! are reported with the plan (`basis`), so a model learned from a campaign too small to show
 //! who responds is visible as such; the new campaign's own holdout measures what it did.
 
+use recur_core::{Interval, OfferBasis};
 use serde::Serialize;
 
 use crate::error::Result;
@@ -61,10 +62,10 @@ pub struct OfferEvidence {
     /// Qini coefficient of the out-of-fold (three-fold cross-fitted) predictions.
     pub held_out_qini: Option<f64>,
     /// Average effect on the purchase rate (treated minus holdout) and its 95 % interval.
-    pub average_effect: Option<[f64; 3]>,
+    pub average_effect: Option<Interval>,
     /// How the offer's response is predicted: an uplift model (and how far the evidence backs
     /// it) or `not offered`.
-    pub basis: &'static str,
+    pub basis: OfferBasis,
     /// Why the offer is not offered (`None`: it has a model).
     pub no_model: Option<String>,
 }
@@ -142,7 +143,7 @@ impl OfferModels {
                 holdout_buyers: count(false, true),
                 held_out_qini: None,
                 average_effect: None,
-                basis: "not offered",
+                basis: OfferBasis::NotOffered,
                 no_model: None,
             };
             let arm = |t: bool| -> Vec<f64> {
@@ -154,7 +155,7 @@ impl OfferModels {
                     .collect()
             };
             let effect = mean_difference(&arm(true), &arm(false), 0.95);
-            ev.average_effect = effect.map(|e| [e.effect, e.ci_low, e.ci_high]);
+            ev.average_effect = effect.map(|e| e.interval());
             let model = if ev.campaigns.is_empty() {
                 ev.no_model =
                     Some("no past campaign with recorded features gave this offer".into());
@@ -170,18 +171,14 @@ impl OfferModels {
                     names: feature_names.to_vec(),
                     columns,
                 };
-                let significant = effect.is_some_and(|e| e.ci_low > 0.0 || e.ci_high < 0.0);
+                let significant = effect.is_some_and(|e| e.interval().excludes_zero());
                 match validated_model(&x, &treated, &y, cfg)? {
                     Ok((model, q, validated)) => {
                         ev.held_out_qini = q;
                         ev.basis = match (validated, significant) {
-                            (true, _) => "uplift model, validated out of fold",
-                            (false, true) => {
-                                "uplift model; the average effect is significant but who responds is not validated out of fold"
-                            }
-                            (false, false) => {
-                                "uplift model, NOT validated: it does not rank unseen customers better than random and the average effect is not distinguishable from zero; the holdout will tell"
-                            }
+                            (true, _) => OfferBasis::Validated,
+                            (false, true) => OfferBasis::SignificantAverage,
+                            (false, false) => OfferBasis::NotValidated,
                         };
                         Some(OfferResponse::Model(model))
                     }
@@ -373,15 +370,15 @@ mod tests {
         // "a" works where x > 0.5: its model holds up out of fold. "b" does nothing: its
         // model is flagged as not validated and its average effect is zero.
         assert!(m.has(0) && m.has(1) && !m.has(2), "{:?}", m.evidence);
-        assert_eq!(m.evidence[0].basis, "uplift model, validated out of fold");
+        assert_eq!(m.evidence[0].basis, OfferBasis::Validated);
         assert!(m.evidence[0].held_out_qini.unwrap() > 0.0);
         assert!(
-            m.evidence[1].basis.contains("NOT validated"),
+            m.evidence[1].basis == OfferBasis::NotValidated,
             "{:?}",
             m.evidence[1]
         );
         let b = m.evidence[1].average_effect.unwrap();
-        assert!(b[1] < 0.0 && b[2] > 0.0, "{b:?}");
+        assert!(b.low < 0.0 && b.high > 0.0, "{b:?}");
         assert_eq!(m.evidence[0].treated, 1000);
         assert_eq!(m.evidence[0].holdout, 1000);
         assert_eq!(m.evidence[0].campaigns, ["spring"]);

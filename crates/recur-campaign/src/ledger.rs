@@ -7,6 +7,7 @@
 
 use std::path::Path;
 
+use recur_core::{Group, Segment};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::error::{Error, Result};
@@ -111,6 +112,12 @@ impl SendStatus {
     }
 }
 
+/// Held while a run sends a campaign (see [`Ledger::lock_sends`]).
+#[derive(Debug)]
+pub struct SendLock {
+    _file: std::fs::File,
+}
+
 /// A message waiting to be (re)sent.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Pending {
@@ -139,15 +146,27 @@ pub struct SendCounts {
     pub suppressed: usize,
 }
 
+/// A text column parsed into a domain value; a value this version does not know is a
+/// conversion error naming the column.
+fn parse_column<T>(row: &rusqlite::Row<'_>, idx: usize) -> rusqlite::Result<T>
+where
+    T: std::str::FromStr<Err = recur_core::Error>,
+{
+    let text: String = row.get(idx)?;
+    text.parse().map_err(|e: recur_core::Error| {
+        rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
 /// A customer's recorded group in a campaign.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordedAssignment {
     /// Customer id.
     pub customer: String,
     /// Segment (the holdout's stratum).
-    pub segment: String,
-    /// `treated`, `holdout` or `excluded`.
-    pub group: String,
+    pub segment: Segment,
+    /// Treated, holdout or excluded.
+    pub group: Group,
     /// Offer index for the treated.
     pub offer: Option<usize>,
 }
@@ -272,12 +291,18 @@ impl Ledger {
                 .map_err(&err)?;
             for c in &plan.customers {
                 let (grp, offer) = match c.assignment {
-                    Assignment::Treated { offer, .. } => ("treated", Some(offer as i64)),
-                    Assignment::Holdout => ("holdout", None),
-                    Assignment::Excluded { .. } => ("excluded", None),
+                    Assignment::Treated { offer, .. } => (Group::Treated, Some(offer as i64)),
+                    Assignment::Holdout => (Group::Holdout, None),
+                    Assignment::Excluded { .. } => (Group::Excluded, None),
                 };
-                stmt.execute(params![plan.campaign, c.customer_id, c.segment, grp, offer])
-                    .map_err(&err)?;
+                stmt.execute(params![
+                    plan.campaign,
+                    c.customer_id,
+                    c.segment.as_str(),
+                    grp.as_str(),
+                    offer
+                ])
+                .map_err(&err)?;
             }
         }
         tx.commit().map_err(&err)?;
@@ -478,8 +503,8 @@ impl Ledger {
             .query_map(params![campaign], |r| {
                 Ok(RecordedAssignment {
                     customer: r.get(0)?,
-                    segment: r.get(1)?,
-                    group: r.get(2)?,
+                    segment: parse_column(r, 1)?,
+                    group: parse_column(r, 2)?,
                     offer: r.get::<_, Option<i64>>(3)?.map(|v| v as usize),
                 })
             })
@@ -596,6 +621,62 @@ impl Ledger {
             )
             .map_err(&err)?;
         Ok(())
+    }
+
+    /// Takes the campaign's send lock: an advisory lock on a file beside the ledger, held
+    /// until the returned guard is dropped (or the process dies, however it ends). A second
+    /// sender of the same campaign gets [`Error::Busy`] at once.
+    pub fn lock_sends(&self, campaign: &str) -> Result<SendLock> {
+        let safe: String = campaign
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        let name = format!(
+            "{}.send-{safe}-{:016x}.lock",
+            self.path
+                .file_name()
+                .map_or("ledger".into(), |n| n.to_string_lossy()),
+            crate::holdout::holdout_key("send-lock", campaign)
+        );
+        let lock = self.path.with_file_name(name);
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock)
+            .map_err(|e| Error::Ledger {
+                path: lock.clone(),
+                message: format!("cannot create the send lock: {e}"),
+            })?;
+        match file.try_lock() {
+            Ok(()) => Ok(SendLock { _file: file }),
+            Err(std::fs::TryLockError::WouldBlock) => Err(Error::Busy {
+                campaign: campaign.to_owned(),
+                lock,
+            }),
+            Err(std::fs::TryLockError::Error(e)) => Err(Error::Ledger {
+                path: lock,
+                message: format!("cannot take the send lock: {e}"),
+            }),
+        }
+    }
+
+    /// Puts the campaign's failed messages back in the queue (their Message-IDs unchanged);
+    /// returns how many.
+    pub fn requeue_failed(&self, campaign: &str) -> Result<usize> {
+        let err = self.err();
+        self.conn
+            .execute(
+                "UPDATE sends SET status = 'queued' WHERE campaign = ?1 AND status = 'failed'",
+                params![campaign],
+            )
+            .map_err(&err)
     }
 
     /// Counts of a campaign's messages by state.

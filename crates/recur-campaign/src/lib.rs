@@ -49,18 +49,19 @@ pub use hillstrom::{ArmReport, HillstromReport, Targeting, evaluate_hillstrom};
 pub use holdout::{assign_holdout, holdout_key};
 pub use learn::{OfferEvidence, OfferModels, PastCampaign, PastRow};
 pub use ledger::{
-    Ledger, Pending, RecordedAssignment, RecordedCampaign, Redemption, SendCounts, SendStatus,
-    message_id,
+    Ledger, Pending, RecordedAssignment, RecordedCampaign, Redemption, SendCounts, SendLock,
+    SendStatus, message_id,
 };
 pub use message::{
-    Draft, Facts, Language, Message, MessagePath, OfferFact, ProductFact, Rules, Violation, Writer,
-    compose, money, personalise, template, validate,
+    Draft, Facts, Language, Message, OfferFact, ProductFact, Rules, Violation, Writer, compose,
+    money, personalise, template, validate,
 };
 pub use outcome::{Lift, LiftReport, Outcome, measure_lift};
 pub use plan::{
     Assignment, Candidate, Exclusion, Plan, PlanSummary, PlannedCustomer, Response, offer_value,
     plan, plan_exploration,
 };
+pub use recur_core::{Group, Interval, MessagePath, MessageTally, OfferBasis, Segment};
 pub use redeem::{RedemptionImport, import_redemptions};
 pub use spec::{Audience, CampaignSpec, Channel, OfferKind, OfferSpec, SendWindow};
 pub use stats::{Effect, Estimate, Rng, mean_difference, percentile_interval, z_value};

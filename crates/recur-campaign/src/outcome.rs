@@ -2,6 +2,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use recur_core::{Interval, Segment};
 use serde::Serialize;
 
 use crate::plan::{Assignment, Plan};
@@ -30,9 +31,9 @@ pub struct Lift {
     /// Profit per customer: margin × revenue - offer cost.
     pub profit_per_customer: Effect,
     /// Incremental purchasers: the repurchase effect times the treated customers (with CI).
-    pub incremental_purchasers: [f64; 3],
+    pub incremental_purchasers: Interval,
     /// Incremental profit after offer cost: the profit effect times the treated (with CI).
-    pub incremental_profit: [f64; 3],
+    pub incremental_profit: Interval,
     /// Total offer cost among the treated.
     pub offer_cost: f64,
 }
@@ -51,7 +52,7 @@ pub struct LiftReport {
     /// All customers.
     pub overall: Option<Lift>,
     /// Per segment (segments with fewer than two customers in a group are left out).
-    pub by_segment: Vec<(String, Lift)>,
+    pub by_segment: Vec<(Segment, Lift)>,
 }
 
 fn lift(treated: &[&Outcome], holdout: &[&Outcome], margin: f64, confidence: f64) -> Option<Lift> {
@@ -66,8 +67,8 @@ fn lift(treated: &[&Outcome], holdout: &[&Outcome], margin: f64, confidence: f64
     let prof = mean_difference(&col(treated, &profit), &col(holdout, &profit), confidence)?;
     let n = treated.len() as f64;
     Some(Lift {
-        incremental_purchasers: [rate.effect * n, rate.ci_low * n, rate.ci_high * n],
-        incremental_profit: [prof.effect * n, prof.ci_low * n, prof.ci_high * n],
+        incremental_purchasers: rate.interval().scaled(n),
+        incremental_profit: prof.interval().scaled(n),
         offer_cost: treated.iter().map(|o| o.offer_cost).sum(),
         repurchase_rate: rate,
         revenue_per_customer: rev,
@@ -100,7 +101,8 @@ pub fn measure_lift(plan: &Plan, outcomes: &[Outcome], margin: f64, confidence: 
             )
         })
         .collect();
-    let mut groups: BTreeMap<&str, (Vec<&Outcome>, Vec<&Outcome>)> = BTreeMap::new();
+    // Segments in alphabetical order of their names, as reports list them.
+    let mut groups: BTreeMap<(&str, Segment), (Vec<&Outcome>, Vec<&Outcome>)> = BTreeMap::new();
     let (mut all_t, mut all_h) = (Vec::new(), Vec::new());
     for c in plan
         .customers
@@ -111,7 +113,7 @@ pub fn measure_lift(plan: &Plan, outcomes: &[Outcome], margin: f64, confidence: 
         let Some(o) = by_id.get(id).copied().or_else(|| missing.get(id)) else {
             continue;
         };
-        let g = groups.entry(&c.segment).or_default();
+        let g = groups.entry((c.segment.as_str(), c.segment)).or_default();
         if matches!(c.assignment, Assignment::Treated { .. }) {
             g.0.push(o);
             all_t.push(o);
@@ -129,7 +131,7 @@ pub fn measure_lift(plan: &Plan, outcomes: &[Outcome], margin: f64, confidence: 
         overall: lift(&all_t, &all_h, margin, confidence),
         by_segment: groups
             .into_iter()
-            .filter_map(|(s, (t, h))| lift(&t, &h, margin, confidence).map(|l| (s.to_owned(), l)))
+            .filter_map(|((_, s), (t, h))| lift(&t, &h, margin, confidence).map(|l| (s, l)))
             .collect(),
     }
 }
@@ -141,9 +143,9 @@ mod tests {
 
     #[test]
     fn lift_by_hand() {
-        let mk = |i: usize, seg: &str, treated: bool| PlannedCustomer {
+        let mk = |i: usize, seg: Segment, treated: bool| PlannedCustomer {
             customer_id: format!("c{i}"),
-            segment: seg.into(),
+            segment: seg,
             assignment: if treated {
                 Assignment::Treated {
                     offer: 0,
@@ -154,7 +156,8 @@ mod tests {
                 Assignment::Holdout
             },
         };
-        let customers: Vec<PlannedCustomer> = (0..8).map(|i| mk(i, "A", i < 4)).collect();
+        let customers: Vec<PlannedCustomer> =
+            (0..8).map(|i| mk(i, Segment::Loyal, i < 4)).collect();
         let plan = Plan {
             campaign: "t".into(),
             customers,
@@ -197,10 +200,10 @@ mod tests {
         assert_eq!(r.missing_outcomes, 1);
         let o = r.overall.unwrap();
         assert_eq!(o.repurchase_rate.effect, 0.5);
-        assert_eq!(o.incremental_purchasers[0], 2.0);
+        assert_eq!(o.incremental_purchasers.estimate, 2.0);
         // Profit per customer: treated (40, 40, 40, 0) mean 30; holdout (50, 0, 0, 0) mean 12.5.
         assert!((o.profit_per_customer.effect - 17.5).abs() < 1e-12);
-        assert!((o.incremental_profit[0] - 70.0).abs() < 1e-12);
+        assert!((o.incremental_profit.estimate - 70.0).abs() < 1e-12);
         assert_eq!(o.offer_cost, 30.0);
         assert_eq!(r.by_segment.len(), 1);
     }

@@ -1,6 +1,7 @@
 //! Planning: audience, holdout, and the offer per customer that maximises expected
 //! incremental profit within budget.
 
+use recur_core::Segment;
 use serde::Serialize;
 
 use crate::holdout::{assign_holdout, holdout_key};
@@ -13,7 +14,7 @@ pub struct Candidate {
     /// Customer id.
     pub customer_id: String,
     /// RFM segment.
-    pub segment: String,
+    pub segment: Segment,
     /// P(alive).
     pub p_alive: f64,
     /// 12-month CLV.
@@ -86,7 +87,7 @@ pub struct PlannedCustomer {
     /// Customer id.
     pub customer_id: String,
     /// Segment (the holdout's stratum).
-    pub segment: String,
+    pub segment: Segment,
     /// Assignment.
     pub assignment: Assignment,
 }
@@ -128,7 +129,7 @@ fn in_audience(a: &Audience, c: &Candidate) -> bool {
         Language::En => "en",
         Language::Zh => "zh",
     };
-    (a.segments.is_empty() || a.segments.iter().any(|s| s == &c.segment))
+    (a.segments.is_empty() || a.segments.contains(&c.segment))
         && a.min_p_alive.is_none_or(|v| c.p_alive >= v)
         && a.max_p_alive.is_none_or(|v| c.p_alive <= v)
         && a.min_clv.is_none_or(|v| c.clv >= v)
@@ -212,7 +213,7 @@ fn finish(
         .zip(assignment)
         .map(|(c, a)| PlannedCustomer {
             customer_id: c.customer_id.clone(),
-            segment: c.segment.clone(),
+            segment: c.segment,
             assignment: a.unwrap_or(Assignment::Excluded {
                 reason: Exclusion::NotInAudience,
             }),
@@ -357,10 +358,10 @@ percent = 20
         s
     }
 
-    fn cand(i: usize, segment: &str) -> Candidate {
+    fn cand(i: usize, segment: Segment) -> Candidate {
         Candidate {
             customer_id: format!("c{i}"),
-            segment: segment.into(),
+            segment,
             p_alive: 0.5,
             clv: 100.0,
             days_since_last_order: 60,
@@ -395,7 +396,16 @@ percent = 20
     #[test]
     fn targets_persuadables_with_the_paying_offer() {
         let cands: Vec<Candidate> = (0..200)
-            .map(|i| cand(i, if i < 150 { "At Risk" } else { "Loyal" }))
+            .map(|i| {
+                cand(
+                    i,
+                    if i < 150 {
+                        Segment::AtRisk
+                    } else {
+                        Segment::Loyal
+                    },
+                )
+            })
             .collect();
         let p = plan(&spec(None), &cands, 0.5, &response);
         let s = &p.summary;

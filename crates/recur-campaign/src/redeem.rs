@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
+use recur_core::Group;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
@@ -83,7 +84,7 @@ pub fn import_redemptions(ledger: &mut Ledger, path: &Path, now: i64) -> Result<
     for c in ledger.campaigns()? {
         let spec = CampaignSpec::parse(&c.spec, Path::new(&c.id))?;
         for a in ledger.assignments(&c.id)? {
-            if let (Some(o), "treated") = (a.offer, a.group.as_str())
+            if let (Some(o), Group::Treated) = (a.offer, a.group)
                 && let Some(code) = spec
                     .offers
                     .get(o)

@@ -28,6 +28,7 @@
 
 use std::path::Path;
 
+use recur_core::Segment;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -96,9 +97,9 @@ impl OfferSpec {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Audience {
-    /// RFM segments to include (empty: all).
+    /// RFM segments to include (empty: all); an unknown name is an error.
     #[serde(default)]
-    pub segments: Vec<String>,
+    pub segments: Vec<Segment>,
     /// Lowest P(alive).
     #[serde(default)]
     pub min_p_alive: Option<f64>,
@@ -342,7 +343,20 @@ cost = 4.5
         assert!(code.starts_with("BACK-") && code.len() == 10, "{code}");
         assert_eq!(s.offers[1].coupon_code("c", "A1"), Some(code));
         assert_eq!(s.offers[2].coupon_code("c", "A1"), None);
-        assert_eq!(s.audience.segments.len(), 2);
+        assert_eq!(
+            s.audience.segments,
+            [Segment::AtRisk, Segment::CantLoseThem]
+        );
+    }
+
+    #[test]
+    fn an_unknown_segment_is_named_with_the_valid_ones() {
+        let text = EXAMPLE.replace("\"Can't Lose Them\"", "\"VIPs\"");
+        let e = CampaignSpec::parse(&text, Path::new("c.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("`VIPs` is not a valid RFM segment"), "{e}");
+        assert!(e.contains("Potential Loyalists"), "{e}");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Estimates with confidence intervals: differences in means (randomised experiments) and
 //! percentile bootstrap intervals.
 
+use recur_core::Interval;
 use serde::Serialize;
 use statrs::distribution::{ContinuousCDF, Normal};
 
@@ -51,6 +52,13 @@ fn mean_var(x: &[f64]) -> (f64, f64) {
         0.0
     };
     (mean, var)
+}
+
+impl Effect {
+    /// The effect with its confidence interval.
+    pub fn interval(&self) -> Interval {
+        Interval::new(self.effect, self.ci_low, self.ci_high)
+    }
 }
 
 /// Difference in means of a randomised experiment with a normal-approximation (Welch, unpooled

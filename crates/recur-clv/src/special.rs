@@ -2,14 +2,19 @@
 
 pub(crate) use statrs::function::gamma::{digamma, ln_gamma};
 
-/// ln of 2F1(a, b; c; z) for a, b, c > 0 and 0 <= z < 1, by its power series.
+/// ln of 2F1(a, b; c; z) for a, b, c > 0 and 0 <= z < 1, by its power series; NaN outside
+/// that domain (callers turn a non-finite result into an error that names the fit), never a
+/// panic: the parameters come from fits on users' data.
 ///
 /// All terms are positive in this domain, so the series has no cancellation; terms are summed
 /// relative to the running total until they stop contributing at double precision. Close to
 /// z = 1 it needs many terms (about 40 / (1 - z)), which stays exact where the usual
 /// transformations would move z outside the series' disc.
 pub(crate) fn ln_hyp2f1(a: f64, b: f64, c: f64, z: f64) -> f64 {
-    debug_assert!(a > 0.0 && b > 0.0 && c > 0.0 && (0.0..1.0).contains(&z));
+    if !(a > 0.0 && b > 0.0 && c > 0.0 && (0.0..1.0).contains(&z) && a.is_finite() && b.is_finite())
+    {
+        return f64::NAN;
+    }
     if z == 0.0 {
         return 0.0;
     }
@@ -67,7 +72,9 @@ pub(crate) fn ln_hyp2f1_a_a1(a: f64, b: f64, z: f64) -> f64 {
 /// 1/(c2+k) - 1/(a+1+k), d ln t_n / db accumulates -1/(c2+k), and d ln t_n / dz = n / z.
 pub(crate) fn ln_hyp2f1_a_a1_grad(a: f64, b: f64, z: f64) -> (f64, [f64; 3]) {
     let c2 = a + 1.0 - b;
-    debug_assert!(a > 0.0 && b > 0.0 && c2 > 0.0 && (0.0..1.0).contains(&z));
+    if !(a > 0.0 && b > 0.0 && c2 > 0.0 && (0.0..1.0).contains(&z)) {
+        return (f64::NAN, [f64::NAN; 3]);
+    }
     let l1z = (-z).ln_1p();
     if z == 0.0 {
         // 2F1 = 1 + a b / (a + 1) z + ...: only the z-derivative survives.
@@ -116,6 +123,26 @@ pub(crate) fn log_add(x: f64, y: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn outside_the_domain_is_nan_not_a_panic() {
+        // a + b - 1 <= 0: what a BG/NBD fit with a -> 0 and b < 1 asks for a new customer.
+        assert!(ln_hyp2f1(0.5, 0.4, 0.0, 0.3).is_nan());
+        assert!(ln_hyp2f1(0.5, 0.4, -0.5, 0.3).is_nan());
+        assert!(ln_hyp2f1(0.5, 0.4, 1.5, 1.0).is_nan());
+        assert!(ln_hyp2f1(f64::NAN, 0.4, 1.5, 0.3).is_nan());
+        assert!(ln_hyp2f1_a_a1_grad(0.5, 3.0, 0.3).0.is_nan());
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+        #[test]
+        fn inside_the_domain_is_finite(
+            a in 1e-4f64..1e3, b in 1e-4f64..1e3, c in 1e-3f64..1e3, z in 0.0f64..0.999
+        ) {
+            proptest::prop_assert!(ln_hyp2f1(a, b, c, z).is_finite());
+        }
+    }
 
     #[test]
     fn hyp2f1_closed_forms() {

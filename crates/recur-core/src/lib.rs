@@ -1,4 +1,5 @@
-//! Domain vocabulary of recur: the canonical shop tables, their fields and Arrow schemas.
+//! Domain vocabulary of recur: the canonical shop tables, their fields and Arrow schemas, and
+//! the words several crates share (segments, groups, days, intervals, message paths).
 //!
 //! This crate does no I/O. Importers (`recur-ingest`) coerce source rows into these tables,
 //! analytics (`recur-analytics`) query them, and every other crate speaks these names.
@@ -15,10 +16,16 @@
 //! assert!(schema.field_with_name("ordered_at").is_ok());
 //! ```
 
+mod device;
+mod domain;
 mod error;
 mod schema;
 mod types;
 
-pub use error::{Error, Result};
+pub use device::ComputeDevice;
+pub use domain::{
+    Day, Group, Interval, MessagePath, MessageTally, OfferBasis, SECONDS_PER_DAY, Segment,
+};
+pub use error::{Error, Expected, Result};
 pub use schema::{FieldKind, FieldSpec, META_COLUMNS, Table};
 pub use types::{EventType, OrderStatus};

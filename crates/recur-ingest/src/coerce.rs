@@ -16,6 +16,31 @@ fn bad(reason: &'static str, message: String) -> Bad {
     Bad { reason, message }
 }
 
+/// The largest magnitude of a money value recur stores: analytics sum money as
+/// `DECIMAL(20, 6)`, whose largest value is just under 10^14; a bound 10x below leaves room for
+/// the sums of many rows.
+pub(crate) const MAX_MONEY: f64 = 1e13;
+
+/// Earliest instant stored (1678-01-01 UTC, in microseconds): analytics compute with
+/// nanosecond timestamps, which end at 1677-09-21 and 2262-04-11.
+pub(crate) const MIN_TIME_MICROS: i64 = -9_214_560_000_000_000;
+/// Latest instant stored (2262-01-01 UTC, in microseconds).
+pub(crate) const MAX_TIME_MICROS: i64 = 9_214_646_400_000_000;
+
+/// A money value (price, amount) within what storage and analytics can represent.
+pub(crate) fn check_money(field: &str, v: f64) -> Result<f64, Bad> {
+    if v.is_finite() && v.abs() < MAX_MONEY {
+        Ok(v)
+    } else {
+        Err(bad(
+            "out_of_range",
+            format!(
+                "`{field}` = {v} is outside the range recur stores (below 10^13 in magnitude); check the column's unit and decimal separator, or leave the row out"
+            ),
+        ))
+    }
+}
+
 pub(crate) fn parse_int(s: &str) -> Result<i64, Bad> {
     let t = s.trim();
     if let Ok(v) = t.parse::<i64>() {
@@ -115,18 +140,46 @@ impl TimeParser {
         Ok(TimeParser { format, tz })
     }
 
+    /// Microseconds since the epoch, within [`MIN_TIME_MICROS`, `MAX_TIME_MICROS`]: dates
+    /// outside (such as the "no date" values `0001-01-01` and `9999-12-31`) are refused with a
+    /// reason rather than stored where analytics cannot read them.
     pub(crate) fn parse(&self, s: &str) -> Result<i64, Bad> {
+        let micros = self.parse_any(s)?;
+        if (MIN_TIME_MICROS..=MAX_TIME_MICROS).contains(&micros) {
+            Ok(micros)
+        } else {
+            Err(bad(
+                "date_out_of_range",
+                format!(
+                    "`{}` is outside the dates recur stores (1678-01-01 to 2261-12-31); a placeholder such as 0001-01-01 or 9999-12-31 means \"no date\": leave the row out or fill in the real date",
+                    s.trim()
+                ),
+            ))
+        }
+    }
+
+    fn parse_any(&self, s: &str) -> Result<i64, Bad> {
         let t = s.trim();
         let fail = |hint: &str| bad("bad_date", format!("`{t}` is not a date/time{hint}"));
+        let range = |unit: &str| {
+            bad(
+                "date_out_of_range",
+                format!(
+                    "`{t}` {unit} is outside the dates recur stores (1678-01-01 to 2261-12-31)"
+                ),
+            )
+        };
         match &self.format {
             TimeFormat::Unix => t
                 .parse::<i64>()
-                .map(|v| v * 1_000_000)
-                .map_err(|_| fail(" (expected unix seconds)")),
+                .map_err(|_| fail(" (expected unix seconds)"))?
+                .checked_mul(1_000_000)
+                .ok_or_else(|| range("unix seconds")),
             TimeFormat::UnixMs => t
                 .parse::<i64>()
-                .map(|v| v * 1_000)
-                .map_err(|_| fail(" (expected unix milliseconds)")),
+                .map_err(|_| fail(" (expected unix milliseconds)"))?
+                .checked_mul(1_000)
+                .ok_or_else(|| range("unix milliseconds")),
             TimeFormat::WithOffset(f) => DateTime::parse_from_str(t, f)
                 .map(|d| d.timestamp_micros())
                 .map_err(|_| fail(&format!(" in format `{f}`"))),
@@ -321,5 +374,38 @@ mod tests {
         assert!(parse_rating("6").is_err());
         assert_eq!(parse_rating("4").unwrap(), 4);
         assert!(parse_bool("yes").unwrap());
+    }
+
+    #[test]
+    fn values_analytics_cannot_hold_are_refused_with_a_reason() {
+        assert_eq!(check_money("amount", 12.5).unwrap(), 12.5);
+        for v in [1e13, -1e14, 1e308, f64::INFINITY, f64::NAN] {
+            let b = check_money("amount", v).unwrap_err();
+            assert_eq!(b.reason, "out_of_range", "{v}");
+        }
+        let auto = TimeParser::new(None, None).unwrap();
+        for t in ["0001-01-01", "9999-12-31", "1677-09-21", "2262-04-12"] {
+            let b = auto.parse(t).unwrap_err();
+            assert_eq!(b.reason, "date_out_of_range", "{t}");
+            assert!(b.message.contains("1678-01-01"), "{}", b.message);
+        }
+        assert!(auto.parse("1678-01-01").is_ok() && auto.parse("2261-12-31").is_ok());
+        for (format, big) in [
+            ("unix", "9223372036854775807"),
+            ("unix_ms", "-9223372036854775807"),
+        ] {
+            let p = TimeParser::new(Some(format), None).unwrap();
+            assert_eq!(
+                p.parse(big).unwrap_err().reason,
+                "date_out_of_range",
+                "{format}"
+            );
+            assert_eq!(
+                p.parse("10000000000000").unwrap_err().reason,
+                "date_out_of_range"
+            );
+        }
+        let unix = TimeParser::new(Some("unix"), None).unwrap();
+        assert_eq!(unix.parse("86400").unwrap(), 86_400_000_000);
     }
 }

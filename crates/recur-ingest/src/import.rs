@@ -119,8 +119,20 @@ pub fn import(store: &Store, req: &ImportRequest, progress: &dyn Progress) -> Re
     let _lock = store.lock()?;
     let mut manifest = store.manifest()?;
     store.sweep(&manifest)?;
-    let sha = sha256_file(&req.path)?;
-    if let Some(prev) = manifest.find_import(req.table, &sha) {
+    // A pipe (`--file /dev/stdin`) can be read only once but is read twice (hash, then rows):
+    // spool it into the store first.
+    let spool = if meta.is_file() || meta.is_dir() {
+        None
+    } else {
+        Some(Spool::copy(store, &req.path)?)
+    };
+    let (source_path, meta) = match &spool {
+        Some(s) => (s.path.as_path(), s.meta.clone()),
+        None => (req.path.as_path(), meta),
+    };
+    let sha = sha256_file(source_path)?;
+    let fingerprint = req.mapping.fingerprint();
+    if let Some(prev) = manifest.find_import(req.table, &sha, &fingerprint) {
         return Ok(ImportReport {
             import_id: prev.id.clone(),
             table: req.table.name().to_owned(),
@@ -137,7 +149,7 @@ pub fn import(store: &Store, req: &ImportRequest, progress: &dyn Progress) -> Re
     let existing = existing_hashes(store, req.table)?;
     progress.start(meta.len());
     let mut conv = Converter::new(req, &import_id, &staging, &sha, existing, progress)?;
-    source::read(&req.path, format, req.table, &req.mapping, &mut conv)?;
+    source::read(source_path, format, req.table, &req.mapping, &mut conv)?;
     let Converter {
         acc,
         writer,
@@ -183,6 +195,7 @@ pub fn import(store: &Store, req: &ImportRequest, progress: &dyn Progress) -> Re
         source_bytes: meta.len(),
         format: format.as_str().to_owned(),
         mapping: req.mapping_label.clone(),
+        mapping_fingerprint: fingerprint,
         finished_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         accounting: acc.clone(),
         quarantine_file: quarantine_rel.clone(),
@@ -202,6 +215,41 @@ pub fn import(store: &Store, req: &ImportRequest, progress: &dyn Progress) -> Re
         files_written: written.len(),
         seconds: started.elapsed().as_secs_f64(),
     })
+}
+
+/// A copy of a non-seekable source (a pipe) in the store, removed when dropped.
+struct Spool {
+    path: PathBuf,
+    meta: std::fs::Metadata,
+}
+
+impl Spool {
+    fn copy(store: &Store, from: &Path) -> Result<Spool> {
+        // Under `.staging`, which the next import sweeps if this one is killed.
+        let dir = store.root().join(".staging");
+        let path = dir.join(format!("spool-{}", std::process::id()));
+        let io = |action: &'static str, path: &Path| {
+            let path = path.to_owned();
+            move |source| Error::Io {
+                path,
+                action,
+                source,
+            }
+        };
+        std::fs::create_dir_all(&dir).map_err(io("create", &dir))?;
+        let mut input = File::open(from).map_err(io("read", from))?;
+        let mut out =
+            File::create(&path).map_err(io("write a spool copy of the input to", &path))?;
+        std::io::copy(&mut input, &mut out).map_err(io("copy the input into", &path))?;
+        let meta = out.metadata().map_err(io("read", &path))?;
+        Ok(Spool { path, meta })
+    }
+}
+
+impl Drop for Spool {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
 }
 
 /// Row hashes are already uniformly distributed: hash them by folding, not re-hashing.
@@ -352,15 +400,8 @@ impl<'p> Converter<'p> {
             .map_err(|e| Error::Internal(format!("writing quarantine file: {e}")))?;
             self.quarantine = Some(w);
         }
-        let mut raw = raw();
-        if raw.len() > 4096 {
-            let mut cut = 4096;
-            while !raw.is_char_boundary(cut) {
-                cut -= 1;
-            }
-            raw.truncate(cut);
-            raw.push('…');
-        }
+        // The whole row, however long: the quarantine is where it is recovered from.
+        let raw = raw();
         if let Some(w) = self.quarantine.as_mut() {
             w.write_record([
                 self.source_name.as_str(),
@@ -407,9 +448,11 @@ impl<'p> Converter<'p> {
                     Cow::Owned(s) => Cow::Owned(s.trim().to_owned()),
                 }),
                 FieldKind::Integer => Val::I64(coerce::parse_int(&text).map_err(err)?),
-                FieldKind::Decimal => {
-                    Val::F64(coerce::parse_decimal(&text, self.mapping.decimal_comma).map_err(err)?)
-                }
+                FieldKind::Decimal => Val::F64(
+                    coerce::parse_decimal(&text, self.mapping.decimal_comma)
+                        .and_then(|v| coerce::check_money(spec.name, v))
+                        .map_err(err)?,
+                ),
                 FieldKind::Timestamp => Val::Ts(self.time.parse(&text).map_err(err)?),
                 FieldKind::Rating => Val::I64(coerce::parse_rating(&text).map_err(err)?),
                 FieldKind::Bool => Val::Bool(coerce::parse_bool(&text).map_err(err)?),
@@ -486,6 +529,10 @@ impl<'p> Converter<'p> {
                             },
                         ));
                     }
+                }
+                // A price times a large quantity can leave the range even when both are in it.
+                if let Some(a) = get_f(vals, Some(ai)) {
+                    coerce::check_money("amount", a).map_err(|b| (Some(ai), b))?;
                 }
                 let price = get_f(vals, Some(pi)).unwrap_or(0.0);
                 if price < 0.0 {

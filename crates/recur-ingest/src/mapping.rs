@@ -162,6 +162,17 @@ pub const PRESETS: &[(&str, &str)] = &[
 ];
 
 impl Mapping {
+    /// A fingerprint of everything that changes how rows are read (hex SHA-256 of the mapping
+    /// as JSON; maps are ordered, so equal mappings give equal fingerprints).
+    pub fn fingerprint(&self) -> String {
+        use sha2::Digest;
+        let json = serde_json::to_vec(self).unwrap_or_default();
+        sha2::Sha256::digest(&json)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
     /// Reads a mapping file.
     pub fn from_file(path: &Path) -> Result<Mapping> {
         let text = std::fs::read_to_string(path).map_err(|source| Error::Io {

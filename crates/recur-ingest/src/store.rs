@@ -61,6 +61,11 @@ pub struct ImportRecord {
     pub format: String,
     /// Preset or mapping file used.
     pub mapping: String,
+    /// Fingerprint of the mapping's content (format, encoding, dates, columns, rules): the
+    /// same file imported with another mapping (say after fixing `date_format`) is another
+    /// import. Empty in manifests written before it was recorded.
+    #[serde(default)]
+    pub mapping_fingerprint: String,
     /// When the import finished (RFC 3339).
     pub finished_at: String,
     /// Row accounting.
@@ -86,11 +91,20 @@ impl Manifest {
         self.files.iter().filter(move |f| f.table == table.name())
     }
 
-    /// An earlier import of the same content into the same table.
-    pub fn find_import(&self, table: Table, sha256: &str) -> Option<&ImportRecord> {
-        self.imports
-            .iter()
-            .find(|i| i.table == table.name() && i.source_sha256 == sha256)
+    /// An earlier import of the same content into the same table with the same mapping
+    /// (a record without a fingerprint matches any mapping).
+    pub fn find_import(
+        &self,
+        table: Table,
+        sha256: &str,
+        mapping_fingerprint: &str,
+    ) -> Option<&ImportRecord> {
+        self.imports.iter().find(|i| {
+            i.table == table.name()
+                && i.source_sha256 == sha256
+                && (i.mapping_fingerprint.is_empty()
+                    || i.mapping_fingerprint == mapping_fingerprint)
+        })
     }
 }
 

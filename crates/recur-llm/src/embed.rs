@@ -9,6 +9,9 @@ use candle_nn::VarBuilder;
 use candle_transformers::models::bert::{BertModel, Config};
 use tokenizers::{PaddingParams, PaddingStrategy, Tokenizer, TruncationParams};
 
+use recur_core::ComputeDevice;
+
+use crate::device::candle_device;
 use crate::error::{Error, Result};
 
 /// A local sentence-embedding model.
@@ -18,6 +21,7 @@ pub struct LocalEmbedder {
     tokenizer: Tokenizer,
     dim: usize,
     batch: usize,
+    device: Device,
 }
 
 impl std::fmt::Debug for LocalEmbedder {
@@ -30,8 +34,14 @@ impl std::fmt::Debug for LocalEmbedder {
 }
 
 impl LocalEmbedder {
-    /// Loads `config.json`, `model.safetensors` and `tokenizer.json` from a folder.
+    /// Loads `config.json`, `model.safetensors` and `tokenizer.json` from a folder, on the CPU.
     pub fn load(dir: &Path) -> Result<LocalEmbedder> {
+        Self::load_on(dir, ComputeDevice::Cpu)
+    }
+
+    /// Like [`LocalEmbedder::load`], on `device`.
+    pub fn load_on(dir: &Path, device: ComputeDevice) -> Result<LocalEmbedder> {
+        let device = candle_device(device)?;
         let file = |name: &str| -> Result<PathBuf> {
             let p = dir.join(name);
             if p.is_file() {
@@ -56,7 +66,7 @@ impl LocalEmbedder {
                 reason: format!("not a BERT config: {e}"),
             })?;
         let weights = file("model.safetensors")?;
-        let vb = VarBuilder::from_buffered_safetensors(read(&weights)?, DType::F32, &Device::Cpu)?;
+        let vb = VarBuilder::from_buffered_safetensors(read(&weights)?, DType::F32, &device)?;
         let model = BertModel::load(vb, &config).map_err(|e| Error::BadModel {
             path: weights,
             reason: e.to_string(),
@@ -97,6 +107,7 @@ impl LocalEmbedder {
             tokenizer,
             dim: config.hidden_size,
             batch: 32,
+            device,
         })
     }
 
@@ -135,14 +146,14 @@ impl LocalEmbedder {
             .tokenizer
             .encode_batch(texts.to_vec(), true)
             .map_err(Error::tokenizer)?;
-        let dev = Device::Cpu;
+        let dev = &self.device;
         let ids: Vec<Tensor> = enc
             .iter()
-            .map(|e| Tensor::new(e.get_ids(), &dev))
+            .map(|e| Tensor::new(e.get_ids(), dev))
             .collect::<candle_core::Result<_>>()?;
         let mask: Vec<Tensor> = enc
             .iter()
-            .map(|e| Tensor::new(e.get_attention_mask(), &dev))
+            .map(|e| Tensor::new(e.get_attention_mask(), dev))
             .collect::<candle_core::Result<_>>()?;
         let ids = Tensor::stack(&ids, 0)?;
         let mask = Tensor::stack(&mask, 0)?;

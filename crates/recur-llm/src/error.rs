@@ -64,6 +64,14 @@ pub enum Error {
     /// The tokenizer library failed.
     #[error("tokenizer: {0}")]
     Tokenizer(String),
+    /// The requested device cannot be used.
+    #[error("device `{device}` cannot be used: {reason}")]
+    Device {
+        /// The device asked for.
+        device: recur_core::ComputeDevice,
+        /// Why, and what to do.
+        reason: String,
+    },
 }
 
 impl Error {

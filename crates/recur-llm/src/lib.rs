@@ -25,11 +25,13 @@
 
 mod backend;
 mod decoder;
+mod device;
 mod embed;
 mod error;
 mod fast;
 mod gguf;
 mod json_schema;
+mod llama;
 mod local;
 mod openai;
 mod sampling;
@@ -38,11 +40,13 @@ mod tokenizer;
 
 pub use backend::{Embed, Generate};
 pub use decoder::{ModelInfo, WeightFormat};
+pub use device::candle_device;
 pub use embed::{LocalEmbedder, cosine};
 pub use error::{Error, Result};
 pub use json_schema::JsonSchema;
 pub use local::{FinishReason, Generation, LocalModel, LocalOptions, Perplexity};
 pub use openai::{EndpointConfig, OpenAiClient};
+pub use recur_core::ComputeDevice;
 pub use sampling::SamplingParams;
 pub use template::{CHATML, ChatTemplate, Message};
 pub use tokenizer::{SUPPORTED_PRE, TextTokenizer, TokenStream};

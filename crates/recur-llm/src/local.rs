@@ -3,10 +3,11 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use candle_core::Device;
+use recur_core::ComputeDevice;
 use serde::Serialize;
 
 use crate::decoder::{Decoder, ModelInfo, WeightFormat};
+use crate::device::candle_device;
 use crate::error::{Error, Result};
 use crate::gguf::GgufFile;
 use crate::json_schema::{JsonSchema, Matcher};
@@ -84,6 +85,8 @@ pub struct LocalOptions {
     /// this many bytes (0: never). Default 1 GiB: small models (SmolLM2-135M needs 0.6 GB)
     /// process prompts several times faster; large ones stay quantised only.
     pub dense_prompt_bytes: u64,
+    /// Where the model runs (the 8-bit decode path is CPU-only; on a GPU candle's kernels run).
+    pub device: ComputeDevice,
 }
 
 impl Default for LocalOptions {
@@ -92,6 +95,7 @@ impl Default for LocalOptions {
             weights: WeightFormat::default(),
             chat_template: None,
             dense_prompt_bytes: 1 << 30,
+            device: ComputeDevice::Cpu,
         }
     }
 }
@@ -145,9 +149,10 @@ impl LocalModel {
             (None, Some(src)) => ChatTemplate::new(src, &bos, &eos, true)?,
             (None, None) => ChatTemplate::chatml(),
         };
+        let device = candle_device(options.device)?;
         let (decoder, info) = Decoder::load(
             &mut file,
-            &Device::Cpu,
+            &device,
             options.weights,
             options.dense_prompt_bytes,
         )?;

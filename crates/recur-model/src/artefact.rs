@@ -4,10 +4,12 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use candle_core::{DType, Device, Tensor};
+use candle_core::{DType, Tensor};
 use candle_nn::{VarBuilder, VarMap};
+use recur_core::ComputeDevice;
 
 use crate::data::ItemVocab;
+use crate::device::candle_device;
 use crate::error::{Error, Result};
 use crate::model::{Config, Model};
 use crate::train::{Trained, TrainingReport};
@@ -63,8 +65,13 @@ pub fn save(dir: &Path, trained: &Trained, vocab: &ItemVocab) -> Result<()> {
     std::fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e))
 }
 
-/// Reads a model folder written by [`save`].
+/// Reads a model folder written by [`save`], onto the CPU.
 pub fn load(dir: &Path) -> Result<SavedModel> {
+    load_on(dir, ComputeDevice::Cpu)
+}
+
+/// Like [`load`], onto `device`.
+pub fn load_on(dir: &Path, device: ComputeDevice) -> Result<SavedModel> {
     let cfg: Config = read_json(&dir.join("config.json"))?;
     let mut vocab: ItemVocab = read_json(&dir.join("items.json"))?;
     vocab.reindex();
@@ -78,7 +85,7 @@ pub fn load(dir: &Path) -> Result<SavedModel> {
             ),
         });
     }
-    let device = Device::Cpu;
+    let device = candle_device(device)?;
     let item_text = if cfg.text_dim > 0 {
         let path = dir.join("item_text.safetensors");
         let mut map = candle_core::safetensors::load(&path, &device)?;

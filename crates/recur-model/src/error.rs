@@ -47,6 +47,14 @@ pub enum Error {
     /// A tensor operation failed (an internal error).
     #[error("tensor: {0}")]
     Candle(#[from] candle_core::Error),
+    /// The requested device cannot be used.
+    #[error("device `{device}` cannot be used: {reason}")]
+    Device {
+        /// The device asked for.
+        device: recur_core::ComputeDevice,
+        /// Why, and what to do.
+        reason: String,
+    },
 }
 
 impl Error {

@@ -26,6 +26,7 @@
 mod artefact;
 mod baselines;
 mod data;
+mod device;
 mod encode;
 mod error;
 mod eval;
@@ -38,12 +39,13 @@ mod suite;
 mod train;
 mod xent;
 
-pub use artefact::{SavedModel, load, save};
+pub use artefact::{SavedModel, load, load_on, save};
 pub use baselines::{ItemKnn, ItemKnnConfig, PersonalPopularity, Popularity, TifuConfig, TifuKnn};
 pub use data::{
     BasketData, EVENT_KINDS, EventKind, ItemVocab, Sequence, SequenceData, load_history_future,
     load_user_item_pairs,
 };
+pub use device::candle_device;
 pub use encode::{Batch, NEXT_PURCHASE_DAYS, RepeatFeatures, TIME_CLASSES, Window, encode};
 pub use error::{Error, Result};
 pub use eval::{
@@ -53,6 +55,7 @@ pub use eval::{
 pub use metrics::{MetricSums, hit_at_k, ndcg_at_k, recall_at_k, top_k};
 pub use model::{Config, Model};
 pub use recommender::{Exclude, Recommender, apply_exclusion, recommend};
+pub use recur_core::ComputeDevice;
 pub use scoring::{TransformerRecommender, next_purchase, score_histories};
 pub use suite::{SuiteOptions, SuiteReport, config_for, run_suite};
 pub use train::{

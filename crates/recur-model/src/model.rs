@@ -277,6 +277,11 @@ impl Model {
         &self.cfg
     }
 
+    /// The device the weights live on.
+    pub fn device(&self) -> &candle_core::Device {
+        self.item_emb.device()
+    }
+
     /// The fixed item-text features (`[num_items + 1, text_dim]`), when fused.
     pub fn item_text(&self) -> Option<&Tensor> {
         self.text.as_ref().map(|(t, _)| t)

@@ -1,6 +1,6 @@
 //! Inference with a trained transformer: scores for all items, time to next purchase.
 
-use candle_core::{D, Device};
+use candle_core::D;
 
 use crate::data::Sequence;
 use crate::encode::{Batch, TIME_CLASSES, Window, encode};
@@ -15,6 +15,7 @@ fn last_position_batches(
     with_repeats: bool,
 ) -> Result<Vec<(Vec<usize>, Batch)>> {
     let cfg = model.config();
+    let device = model.device();
     let live: Vec<usize> = (0..histories.len())
         .filter(|&i| !histories[i].is_empty())
         .collect();
@@ -29,7 +30,7 @@ fn last_position_batches(
                     all_positions: false,
                 })
                 .collect();
-            let batch = encode(&ws, cfg.max_len, cfg.num_items, with_repeats, &Device::Cpu)?;
+            let batch = encode(&ws, cfg.max_len, cfg.num_items, with_repeats, &device)?;
             Ok((chunk.to_vec(), batch))
         })
         .collect()

@@ -124,7 +124,7 @@ pub fn run_suite(
                 Some(candle_core::Tensor::from_vec(
                     flat,
                     (num_items + 1, dim),
-                    &candle_core::Device::Cpu,
+                    &crate::device::candle_device(tc.device)?,
                 )?)
             }
             None => None,

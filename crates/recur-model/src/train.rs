@@ -12,8 +12,10 @@ use candle_nn::{VarBuilder, VarMap};
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
+use recur_core::ComputeDevice;
 
 use crate::data::Sequence;
+use crate::device::candle_device;
 use crate::encode::{Window, encode, targets};
 use crate::error::{Error, Result};
 use crate::metrics::{MetricSums, top_k};
@@ -51,6 +53,9 @@ pub struct TrainConfig {
     pub k: usize,
     /// Whether validation ranks items the customer already has.
     pub exclude: Exclude,
+    /// Where training runs (results on a GPU match the CPU's up to floating-point rounding).
+    #[serde(default)]
+    pub device: ComputeDevice,
 }
 
 impl Default for TrainConfig {
@@ -68,6 +73,7 @@ impl Default for TrainConfig {
             negatives: 2048,
             k: 10,
             exclude: Exclude::Nothing,
+            device: ComputeDevice::Cpu,
         }
     }
 }
@@ -259,7 +265,8 @@ fn save_tensors(map: &HashMap<String, Tensor>, path: &Path) -> Result<()> {
     std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
 }
 
-/// An untrained model with seeded random weights (for latency measurements and tests).
+/// An untrained model with seeded random weights on the CPU (for latency measurements and
+/// tests).
 pub fn untrained(cfg: &Config, seed: u64) -> Result<Model> {
     let varmap = VarMap::new();
     let model = Model::new(
@@ -291,7 +298,7 @@ pub fn train(
             "batch_size and epochs must be positive".into(),
         ));
     }
-    let device = Device::Cpu;
+    let device = candle_device(tc.device)?;
     let wins = windows(train_seqs, cfg.max_len);
     if wins.is_empty() {
         return Err(Error::NotEnoughData(
@@ -300,6 +307,7 @@ pub fn train(
     }
     let varmap = VarMap::new();
     let vb = VarBuilder::from_varmap(&varmap, DType::F32, &device);
+    let item_text = item_text.map(|t| t.to_device(&device)).transpose()?;
     let model = Model::new(cfg, vb, item_text)?;
     init_seeded(&varmap, tc.seed)?;
     let vars: Vec<(String, candle_core::Var, bool)> = {

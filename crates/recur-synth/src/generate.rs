@@ -5,6 +5,7 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Beta, Distribution, Exp, Gamma, LogNormal};
+use recur_core::{EventType, OrderStatus};
 
 use crate::catalog::{ADJECTIVES, BRANDS, CATEGORIES, Product};
 
@@ -95,7 +96,7 @@ pub struct OrderLine {
     /// Unit price.
     pub unit_price: f64,
     /// completed, cancelled or returned.
-    pub status: &'static str,
+    pub status: OrderStatus,
 }
 
 /// One behaviour event.
@@ -108,7 +109,7 @@ pub struct Event {
     /// Time.
     pub at: DateTime<Utc>,
     /// view, search, add_to_cart or purchase.
-    pub kind: &'static str,
+    pub kind: EventType,
     /// Product index.
     pub product: Option<usize>,
     /// Search text.
@@ -263,7 +264,7 @@ impl Sim<'_> {
                 customer_id: cust.clone(),
                 session_id: session.clone(),
                 at: t,
-                kind: "search",
+                kind: EventType::Search,
                 product: None,
                 search: Some(q),
             });
@@ -276,7 +277,7 @@ impl Sim<'_> {
                 customer_id: cust.clone(),
                 session_id: session.clone(),
                 at: t,
-                kind: "view",
+                kind: EventType::View,
                 product: Some(p),
                 search: None,
             });
@@ -287,7 +288,7 @@ impl Sim<'_> {
                 customer_id: cust.clone(),
                 session_id: session.clone(),
                 at: t,
-                kind: "view",
+                kind: EventType::View,
                 product: Some(p),
                 search: None,
             });
@@ -296,7 +297,7 @@ impl Sim<'_> {
                 customer_id: cust.clone(),
                 session_id: session.clone(),
                 at: t,
-                kind: "add_to_cart",
+                kind: EventType::AddToCart,
                 product: Some(p),
                 search: None,
             });
@@ -313,11 +314,11 @@ impl Sim<'_> {
         let cancelled = self.rng.random::<f64>() < 0.03;
         for &(p, q) in lines {
             let status = if cancelled {
-                "cancelled"
+                OrderStatus::Cancelled
             } else if self.rng.random::<f64>() < 0.02 {
-                "returned"
+                OrderStatus::Returned
             } else {
-                "completed"
+                OrderStatus::Completed
             };
             self.orders.push(OrderLine {
                 order_id: order_id.clone(),
@@ -328,14 +329,14 @@ impl Sim<'_> {
                 unit_price: self.products[p].price,
                 status,
             });
-            if status == "completed" {
+            if status == OrderStatus::Completed {
                 if let Some(last) = self.events.last() {
                     let session_id = last.session_id.clone();
                     self.events.push(Event {
                         customer_id: Some(c.id.clone()),
                         session_id,
                         at: paid_at,
-                        kind: "purchase",
+                        kind: EventType::Purchase,
                         product: Some(p),
                         search: None,
                     });
@@ -658,7 +659,11 @@ mod tests {
     fn consumables_come_back_durables_do_not() {
         let shop = generate(&small());
         let mut bought: BTreeMap<(String, usize), u32> = BTreeMap::new();
-        for o in shop.orders.iter().filter(|o| o.status == "completed") {
+        for o in shop
+            .orders
+            .iter()
+            .filter(|o| o.status == OrderStatus::Completed)
+        {
             *bought
                 .entry((o.customer_id.clone(), shop.products[o.product].category))
                 .or_default() += 1;
@@ -687,7 +692,7 @@ mod tests {
     fn events_and_truth_cover_customers() {
         let shop = generate(&small());
         assert_eq!(shop.truth.len(), 300);
-        assert!(shop.events.iter().any(|e| e.kind == "search"));
+        assert!(shop.events.iter().any(|e| e.kind == EventType::Search));
         assert!(shop.events.iter().any(|e| e.customer_id.is_none()));
         assert!(
             shop.truth

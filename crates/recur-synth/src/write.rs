@@ -166,7 +166,7 @@ impl Shop {
             }
             obj.insert("session_id".into(), e.session_id.clone().into());
             obj.insert("occurred_at".into(), ts(&e.at).into());
-            obj.insert("event_type".into(), e.kind.into());
+            obj.insert("event_type".into(), e.kind.as_str().into());
             if let Some(pi) = e.product {
                 obj.insert("product_id".into(), p[pi].id.clone().into());
             }

@@ -74,7 +74,7 @@ fn rfm_scores_and_segments() {
     let scores = s.rfm_scores().unwrap();
     let got: Vec<(String, u8, u8, u8, String)> = scores
         .iter()
-        .map(|c| (c.customer_id.clone(), c.r, c.f, c.m, c.segment.clone()))
+        .map(|c| (c.customer_id.clone(), c.r, c.f, c.m, c.segment.to_string()))
         .collect();
     let want = [
         ("A", 3, 5, 4, "Loyal"),
@@ -96,7 +96,10 @@ fn rfm_scores_and_segments() {
     );
     let segs = s.rfm_segments().unwrap();
     assert_eq!(segs.len(), 11);
-    let champions = segs.iter().find(|x| x.segment == "Champions").unwrap();
+    let champions = segs
+        .iter()
+        .find(|x| x.segment.as_str() == "Champions")
+        .unwrap();
     assert_eq!(champions.customers, 1);
     assert!((champions.revenue - 100.0).abs() < 1e-9);
     assert!((champions.revenue_share - 100.0 / 235.0).abs() < 1e-12);
@@ -154,7 +157,7 @@ fn overview_and_profile() {
     assert!((o.revenue - 235.0).abs() < 1e-9);
     assert_eq!(o.lines_by_status.get("cancelled"), Some(&1));
     let p = s.profile("A").unwrap();
-    assert_eq!(p.score.segment, "Loyal");
+    assert_eq!(p.score.segment.as_str(), "Loyal");
     assert_eq!(p.favourite_categories[0].category, "Grocery > Coffee");
     assert_eq!(p.favourite_categories[0].orders, 2);
     assert!(

@@ -8,8 +8,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use recur_campaign::{
-    Assignment, Deliver, DeliveryError, Draft, Ledger, Outgoing, Plan, PlanSummary,
-    PlannedCustomer, SendOptions, SendStatus, SendWindow, SmtpDelivery, SmtpSecurity,
+    Assignment, Deliver, DeliveryError, Draft, Group, Ledger, Outgoing, Plan, PlanSummary,
+    PlannedCustomer, Segment, SendOptions, SendStatus, SendWindow, SmtpDelivery, SmtpSecurity,
     WebhookDelivery, send_pending, webhook_signature,
 };
 
@@ -133,7 +133,7 @@ fn ledger_with_plan(path: &std::path::Path) -> Ledger {
     let customers = (0..10)
         .map(|i| PlannedCustomer {
             customer_id: format!("C{i:03}"),
-            segment: "At Risk".into(),
+            segment: Segment::AtRisk,
             assignment: Assignment::Treated {
                 offer: 0,
                 expected_profit: 1.0,
@@ -142,7 +142,7 @@ fn ledger_with_plan(path: &std::path::Path) -> Ledger {
         })
         .chain((0..3).map(|i| PlannedCustomer {
             customer_id: format!("H{i:03}"),
-            segment: "At Risk".into(),
+            segment: Segment::AtRisk,
             assignment: Assignment::Holdout,
         }))
         .collect();
@@ -166,7 +166,10 @@ fn ledger_with_plan(path: &std::path::Path) -> Ledger {
         "recorded once"
     );
     let groups = ledger.assignments("spring").unwrap();
-    assert_eq!(groups.iter().filter(|g| g.group == "holdout").count(), 3);
+    assert_eq!(
+        groups.iter().filter(|g| g.group == Group::Holdout).count(),
+        3
+    );
     ledger
 }
 

@@ -1,5 +1,6 @@
 //! Uplift on simulated experiments, holdout invariants, input errors, and delivery.
 
+mod concurrency;
 mod delivery;
 mod redemption;
 

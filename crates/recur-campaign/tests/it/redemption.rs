@@ -1,7 +1,8 @@
 //! Coupon redemptions: matched to the campaign and customer each code was issued to.
 
 use recur_campaign::{
-    Assignment, CampaignSpec, Ledger, Plan, PlanSummary, PlannedCustomer, import_redemptions,
+    Assignment, CampaignSpec, Ledger, Plan, PlanSummary, PlannedCustomer, Segment,
+    import_redemptions,
 };
 
 const SPEC: &str = r#"
@@ -22,7 +23,7 @@ fn ledger(dir: &std::path::Path) -> Ledger {
         .iter()
         .map(|c| PlannedCustomer {
             customer_id: (*c).into(),
-            segment: "At Risk".into(),
+            segment: Segment::AtRisk,
             assignment: Assignment::Treated {
                 offer: 0,
                 expected_profit: 0.0,
@@ -31,7 +32,7 @@ fn ledger(dir: &std::path::Path) -> Ledger {
         })
         .chain(std::iter::once(PlannedCustomer {
             customer_id: "H1".into(),
-            segment: "At Risk".into(),
+            segment: Segment::AtRisk,
             assignment: Assignment::Holdout,
         }))
         .collect();

@@ -2,6 +2,7 @@
 
 mod formats;
 mod malformed;
+mod ranges;
 mod store;
 
 use std::path::{Path, PathBuf};

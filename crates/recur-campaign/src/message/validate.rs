@@ -1,0 +1,421 @@
+//! Validators: a draft may state only the facts the engine supplied.
+
+use serde::Serialize;
+
+use super::{Draft, Facts, Language, ProductFact, Rules};
+
+/// Why a draft was rejected.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Violation {
+    /// A number the engine did not supply (price, percentage, date part, quantity).
+    UnsuppliedNumber {
+        /// Field.
+        field: &'static str,
+        /// The number as written.
+        text: String,
+    },
+    /// A coupon-like code other than the supplied one.
+    UnsuppliedCode {
+        /// Field.
+        field: &'static str,
+        /// The code.
+        code: String,
+    },
+    /// A catalog product that was not among the supplied recommendations.
+    UnsuppliedProduct {
+        /// Field.
+        field: &'static str,
+        /// Its title.
+        title: String,
+    },
+    /// A supplied price stated without its product's title on the same line (an invented
+    /// product given a real price).
+    PriceWithoutProduct {
+        /// Field.
+        field: &'static str,
+        /// The price as written.
+        price: String,
+        /// The product that has that price.
+        product: String,
+    },
+    /// Placeholder text left unfilled, such as `[product_name]` (only `{first_name}` is filled
+    /// in later).
+    Placeholder {
+        /// Field.
+        field: &'static str,
+        /// The placeholder.
+        text: String,
+    },
+    /// A supplied fact the message must carry is missing (the coupon code, or every
+    /// recommended product).
+    MissingFact {
+        /// What is missing.
+        what: String,
+    },
+    /// Personal data (an e-mail address or a phone number).
+    PersonalData {
+        /// Field.
+        field: &'static str,
+        /// What was found.
+        what: &'static str,
+    },
+    /// A forbidden claim.
+    ForbiddenClaim {
+        /// Field.
+        field: &'static str,
+        /// The phrase.
+        phrase: String,
+    },
+    /// The text is not in the customer's language.
+    WrongLanguage {
+        /// Expected language.
+        expected: Language,
+    },
+    /// A field is too long.
+    TooLong {
+        /// Field.
+        field: &'static str,
+        /// Its length in characters.
+        chars: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// A field is empty.
+    Empty {
+        /// Field.
+        field: &'static str,
+    },
+}
+
+impl std::fmt::Display for Violation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Violation::UnsuppliedNumber { field, text } => write!(
+                f,
+                "{field}: the number `{text}` was not supplied; use only the given prices, discount and date"
+            ),
+            Violation::UnsuppliedCode { field, code } => write!(
+                f,
+                "{field}: the code `{code}` was not supplied; use only the given coupon code"
+            ),
+            Violation::UnsuppliedProduct { field, title } => write!(
+                f,
+                "{field}: `{title}` is not one of the recommended products; mention only those"
+            ),
+            Violation::PriceWithoutProduct {
+                field,
+                price,
+                product,
+            } => write!(
+                f,
+                "{field}: the price {price} must stand next to its product, `{product}`; name products by their exact titles"
+            ),
+            Violation::Placeholder { field, text } => write!(
+                f,
+                "{field}: `{text}` is a placeholder; write the actual words from the facts"
+            ),
+            Violation::MissingFact { what } => {
+                write!(f, "the message must include {what}")
+            }
+            Violation::PersonalData { field, what } => {
+                write!(f, "{field}: contains {what}; never include personal data")
+            }
+            Violation::ForbiddenClaim { field, phrase } => {
+                write!(f, "{field}: the claim `{phrase}` is not allowed")
+            }
+            Violation::WrongLanguage { expected } => write!(
+                f,
+                "the message must be written in {}",
+                match expected {
+                    Language::En => "English",
+                    Language::Zh => "Chinese",
+                }
+            ),
+            Violation::TooLong { field, chars, max } => {
+                write!(f, "{field}: {chars} characters, at most {max}")
+            }
+            Violation::Empty { field } => write!(f, "{field} is empty"),
+        }
+    }
+}
+
+fn is_cjk(c: char) -> bool {
+    matches!(c as u32, 0x4E00..=0x9FFF | 0x3400..=0x4DBF | 0xF900..=0xFAFF)
+}
+
+/// Numbers as written in `text` ("19.90", "20", "2026-12-31" gives 2026, 12, 31).
+fn numbers(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let chars: Vec<char> = text.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        let decimal_point = (c == '.' || c == ',')
+            && !cur.is_empty()
+            && chars.get(i + 1).is_some_and(char::is_ascii_digit);
+        if c.is_ascii_digit() || decimal_point {
+            cur.push(if c == ',' { '.' } else { c });
+        } else if !cur.is_empty() {
+            out.push(std::mem::take(&mut cur));
+        }
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+/// Coupon-like tokens: 4+ ASCII letters/digits, all letters upper case, at least one digit or
+/// at least six letters (SAVE20, WELCOME10, SPRINGSALE).
+fn codes(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_ascii_alphanumeric() && c != '-' && c != '_')
+        .filter(|t| {
+            let letters = t.chars().filter(char::is_ascii_alphabetic).count();
+            let digits = t.chars().filter(char::is_ascii_digit).count();
+            t.len() >= 4
+                && letters >= 2
+                && t.chars()
+                    .filter(char::is_ascii_alphabetic)
+                    .all(|c| c.is_ascii_uppercase())
+                && (digits > 0 || letters >= 6)
+        })
+        .map(str::to_owned)
+        .collect()
+}
+
+fn number_value(s: &str) -> Option<f64> {
+    s.parse::<f64>().ok()
+}
+
+/// The numbers a message may state, from the facts.
+fn allowed_numbers(facts: &Facts) -> Vec<f64> {
+    let mut v: Vec<f64> = Vec::new();
+    for p in &facts.products {
+        v.push(p.price);
+        v.extend(numbers(&p.title).iter().filter_map(|s| number_value(s)));
+    }
+    if let Some(o) = &facts.offer {
+        v.extend(o.percent_off);
+        for s in [&o.code, &o.expires].into_iter().flatten() {
+            v.extend(numbers(s).iter().filter_map(|s| number_value(s)));
+        }
+    }
+    for s in std::iter::once(&facts.shop).chain(&facts.favourite_category) {
+        v.extend(numbers(s).iter().filter_map(|s| number_value(s)));
+    }
+    v
+}
+
+/// `text` with every YYYY-MM-DD date replaced by a space.
+fn without_iso_dates(text: &str) -> String {
+    let b: Vec<char> = text.chars().collect();
+    let is_date = |i: usize| {
+        i + 10 <= b.len()
+            && b[i..i + 10].iter().enumerate().all(|(k, c)| match k {
+                4 | 7 => *c == '-',
+                _ => c.is_ascii_digit(),
+            })
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < b.len() {
+        if is_date(i) {
+            out.push(' ');
+            i += 10;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+/// Checks a draft against the facts and rules; empty when it may be sent.
+pub fn validate(draft: &Draft, facts: &Facts, rules: &Rules) -> Vec<Violation> {
+    let mut out = Vec::new();
+    let allowed = allowed_numbers(facts);
+    // Numbers supplied for something other than a price (discount, date, code, titles).
+    let other_numbers = allowed_numbers(&Facts {
+        products: facts
+            .products
+            .iter()
+            .map(|p| ProductFact {
+                title: p.title.clone(),
+                price: f64::NAN,
+            })
+            .collect(),
+        ..facts.clone()
+    });
+    let supplied_text: String = facts
+        .products
+        .iter()
+        .map(|p| p.title.as_str())
+        .chain(facts.offer.iter().filter_map(|o| o.code.as_deref()))
+        .chain([facts.shop.as_str(), facts.currency.as_str()])
+        .chain(facts.favourite_category.as_deref())
+        .collect::<Vec<_>>()
+        .join("\n");
+    let fields: [(&'static str, &str, usize); 3] = [
+        ("subject", &draft.subject, rules.max_subject),
+        ("preheader", &draft.preheader, rules.max_preheader),
+        ("body", &draft.body, rules.max_body),
+    ];
+    for (field, text, max) in fields {
+        let chars = text.chars().count();
+        if text.trim().is_empty() {
+            out.push(Violation::Empty { field });
+        } else if chars > max {
+            out.push(Violation::TooLong { field, chars, max });
+        }
+        for n in numbers(text) {
+            let ok = number_value(&n).is_some_and(|v| allowed.iter().any(|a| (a - v).abs() < 1e-9));
+            if !ok {
+                out.push(Violation::UnsuppliedNumber { field, text: n });
+            }
+        }
+        for code in codes(text) {
+            if !supplied_text.contains(&code) {
+                out.push(Violation::UnsuppliedCode { field, code });
+            }
+        }
+        for (open, close) in [('[', ']'), ('{', '}'), ('<', '>')] {
+            let mut rest = text;
+            while let Some(a) = rest.find(open) {
+                let Some(b) = rest[a..].find(close) else {
+                    break;
+                };
+                let inner = &rest[a..a + b + 1];
+                if inner != "{first_name}" && inner.len() > 2 {
+                    out.push(Violation::Placeholder {
+                        field,
+                        text: inner.to_owned(),
+                    });
+                }
+                rest = &rest[a + b + 1..];
+            }
+        }
+        // A price belongs next to its product: a line stating a supplied price must name a
+        // product with that price.
+        for line in text.lines() {
+            let line_lower = line.to_lowercase();
+            for n in numbers(line) {
+                let Some(v) = number_value(&n) else { continue };
+                if other_numbers.iter().any(|a| (a - v).abs() < 1e-9) {
+                    continue;
+                }
+                let owners: Vec<&ProductFact> = facts
+                    .products
+                    .iter()
+                    .filter(|p| (p.price - v).abs() < 1e-9)
+                    .collect();
+                if !owners.is_empty()
+                    && !owners
+                        .iter()
+                        .any(|p| line_lower.contains(&p.title.to_lowercase()))
+                {
+                    out.push(Violation::PriceWithoutProduct {
+                        field,
+                        price: n,
+                        product: owners[0].title.clone(),
+                    });
+                }
+            }
+        }
+        let lower = text.to_lowercase();
+        for title in &rules.catalog_titles {
+            let supplied = facts.products.iter().any(|p| &p.title == title);
+            if !supplied && !title.is_empty() && lower.contains(&title.to_lowercase()) {
+                out.push(Violation::UnsuppliedProduct {
+                    field,
+                    title: title.clone(),
+                });
+            }
+        }
+        if text.split_whitespace().any(|w| {
+            let at = w.find('@');
+            at.is_some_and(|i| i > 0 && w[i + 1..].contains('.'))
+        }) {
+            out.push(Violation::PersonalData {
+                field,
+                what: "an e-mail address",
+            });
+        }
+        // A phone number: 7+ digits in a run that allows spaces, dashes, dots and parentheses
+        // (ISO dates, whose numbers are checked above, and supplied codes and titles are not
+        // phone numbers).
+        let mut scrubbed = without_iso_dates(text);
+        for supplied in supplied_text.lines().filter(|l| !l.is_empty()) {
+            scrubbed = scrubbed.replace(supplied, " ");
+        }
+        let mut run = 0;
+        let mut phone = false;
+        for c in scrubbed.chars() {
+            if c.is_ascii_digit() {
+                run += 1;
+                phone |= run >= 7;
+            } else if !matches!(c, ' ' | '-' | '.' | '(' | ')' | '+') {
+                run = 0;
+            }
+        }
+        if phone {
+            out.push(Violation::PersonalData {
+                field,
+                what: "a phone number",
+            });
+        }
+        for phrase in &rules.forbidden {
+            if lower.contains(&phrase.to_lowercase()) {
+                out.push(Violation::ForbiddenClaim {
+                    field,
+                    phrase: phrase.clone(),
+                });
+            }
+        }
+    }
+    // Language: share of CJK among the letters the writer chose (supplied titles, names and
+    // codes, which may be in another script, do not count).
+    let mut all = format!("{} {} {}", draft.subject, draft.preheader, draft.body);
+    for supplied in supplied_text.lines().chain(["{first_name}"]) {
+        if !supplied.is_empty() {
+            all = all.replace(supplied, " ");
+        }
+    }
+    let (mut cjk, mut latin) = (0usize, 0usize);
+    for c in all.chars() {
+        if is_cjk(c) {
+            cjk += 1;
+        } else if c.is_alphabetic() {
+            latin += 1;
+        }
+    }
+    // The facts the message exists for must be in it.
+    let all = format!("{}\n{}\n{}", draft.subject, draft.preheader, draft.body).to_lowercase();
+    if let Some(code) = facts.offer.as_ref().and_then(|o| o.code.as_deref())
+        && !all.contains(&code.to_lowercase())
+    {
+        out.push(Violation::MissingFact {
+            what: format!("the coupon code {code}"),
+        });
+    }
+    if !facts.products.is_empty()
+        && !facts
+            .products
+            .iter()
+            .any(|p| all.contains(&p.title.to_lowercase()))
+    {
+        out.push(Violation::MissingFact {
+            what: "at least one of the recommended products by its exact title".into(),
+        });
+    }
+    let letters = (cjk + latin).max(1) as f64;
+    let wrong = match facts.language {
+        Language::En => cjk as f64 / letters > 0.05,
+        Language::Zh => (cjk as f64) / letters < 0.5,
+    };
+    if wrong {
+        out.push(Violation::WrongLanguage {
+            expected: facts.language,
+        });
+    }
+    out
+}

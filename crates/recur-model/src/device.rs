@@ -1,0 +1,24 @@
+//! The candle device for a [`ComputeDevice`].
+
+use candle_core::Device;
+use recur_core::ComputeDevice;
+
+use crate::error::{Error, Result};
+
+/// The candle device for `device`: the CPU, or a CUDA GPU in builds with the `cuda` feature
+/// (elsewhere an error that says how to get one).
+pub fn candle_device(device: ComputeDevice) -> Result<Device> {
+    let ComputeDevice::Cuda(ordinal) = device else {
+        return Ok(Device::Cpu);
+    };
+    if !cfg!(feature = "cuda") {
+        return Err(Error::Device {
+            device,
+            reason: "this build has no CUDA support; rebuild with `--features cuda` (needs the CUDA toolkit) or use `--device cpu`".into(),
+        });
+    }
+    Device::new_cuda(ordinal).map_err(|e| Error::Device {
+        device,
+        reason: format!("{e}; check the GPU's ordinal with nvidia-smi, or use `--device cpu`"),
+    })
+}
