@@ -7,6 +7,7 @@ use recur_clv::{
 use serde::Serialize;
 
 use crate::error::{Error, Result};
+use crate::workspace::Workspace;
 
 /// One customer's value estimates.
 #[derive(Debug, Clone, Serialize)]
@@ -42,7 +43,7 @@ pub struct WorkspaceValue {
 }
 
 /// The workspace's completed purchases of known customers, and the last purchase day.
-fn transactions(ws: &crate::Workspace) -> Result<(Vec<Transaction>, i64)> {
+fn transactions(ws: &Workspace) -> Result<(Vec<Transaction>, i64)> {
     let rows = ws.session()?.daily_purchases()?;
     let end = rows.iter().map(|r| r.1).max().unwrap_or(0);
     let tx = rows
@@ -58,7 +59,7 @@ fn transactions(ws: &crate::Workspace) -> Result<(Vec<Transaction>, i64)> {
 
 /// Fits BG/NBD and Gamma-Gamma on every completed order of known customers (calibration = all
 /// data up to the last order) and scores each customer.
-pub fn customer_value(ws: &crate::Workspace) -> Result<WorkspaceValue> {
+pub fn customer_value(ws: &Workspace) -> Result<WorkspaceValue> {
     let (tx, end) = transactions(ws)?;
     let data = summarize(&tx, end, end, TimeUnit::Weeks);
     let (bg, bg_report) = BgNbd::fit(&data)?;
@@ -123,7 +124,7 @@ pub(crate) fn iso_day(day: i64) -> String {
 
 /// Fits on all orders up to `holdout_days` before the last order and compares predictions
 /// for the following `holdout_days` with what customers actually did.
-pub fn evaluate_workspace(ws: &crate::Workspace, holdout_days: u32) -> Result<WorkspaceEvaluation> {
+pub fn evaluate_workspace(ws: &Workspace, holdout_days: u32) -> Result<WorkspaceEvaluation> {
     let (tx, end) = transactions(ws)?;
     let start = tx.iter().map(|t| t.day).min().unwrap_or(0);
     let calibration_end = end - i64::from(holdout_days);

@@ -179,10 +179,10 @@ pub const KEYS: &[(&str, &str, &str)] = &[
 impl Settings {
     /// Reads `recur.toml` over the defaults.
     pub fn from_file(path: &Path) -> Result<Settings> {
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+        let text = std::fs::read_to_string(path).map_err(|error| Error::Io {
             path: path.to_owned(),
             action: "read",
-            source,
+            error,
         })?;
         toml::from_str(&text).map_err(|e| Error::Config {
             path: path.to_owned(),

@@ -65,16 +65,49 @@ pub enum Error {
     /// The target folder of `recur demo` holds something else.
     #[error("`{0}` exists and is not a recur demo workspace; choose another folder with --dir")]
     DemoDirTaken(PathBuf),
+    /// A workspace folder is a regular file (or lies under one).
+    #[error(
+        "`{path}` is a file, not a folder; choose a folder (new or existing) for the workspace"
+    )]
+    NotAFolder {
+        /// The file in the way.
+        path: PathBuf,
+    },
+    /// No campaign ledger in the campaign folder: nothing was planned there yet.
+    #[error(
+        "no campaign ledger at `{path}`: no campaign was planned here; plan one first with `recur campaign plan --spec FILE` (or run `recur demo`)"
+    )]
+    NoLedger {
+        /// The ledger file that is missing.
+        path: PathBuf,
+    },
+    /// The ledger has no campaign with this id.
+    #[error(
+        "no such campaign `{campaign}` in `{ledger}`; plan it first with `recur campaign plan --spec FILE`"
+    )]
+    NoSuchCampaign {
+        /// The campaign id asked for.
+        campaign: String,
+        /// The ledger searched.
+        ledger: PathBuf,
+    },
+    /// A file the user named (such as a campaign definition) could not be read.
+    #[error("could not read `{path}`: {error}; check the path and that the file is readable")]
+    ReadInput {
+        /// File.
+        path: PathBuf,
+        /// OS error (part of the message, not repeated as a source).
+        error: std::io::Error,
+    },
     /// A file could not be read or written.
-    #[error("could not {action} `{path}`: {source}")]
+    #[error("could not {action} `{path}`: {error}")]
     Io {
         /// File.
         path: PathBuf,
         /// What was being done.
         action: &'static str,
-        /// OS error.
-        #[source]
-        source: std::io::Error,
+        /// OS error (part of the message, not repeated as a source).
+        error: std::io::Error,
     },
 }
 
@@ -96,7 +129,11 @@ impl Error {
             | Error::BadSetting { .. }
             | Error::BadInput { .. }
             | Error::NoWorkspace(_)
-            | Error::DemoDirTaken(_) => true,
+            | Error::DemoDirTaken(_)
+            | Error::NotAFolder { .. }
+            | Error::NoLedger { .. }
+            | Error::NoSuchCampaign { .. }
+            | Error::ReadInput { .. } => true,
         }
     }
 }

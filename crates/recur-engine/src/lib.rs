@@ -1,6 +1,33 @@
-//! recur's use cases: workspaces, imports, analytics, reports and the demo pipeline.
+//! recur's use cases: workspaces, imports, analytics, customer value, the behaviour model,
+//! campaigns, reports and the demo pipeline. The command-line binary and any server call
+//! only this crate.
 //!
-//! The main entry point is [`Workspace`]; [`run_demo`] is the whole pipeline in one call.
+//! The main entry point is [`Workspace`]: [`Workspace::init`] / [`Workspace::open`], then
+//! [`Workspace::import`] and [`Workspace::analyze`]; every other use case takes a `&Workspace`.
+//! [`run_demo`] is the whole pipeline in one call.
+//!
+//! ```text
+//!  lib.rs ── flat re-exports, prelude
+//!  ├── workspace.rs     Workspace: recur.toml + data folder; import, session, analyze
+//!  ├── config.rs        Settings (recur.toml, layered by the caller)
+//!  ├── clv.rs           customer value: BG/NBD + Gamma-Gamma fit, scores, holdout check
+//!  ├── recs.rs          behaviour model: train on a workspace, recommend to a customer
+//!  ├── language.rs      open the language model / embedder (local file or endpoint)
+//!  ├── copywriter.rs    prompts and JSON schema for drafting a message with the model
+//!  ├── campaign/        campaigns on a workspace, one file per use case:
+//!  │   ├── plan.rs          plan_workspace_campaign   (spec + ledger's past campaigns ─► plan)
+//!  │   ├── generate.rs      generate_workspace_campaign (plan ─► validated messages, queued)
+//!  │   ├── send.rs          send_campaign             (queue ─► SMTP / webhook, exactly once)
+//!  │   ├── evaluate.rs      evaluate_workspace_campaign (orders in the window ─► lift)
+//!  │   ├── redemptions.rs   import_workspace_redemptions
+//!  │   └── store.rs, features.rs, writer.rs   ledger + typed not-found errors; shared helpers
+//!  ├── demo/            run_demo: synthetic shop ─► import ─► analyze ─► value ─► model
+//!  │   ├── outcome.rs       DemoOutcome (stage results, typed errors) and its JSON
+//!  │   ├── campaign.rs      the demo's two-round campaign loop
+//!  │   └── simulate.rs      simulated customers from the shop's ground truth
+//!  ├── report.rs        the self-contained HTML report
+//!  └── error.rs         Error (user error or bug: Error::is_user_error), Result
+//! ```
 //!
 //! ```text
 //!  source files ──► recur-ingest ──► data/ (Parquet by month + manifest.json)
@@ -9,8 +36,14 @@
 //!                     account        recur-analytics (DataFusion SQL)
 //!                                          │  repurchase, cohorts, gaps, RFM
 //!                                          ▼
+//!                     recur-clv (value) · recur-model (recommendations) · recur-campaign
+//!                                          │
+//!                                          ▼
 //!                                    CLI tables / JSON / CSV / HTML report
 //! ```
+//!
+//! Reference evaluations on public datasets (CDNOW, Hillstrom, Beauty, Ta-Feng) and
+//! benchmarks are not use cases: they live in the `recur-bench` crate.
 //!
 //! ```
 //! use recur_engine::prelude::*;
@@ -22,7 +55,6 @@
 //! ```
 
 mod campaign;
-mod cdnow;
 mod clv;
 mod config;
 mod copywriter;
@@ -31,13 +63,13 @@ mod error;
 mod language;
 mod recs;
 mod report;
-mod shop_campaign;
 mod workspace;
 
-pub use campaign::{CampaignDemo, CampaignRound, demo_campaign, evaluate_hillstrom};
-pub use cdnow::{
-    CalibrationFrequency, CdnowBench, CdnowEvaluation, CdnowHoldout, FitTiming, ModelCheck,
-    SummaryCheck, TrackingWeek, bench_cdnow_master, evaluate_cdnow,
+pub use campaign::{
+    CampaignStore, ChannelConfig, GeneratedCampaign, LEDGER_FILE, MIN_PER_ARM, PlannedCampaign,
+    RecordedCampaign, SendOutcome, WorkspaceLift, evaluate_workspace_campaign,
+    generate_workspace_campaign, import_workspace_redemptions, plan_workspace_campaign,
+    send_campaign,
 };
 pub use clv::{
     CustomerValue, WorkspaceEvaluation, WorkspaceValue, customer_value, evaluate_workspace,
@@ -47,13 +79,15 @@ pub use config::{
     Settings,
 };
 pub use copywriter::{draft_prompt, draft_schema, llm_writer};
-pub use demo::{DemoObserver, DemoOptions, DemoOutcome, DemoRecommendations, DemoSource, run_demo};
+pub use demo::{
+    CampaignDemo, CampaignRound, DemoObserver, DemoOptions, DemoOutcome, DemoRecommendations,
+    DemoSource, DemoStage, StageError, demo_campaign, run_demo,
+};
 pub use error::{Error, Result};
-pub use language::{LlmBench, bench_llm, open_embedder, open_generator, open_local, single_turn};
+pub use language::{open_embedder, open_generator, open_local, single_turn};
 pub use recs::{
-    CustomerRecommendations, MODEL_DIR, ModelSelection, RecommendLatency, RecommendedItem,
-    RecsEvaluation, RecsFormat, RecsOptions, TrainOutcome, WorkspaceRecommender, bench_recommend,
-    evaluate_recs, train_workspace, workspace_sequences,
+    CustomerRecommendations, MODEL_DIR, ModelSelection, RecommendedItem, RecsOptions, TrainOutcome,
+    WorkspaceRecommender, train_workspace, transformer_settings, workspace_sequences,
 };
 pub use recur_campaign::{Outgoing, SmtpSecurity};
 /// The language runtime (generation, embeddings, schemas, sampling).
@@ -61,11 +95,6 @@ pub use recur_llm as llm;
 /// The behaviour model (transformer, baselines, evaluation).
 pub use recur_model as model;
 pub use report::render_html;
-pub use shop_campaign::{
-    ChannelConfig, GeneratedCampaign, LEDGER_FILE, MIN_PER_ARM, PlannedCampaign, SendOutcome,
-    WorkspaceLift, evaluate_workspace_campaign, generate_workspace_campaign,
-    import_workspace_redemptions, plan_workspace_campaign, send_campaign,
-};
 pub use workspace::Workspace;
 
 /// Re-exports of the types callers of the engine need.

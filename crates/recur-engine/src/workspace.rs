@@ -19,18 +19,24 @@ pub struct Workspace {
 
 impl Workspace {
     /// Creates a workspace in `dir` (idempotent: existing settings and data are kept).
+    /// [`Error::NotAFolder`] when `dir`, or a folder above it, is a regular file.
     pub fn init(dir: &Path) -> Result<Workspace> {
-        std::fs::create_dir_all(dir).map_err(|source| Error::Io {
+        if let Some(file) = dir.ancestors().find(|p| p.is_file()) {
+            return Err(Error::NotAFolder {
+                path: file.to_owned(),
+            });
+        }
+        std::fs::create_dir_all(dir).map_err(|error| Error::Io {
             path: dir.to_owned(),
             action: "create",
-            source,
+            error,
         })?;
         let settings_path = dir.join(SETTINGS_FILE);
         if !settings_path.exists() {
-            std::fs::write(&settings_path, Settings::template()).map_err(|source| Error::Io {
+            std::fs::write(&settings_path, Settings::template()).map_err(|error| Error::Io {
                 path: settings_path.clone(),
                 action: "write",
-                source,
+                error,
             })?;
         }
         let settings = Settings::from_file(&settings_path)?;

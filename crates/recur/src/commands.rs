@@ -65,7 +65,7 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
             ref write_summary,
             synthetic_customers,
         }) => {
-            let b = recur_engine::bench_cdnow_master(
+            let b = recur_bench::bench_cdnow_master(
                 cdnow_master,
                 runs,
                 write_summary.as_deref(),
@@ -79,7 +79,7 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
             json,
             ..
         }) => {
-            let eval = recur_engine::evaluate_cdnow(cdnow)?;
+            let eval = recur_bench::evaluate_cdnow(cdnow)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&eval)?);
             } else {
@@ -135,7 +135,7 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
             json,
             ..
         }) => {
-            let r = recur_engine::evaluate_hillstrom(hillstrom, seed)?;
+            let r = recur_bench::evaluate_hillstrom(hillstrom, seed)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&r)?);
             } else {
@@ -625,23 +625,7 @@ fn demo(cli: &Cli, args: &DemoArgs) -> Result<ExitCode> {
     stages.bar.finish();
     let outcome = outcome?;
     if args.json {
-        let doc = serde_json::json!({
-            "workspace": outcome.workspace,
-            "report_html": outcome.html,
-            "ground_truth": outcome.ground_truth,
-            "imports": outcome.imports,
-            "analytics": outcome.report,
-            "customer_value": outcome.value.as_ref().ok().map(|v| serde_json::json!({"bgnbd": v.bgnbd, "gamma_gamma": v.gamma_gamma})),
-            "recommendations": match &outcome.recommendations {
-                Ok(r) => serde_json::to_value(r).unwrap_or_default(),
-                Err(e) => serde_json::json!({ "error": e }),
-            },
-            "campaign": outcome.campaign.as_ref().map(|c| match c {
-                Ok(c) => serde_json::to_value(c).unwrap_or_default(),
-                Err(e) => serde_json::json!({ "error": e }),
-            }),
-        });
-        println!("{}", serde_json::to_string_pretty(&doc)?);
+        println!("{}", serde_json::to_string_pretty(&outcome.to_json())?);
     } else {
         print!("{}", output::demo_text(&outcome));
     }

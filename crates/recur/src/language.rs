@@ -286,7 +286,7 @@ pub(crate) fn llm(cli: &Cli, cmd: &LlmCommand) -> Result<ExitCode> {
             model,
         } => {
             let (s, path, _) = llm_settings(cli, model)?;
-            let b = recur_engine::bench_llm(&s.llm, &path, *prompt_tokens, *gen_tokens, *runs)?;
+            let b = recur_bench::bench_llm(&s.llm, &path, *prompt_tokens, *gen_tokens, *runs)?;
             println!("{}", serde_json::to_string_pretty(&b)?);
             Ok(ExitCode::SUCCESS)
         }

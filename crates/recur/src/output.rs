@@ -557,7 +557,7 @@ pub(crate) fn demo_text(d: &DemoOutcome) -> String {
     s
 }
 
-pub(crate) fn cdnow_text(e: &recur_engine::CdnowEvaluation) -> String {
+pub(crate) fn cdnow_text(e: &recur_bench::CdnowEvaluation) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,

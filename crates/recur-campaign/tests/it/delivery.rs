@@ -1,10 +1,7 @@
-//! Delivery against local SMTP and HTTP servers started by the tests: exactly once per
+//! Delivery against local SMTP and HTTP servers started by the tests (`recur-test`'s fakes): exactly once per
 //! recipient across a crash, retries, signatures, suppression, dry runs, erasure.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use recur_campaign::{
@@ -12,80 +9,7 @@ use recur_campaign::{
     PlannedCustomer, Segment, SendOptions, SendStatus, SendWindow, SmtpDelivery, SmtpSecurity,
     WebhookDelivery, send_pending, webhook_signature,
 };
-
-/// Messages received by the test SMTP server: (recipient, Message-ID); AUTH lines are recorded
-/// as ("AUTH", the line).
-type Inbox = Arc<Mutex<Vec<(String, String)>>>;
-
-/// A minimal SMTP server (EHLO, MAIL, RCPT, DATA, QUIT) on a free local port.
-fn smtp_server() -> (u16, Inbox) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let inbox: Inbox = Arc::default();
-    let shared = inbox.clone();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut out) = stream else { continue };
-            // Replies go out at once (no Nagle delay against the client's delayed ACKs).
-            let _ = out.set_nodelay(true);
-            let inbox = shared.clone();
-            std::thread::spawn(move || {
-                let mut reader = BufReader::new(out.try_clone().unwrap());
-                let _ = out.write_all(b"220 test ESMTP\r\n");
-                let mut rcpt = String::new();
-                let mut line = String::new();
-                loop {
-                    line.clear();
-                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                        return;
-                    }
-                    let cmd = line.trim_end().to_ascii_uppercase();
-                    let reply: &[u8] = if cmd.starts_with("EHLO") || cmd.starts_with("HELO") {
-                        b"250-test\r\n250-AUTH PLAIN LOGIN\r\n250 OK\r\n"
-                    } else if cmd.starts_with("AUTH") {
-                        inbox
-                            .lock()
-                            .unwrap()
-                            .push(("AUTH".into(), line.trim_end().to_owned()));
-                        b"235 2.7.0 Authentication successful\r\n"
-                    } else if cmd.starts_with("MAIL FROM") {
-                        b"250 OK\r\n"
-                    } else if cmd.starts_with("RCPT TO") {
-                        rcpt = line.trim_end()[8..]
-                            .trim()
-                            .trim_matches(['<', '>'])
-                            .to_owned();
-                        b"250 OK\r\n"
-                    } else if cmd == "DATA" {
-                        let _ = out.write_all(b"354 go ahead\r\n");
-                        let mut message_id = String::new();
-                        loop {
-                            line.clear();
-                            if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                                return;
-                            }
-                            if line == ".\r\n" {
-                                break;
-                            }
-                            if line.to_ascii_lowercase().starts_with("message-id:") {
-                                message_id = line[11..].trim().to_owned();
-                            }
-                        }
-                        inbox.lock().unwrap().push((rcpt.clone(), message_id));
-                        b"250 queued\r\n"
-                    } else if cmd == "QUIT" {
-                        let _ = out.write_all(b"221 bye\r\n");
-                        return;
-                    } else {
-                        b"250 OK\r\n"
-                    };
-                    let _ = out.write_all(reply);
-                }
-            });
-        }
-    });
-    (port, inbox)
-}
+use recur_test::{http_server, smtp_server};
 
 fn message(i: usize) -> Outgoing {
     Outgoing {
@@ -255,71 +179,30 @@ fn killed_and_resumed_sending_delivers_exactly_once_per_recipient() {
     }
 }
 
-/// Requests received by the test HTTP server: (head, body).
-type Requests = Arc<Mutex<Vec<(String, Vec<u8>)>>>;
-
-/// A minimal HTTP server answering with `statuses` in turn; records (headers, body).
-fn http_server(statuses: Vec<u16>) -> (String, Requests) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!(
-        "http://127.0.0.1:{}/hook",
-        listener.local_addr().unwrap().port()
-    );
-    let seen: Requests = Arc::default();
-    let shared = seen.clone();
-    std::thread::spawn(move || {
-        for (k, stream) in listener.incoming().enumerate() {
-            let Ok(mut s) = stream else { continue };
-            let mut reader = BufReader::new(s.try_clone().unwrap());
-            let mut head = String::new();
-            let mut line = String::new();
-            let mut len = 0usize;
-            loop {
-                line.clear();
-                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                    break;
-                }
-                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                    len = v.trim().parse().unwrap_or(0);
-                }
-                head.push_str(&line);
-            }
-            let mut body = vec![0; len];
-            let _ = reader.read_exact(&mut body);
-            shared.lock().unwrap().push((head, body));
-            let status = statuses.get(k).copied().unwrap_or(200);
-            let _ = write!(
-                s,
-                "HTTP/1.1 {status} X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-            );
-        }
-    });
-    (url, seen)
-}
-
 #[test]
 fn webhooks_are_signed_and_retried() {
     let dir = tempfile::tempdir().unwrap();
     let mut ledger = ledger_with_plan(&dir.path().join("l.sqlite"));
     ledger.queue(&[message(1), message(2)]).unwrap();
     // First message: 503 then 200 (retried). Second: 400 (not retried, failed).
-    let (url, seen) = http_server(vec![503, 200, 400]);
+    let (base, seen) = http_server(vec![
+        (503, String::new()),
+        (200, String::new()),
+        (400, String::new()),
+    ]);
+    let url = format!("{base}/hook");
     let mut hook = WebhookDelivery::new(&url, b"s3cret", Duration::from_secs(5));
     let r = send_pending(&ledger, "spring", &mut hook, &opts(), &mut |_, _| {}).unwrap();
     assert_eq!((r.sent, r.failed), (1, 1));
     let seen = seen.lock().unwrap();
     assert_eq!(seen.len(), 3);
-    for (head, body) in seen.iter() {
-        let sig = head
-            .lines()
-            .find_map(|l| {
-                l.to_ascii_lowercase()
-                    .strip_prefix("x-recur-signature:")
-                    .map(|v| v.trim().to_owned())
-            })
+    for request in seen.iter() {
+        let sig = request
+            .header("x-recur-signature")
+            .map(str::to_ascii_lowercase)
             .expect("signature header");
-        assert_eq!(sig, webhook_signature(b"s3cret", body));
-        let v: serde_json::Value = serde_json::from_slice(body).unwrap();
+        assert_eq!(sig, webhook_signature(b"s3cret", &request.body));
+        let v: serde_json::Value = serde_json::from_slice(&request.body).unwrap();
         assert!(v["message_id"].as_str().unwrap().starts_with('<'));
     }
     let c = ledger.counts("spring").unwrap();

@@ -1,59 +1,14 @@
-use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use recur_llm::{EndpointConfig, Error, JsonSchema, Message, OpenAiClient, SamplingParams};
+use recur_test::{Requests, http_server};
 
-/// Requests the mock received: (path, authorization header, body).
-type Seen = Arc<Mutex<Vec<(String, String, String)>>>;
-
-/// A tiny HTTP server: answers each request with the next canned (status, body), records
-/// what it received.
-fn mock(answers: Vec<(u16, String)>) -> (String, Seen) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}/v1", listener.local_addr().unwrap());
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let log = seen.clone();
-    std::thread::spawn(move || {
-        for ((status, body), stream) in answers.into_iter().zip(listener.incoming()) {
-            let mut stream = stream.unwrap();
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut line = String::new();
-            reader.read_line(&mut line).unwrap();
-            let path = line
-                .split_whitespace()
-                .nth(1)
-                .unwrap_or_default()
-                .to_owned();
-            let (mut len, mut auth) = (0usize, String::new());
-            loop {
-                let mut h = String::new();
-                reader.read_line(&mut h).unwrap();
-                if h.trim().is_empty() {
-                    break;
-                }
-                let lower = h.to_ascii_lowercase();
-                if let Some(v) = lower.strip_prefix("content-length:") {
-                    len = v.trim().parse().unwrap();
-                }
-                if lower.starts_with("authorization:") {
-                    auth = h.trim().to_owned();
-                }
-            }
-            let mut req = vec![0; len];
-            reader.read_exact(&mut req).unwrap();
-            log.lock()
-                .unwrap()
-                .push((path, auth, String::from_utf8(req).unwrap()));
-            let reply = format!(
-                "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                body.len()
-            );
-            stream.write_all(reply.as_bytes()).unwrap();
-        }
-    });
-    (url, seen)
+/// The fake OpenAI-compatible server: answers each request with the next canned (status,
+/// body) and records what it received; returns its `/v1` URL.
+fn mock(answers: Vec<(u16, String)>) -> (String, Requests) {
+    let (base, seen) = http_server(answers);
+    (format!("{base}/v1"), seen)
 }
 
 fn client(url: &str) -> OpenAiClient {
@@ -82,12 +37,12 @@ fn chat_retries_server_errors_then_answers() {
     assert_eq!(out[0].prompt_tokens, 9);
     let seen = seen.lock().unwrap();
     assert_eq!(seen.len(), 2, "one retry after the 503");
-    assert_eq!(seen[1].0, "/v1/chat/completions");
+    assert_eq!(seen[1].path, "/v1/chat/completions");
     assert_eq!(
-        seen[1].1.to_ascii_lowercase(),
-        "authorization: bearer sk-test"
+        seen[1].header("authorization").map(str::to_ascii_lowercase),
+        Some("bearer sk-test".to_owned())
     );
-    let body: serde_json::Value = serde_json::from_str(&seen[1].2).unwrap();
+    let body: serde_json::Value = serde_json::from_slice(&seen[1].body).unwrap();
     assert_eq!(body["model"], "tiny-model");
     assert_eq!(body["messages"][0]["content"], "Hi");
     assert_eq!(body["seed"], 3);
@@ -128,7 +83,7 @@ fn schema_answers_are_checked() {
             .text,
         r#"{"subject": "Hi"}"#
     );
-    let body: serde_json::Value = serde_json::from_str(&seen.lock().unwrap()[0].2).unwrap();
+    let body: serde_json::Value = serde_json::from_slice(&seen.lock().unwrap()[0].body).unwrap();
     assert_eq!(
         body["response_format"]["json_schema"]["schema"]["required"][0],
         "subject"
@@ -152,7 +107,7 @@ fn embeddings_come_back_in_input_order() {
     let (url, seen) = mock(vec![(200, body.into())]);
     let v = client(&url).embed(&["a", "b"]).unwrap();
     assert_eq!(v, vec![vec![1.0, 0.0], vec![0.0, 1.0]]);
-    assert_eq!(seen.lock().unwrap()[0].0, "/v1/embeddings");
+    assert_eq!(seen.lock().unwrap()[0].path, "/v1/embeddings");
 }
 
 #[test]

@@ -12,7 +12,7 @@ use recur_clv::{
 };
 use serde::Serialize;
 
-use crate::error::{Error, Result};
+use recur_engine::{Error, Result};
 
 /// One model's fit beside the published values.
 #[derive(Debug, Clone, Serialize)]
@@ -106,17 +106,16 @@ pub struct CdnowEvaluation {
     pub tracking: Vec<TrackingWeek>,
 }
 
-pub(crate) fn day_number(yyyymmdd: &str) -> Option<i64> {
+fn day_number(yyyymmdd: &str) -> Option<i64> {
     NaiveDate::parse_from_str(yyyymmdd, "%Y%m%d")
         .ok()
         .map(|d| d.signed_duration_since(NaiveDate::default()).num_days())
 }
 
 fn read(path: &Path) -> Result<String> {
-    std::fs::read_to_string(path).map_err(|source| Error::Io {
+    std::fs::read_to_string(path).map_err(|error| Error::ReadInput {
         path: path.to_owned(),
-        action: "read",
-        source,
+        error,
     })
 }
 
@@ -444,10 +443,10 @@ pub fn bench_cdnow_master(
                 c.customer_id, c.frequency, c.recency, c.t, c.monetary
             ));
         }
-        std::fs::write(path, out).map_err(|source| Error::Io {
+        std::fs::write(path, out).map_err(|error| Error::Io {
             path: path.to_owned(),
             action: "write",
-            source,
+            error,
         })?;
     }
     let runs = runs.max(1);

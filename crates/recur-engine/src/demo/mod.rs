@@ -1,19 +1,28 @@
-//! The main job: a shop (synthetic or Online Retail) into a fresh workspace, analysed, reported.
+//! The main job: a shop (synthetic or Online Retail) into a fresh workspace, analysed, valued,
+//! a behaviour model trained, a campaign loop simulated, reported.
+//!
+//! `mod.rs` runs the stages; `outcome.rs` holds what they produced (each optional stage's
+//! result or typed error) and its JSON document; `campaign.rs` is the campaign loop and
+//! `simulate.rs` the simulated customers it runs on.
+
+mod campaign;
+mod outcome;
+mod simulate;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
-use recur_analytics::Report;
 use recur_core::Table;
-use recur_ingest::{ImportReport, ImportRequest, Mapping, Progress};
+use recur_ingest::{ImportRequest, Mapping, Progress};
 use recur_synth::SynthConfig;
 
-use crate::campaign::{CampaignDemo, demo_campaign};
-use crate::clv::{WorkspaceValue, customer_value};
+pub use campaign::{CampaignDemo, CampaignRound, demo_campaign};
+pub use outcome::{DemoOutcome, DemoRecommendations, DemoStage, StageError};
+
+use crate::clv::{CustomerValue, WorkspaceValue, customer_value};
+use crate::config::LlmSettings;
 use crate::error::{Error, Result};
-use crate::recs::{
-    CustomerRecommendations, RecsOptions, TrainOutcome, WorkspaceRecommender, train_workspace,
-};
+use crate::recs::{RecsOptions, WorkspaceRecommender, train_workspace};
 use crate::report::render_html;
 use crate::workspace::Workspace;
 
@@ -36,48 +45,16 @@ pub struct DemoOptions {
     /// Data source.
     pub source: DemoSource,
     /// The language model for campaign drafts (settings and model file), when one is there.
-    pub llm: Option<(crate::LlmSettings, PathBuf)>,
+    pub llm: Option<(LlmSettings, PathBuf)>,
     /// Campaign messages drafted by the language model (the rest use the validated template).
     pub llm_drafts: usize,
-}
-
-/// What the demo produced.
-#[derive(Debug, Clone)]
-pub struct DemoOutcome {
-    /// The workspace.
-    pub workspace: PathBuf,
-    /// Imports run (already imported files report so).
-    pub imports: Vec<ImportReport>,
-    /// Analytics.
-    pub report: Report,
-    /// The HTML report.
-    pub html: PathBuf,
-    /// Ground truth of the synthetic shop.
-    pub ground_truth: Option<PathBuf>,
-    /// Customer value (BG/NBD + Gamma-Gamma), or why it could not be fitted.
-    pub value: std::result::Result<WorkspaceValue, String>,
-    /// The campaign loop (synthetic shop only: it simulates outcomes from the ground truth),
-    /// or why it could not run.
-    pub campaign: Option<std::result::Result<CampaignDemo, String>>,
-    /// The behaviour model and what it recommends to the customers most at risk, or why it
-    /// could not run.
-    pub recommendations: std::result::Result<DemoRecommendations, String>,
-}
-
-/// The demo's behaviour-model stage.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct DemoRecommendations {
-    /// Training and the comparison with the baselines.
-    pub training: TrainOutcome,
-    /// Recommendations for the customers with the most value at risk.
-    pub at_risk: Vec<CustomerRecommendations>,
 }
 
 /// Trains the behaviour model with a short budget and recommends to the five customers with
 /// the most value at risk.
 fn demo_recommendations(
     ws: &Workspace,
-    value: &std::result::Result<WorkspaceValue, String>,
+    value: Option<&WorkspaceValue>,
 ) -> Result<DemoRecommendations> {
     let opts = RecsOptions {
         epochs: 40,
@@ -87,8 +64,8 @@ fn demo_recommendations(
     let training = train_workspace(ws, &opts, None, &mut (), &AtomicBool::new(false))?;
     let rec = WorkspaceRecommender::open(ws)?;
     let mut at_risk = Vec::new();
-    if let Ok(v) = value {
-        let mut order: Vec<&crate::clv::CustomerValue> = v.customers.iter().collect();
+    if let Some(v) = value {
+        let mut order: Vec<&CustomerValue> = v.customers.iter().collect();
         order.sort_by(|a, b| {
             b.value_at_risk
                 .total_cmp(&a.value_at_risk)
@@ -111,13 +88,18 @@ pub trait DemoObserver {
     fn import_progress(&self) -> &dyn Progress;
 }
 
+/// Creates (or reuses) the demo's workspace in `dir`: [`Error::DemoDirTaken`] when `dir` is a
+/// file or a folder with something else in it.
 fn prepare_dir(dir: &Path) -> Result<Workspace> {
+    if dir.exists() && !dir.is_dir() {
+        return Err(Error::DemoDirTaken(dir.to_owned()));
+    }
     if dir.exists() {
         let empty = std::fs::read_dir(dir)
-            .map_err(|source| Error::Io {
+            .map_err(|error| Error::Io {
                 path: dir.to_owned(),
                 action: "list",
-                source,
+                error,
             })?
             .next()
             .is_none();
@@ -131,15 +113,16 @@ fn prepare_dir(dir: &Path) -> Result<Workspace> {
         &marker,
         "created by `recur demo`; safe to delete the whole folder\n",
     )
-    .map_err(|source| Error::Io {
+    .map_err(|error| Error::Io {
         path: marker,
         action: "write",
-        source,
+        error,
     })?;
     Ok(ws)
 }
 
-/// Runs the demo pipeline.
+/// Runs the demo pipeline. The stages after the analysis (customer value, behaviour model,
+/// campaign loop) do not stop it: each one's error is kept in the [`DemoOutcome`].
 pub fn run_demo(opts: &DemoOptions, observer: &dyn DemoObserver) -> Result<DemoOutcome> {
     let ws = prepare_dir(&opts.dir)?;
     let mut imports = Vec::new();
@@ -191,10 +174,11 @@ pub fn run_demo(opts: &DemoOptions, observer: &dyn DemoObserver) -> Result<DemoO
     observer.stage("Analysing");
     let report = ws.analyze()?;
     observer.stage("Valuing customers (BG/NBD + Gamma-Gamma)");
-    let value = customer_value(&ws).map_err(|e| e.to_string());
+    let value = customer_value(&ws).map_err(|e| StageError::new(DemoStage::Value, &e));
     observer
         .stage("Behaviour model (transformer vs baselines, recommendations for customers at risk)");
-    let recommendations = demo_recommendations(&ws, &value).map_err(|e| e.to_string());
+    let recommendations = demo_recommendations(&ws, value.as_ref().ok())
+        .map_err(|e| StageError::new(DemoStage::Recommendations, &e));
     let campaign = match (&synthetic_shop, &value) {
         (Some(shop), Ok(v)) => {
             observer.stage("Campaign loop (exploration, uplift models, targeted round)");
@@ -206,7 +190,7 @@ pub fn run_demo(opts: &DemoOptions, observer: &dyn DemoObserver) -> Result<DemoO
                 opts.llm.as_ref(),
                 opts.llm_drafts,
             )
-            .map_err(|e| e.to_string());
+            .map_err(|e| StageError::new(DemoStage::Campaign, &e));
             Some(result)
         }
         _ => None,
@@ -214,11 +198,11 @@ pub fn run_demo(opts: &DemoOptions, observer: &dyn DemoObserver) -> Result<DemoO
     observer.stage("Writing the HTML report");
     let html = opts.dir.join("report.html");
     let manifest = ws.manifest()?;
-    std::fs::write(&html, render_html(&title, &report, &manifest.imports)).map_err(|source| {
+    std::fs::write(&html, render_html(&title, &report, &manifest.imports)).map_err(|error| {
         Error::Io {
             path: html.clone(),
             action: "write",
-            source,
+            error,
         }
     })?;
     Ok(DemoOutcome {

@@ -1,0 +1,32 @@
+//! Campaigns on a workspace, one file per use case:
+//!
+//! ```text
+//!  plan.rs         spec + customers + ledger's past campaigns ─► recorded plan and holdout
+//!  generate.rs     recorded plan + workspace facts ─► validated messages, queued, exported
+//!  send.rs         queued messages ─► SMTP / webhook, exactly once
+//!  evaluate.rs     recorded plan + orders in the goal window ─► lift vs the holdout
+//!  redemptions.rs  coupon redemption export ─► the ledger (the real offer cost)
+//! ```
+//!
+//! Shared by them (and by the demo's campaign loop): `store.rs` (the campaign folder and its
+//! send ledger, with the typed "no ledger" / "no such campaign" errors), `features.rs` (what a
+//! plan records about each customer; the offer as a message fact) and `writer.rs` (one
+//! message: language model or template, validated, personalised).
+
+mod evaluate;
+mod features;
+mod generate;
+mod plan;
+mod redemptions;
+mod send;
+mod store;
+mod writer;
+
+pub use evaluate::{WorkspaceLift, evaluate_workspace_campaign};
+pub(crate) use features::{customer_features, feature_names, offer_fact};
+pub use generate::{GeneratedCampaign, generate_workspace_campaign};
+pub use plan::{MIN_PER_ARM, PlannedCampaign, plan_workspace_campaign};
+pub use redemptions::import_workspace_redemptions;
+pub use send::{ChannelConfig, SendOutcome, send_campaign};
+pub use store::{CampaignStore, LEDGER_FILE, RecordedCampaign};
+pub(crate) use writer::{MessageWriter, Recipient};

@@ -1,0 +1,269 @@
+//! Planning a campaign on a workspace: uplift learned from the ledger's past campaigns, or
+//! exploration.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+
+use recur_campaign::{
+    CampaignSpec, Candidate, Features, Language, Ledger, OfferEvidence, OfferModels, PastCampaign,
+    PastRow, PlanSummary, UpliftConfig, plan_exploration,
+};
+use serde::Serialize;
+
+use super::evaluate::window_spend;
+use super::features::{customer_features, feature_names};
+use super::store::CampaignStore;
+use crate::clv::iso_day;
+use crate::error::{Error, Result};
+use crate::workspace::Workspace;
+
+/// A campaign planned on a workspace.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlannedCampaign {
+    /// Campaign id.
+    pub campaign: String,
+    /// How offers were chosen.
+    pub targeting: String,
+    /// Per offer: what the past campaigns in the ledger say about it (empty when none could
+    /// be learned from).
+    pub evidence: Vec<OfferEvidence>,
+    /// Past campaigns not learned from, and why (window not over, no recorded features...).
+    pub not_learned_from: Vec<(String, String)>,
+    /// Counts.
+    pub summary: PlanSummary,
+    /// Whether this run recorded the plan (false: it was recorded before and kept).
+    pub newly_recorded: bool,
+    /// The ledger holding it.
+    pub ledger: PathBuf,
+}
+
+/// Customers needed in each arm (offer, holdout) before an offer's uplift model is trusted.
+pub const MIN_PER_ARM: usize = 30;
+
+/// A past campaign not learned from, and why.
+type Skipped = (String, String);
+
+/// The past campaigns in `ledger` whose goal window the workspace's orders cover, as
+/// learning material; the others with the reason they cannot be used yet.
+fn past_campaigns(
+    ledger: &Ledger,
+    except: &str,
+    days: &[(String, i64, f64)],
+    now: i64,
+) -> Result<(Vec<PastCampaign>, Vec<Skipped>)> {
+    let last_day = days.iter().map(|d| d.1).max();
+    let mut usable = Vec::new();
+    let mut skipped = Vec::new();
+    for c in ledger.campaigns()? {
+        if c.id == except {
+            continue;
+        }
+        let spec = CampaignSpec::parse(&c.spec, Path::new(&c.id))?;
+        let start = c.created_at.div_euclid(86_400);
+        let end = start + i64::from(spec.goal_days);
+        if end >= now.div_euclid(86_400) {
+            skipped.push((
+                c.id,
+                format!(
+                    "its goal window ends {}, not before this plan's day {}",
+                    iso_day(end),
+                    iso_day(now.div_euclid(86_400))
+                ),
+            ));
+            continue;
+        }
+        if last_day.is_none_or(|d| d < end) {
+            skipped.push((
+                c.id,
+                format!(
+                    "its goal window ends {}; orders are imported up to {}",
+                    iso_day(end),
+                    last_day.map_or("nothing".into(), iso_day)
+                ),
+            ));
+            continue;
+        }
+        let Some((names, features)) = ledger.features(&c.id)? else {
+            skipped.push((c.id, "no features were recorded when it was planned".into()));
+            continue;
+        };
+        let bought = window_spend(days, start, end);
+        let rows = ledger
+            .assignments(&c.id)?
+            .into_iter()
+            .filter_map(|a| {
+                let offer = match (a.group.as_str(), a.offer) {
+                    ("treated", Some(o)) => Some(spec.offers.get(o)?.name.clone()),
+                    ("holdout", _) => None,
+                    _ => return None,
+                };
+                Some(PastRow {
+                    features: features.get(&a.customer)?.clone(),
+                    offer,
+                    purchased: bought.contains_key(a.customer.as_str()),
+                })
+            })
+            .collect();
+        usable.push(PastCampaign {
+            id: c.id,
+            feature_names: names,
+            rows,
+        });
+    }
+    Ok((usable, skipped))
+}
+
+/// Plans the campaign defined in `spec_path` on the workspace's customers at time `now`
+/// (seconds since the epoch; the goal window starts that day): RFM segment, P(alive) and CLV
+/// from the models, locale and consent from the `customers` table (no record means no
+/// consent), suppressions and cross-campaign frequency caps from the send ledger in
+/// `WORKSPACE/campaign`.
+///
+/// Offers are chosen by uplift learned from the ledger's past randomised campaigns whose goal
+/// window the imported orders cover: per offer (matched by name), a T-learner on the features
+/// recorded when those campaigns were planned, and each customer gets the offer with the
+/// highest expected incremental profit at `margin` (nobody, if none pays). Without such
+/// evidence offers are assigned at random (exploration), so that this campaign becomes the
+/// evidence. The plan, its holdout and the customers' features are recorded once; planning the
+/// same id again keeps the recorded groups.
+///
+/// A spec file that cannot be read is [`Error::ReadInput`]; an invalid one is the campaign
+/// crate's error with the offending key.
+pub fn plan_workspace_campaign(
+    ws: &Workspace,
+    spec_path: &Path,
+    margin: f64,
+    now: i64,
+) -> Result<PlannedCampaign> {
+    let text = std::fs::read_to_string(spec_path).map_err(|error| Error::ReadInput {
+        path: spec_path.to_owned(),
+        error,
+    })?;
+    let spec = CampaignSpec::parse(&text, spec_path)?;
+    let value = crate::clv::customer_value(ws)?;
+    let session = ws.session()?;
+    let scores = session.rfm_scores()?;
+    let rfm: HashMap<&str, _> = scores.iter().map(|s| (s.customer_id.as_str(), s)).collect();
+    let contacts: HashMap<String, (Option<String>, bool)> = session
+        .contacts()?
+        .into_iter()
+        .map(|(id, locale, consent)| (id, (locale, consent)))
+        .collect();
+    let days = session.daily_purchases()?;
+    let mut store = CampaignStore::create(ws)?;
+    let ledger = &mut store.ledger;
+    let mut candidates = Vec::new();
+    let mut rows: Vec<Vec<f64>> = Vec::new();
+    for v in &value.customers {
+        let Some(s) = rfm.get(v.customer_id.as_str()) else {
+            continue;
+        };
+        let (locale, consent) = contacts
+            .get(&v.customer_id)
+            .cloned()
+            .unwrap_or((None, false));
+        let suppressed = ledger.is_suppressed(&v.customer_id)?;
+        let last = ledger.last_sent(&v.customer_id)?;
+        candidates.push(Candidate {
+            customer_id: v.customer_id.clone(),
+            segment: s.segment.clone(),
+            p_alive: v.p_alive,
+            clv: v.clv_12m,
+            days_since_last_order: s.recency_days.max(0.0) as u32,
+            favourite_category: None,
+            language: if locale.as_deref().is_some_and(|l| l.starts_with("zh")) {
+                Language::Zh
+            } else {
+                Language::En
+            },
+            consent: consent && !suppressed,
+            days_since_last_message: last.map(|t| ((now - t).max(0) / 86_400) as u32),
+            order_value: v.expected_spend,
+        });
+        rows.push(customer_features(v, s).to_vec());
+    }
+    let names = feature_names();
+    let (past, not_learned_from) = past_campaigns(ledger, &spec.id, &days, now)?;
+    let models = OfferModels::learn(
+        &spec.offers,
+        &names,
+        &past,
+        MIN_PER_ARM,
+        &UpliftConfig::default(),
+    )?;
+    let (plan, targeting) = if models.any() {
+        let x = Features {
+            names: names.clone(),
+            columns: (0..names.len())
+                .map(|k| rows.iter().map(|r| r[k]).collect())
+                .collect(),
+        };
+        let plan = models.plan(&spec, &candidates, &x, margin);
+        let learned: BTreeSet<&str> = models
+            .evidence
+            .iter()
+            .flat_map(|e| e.campaigns.iter().map(String::as_str))
+            .collect();
+        let modelled: Vec<&str> = models
+            .evidence
+            .iter()
+            .filter(|e| e.no_model.is_none())
+            .map(|e| e.offer.as_str())
+            .collect();
+        let validated: Vec<&str> = models
+            .evidence
+            .iter()
+            .filter(|e| e.basis == "uplift model, validated out of fold")
+            .map(|e| e.offer.as_str())
+            .collect();
+        let targeting = format!(
+            "offer with the highest expected incremental profit at margin {margin}: uplift models for {} learned from {}; validated out of fold: {}",
+            modelled.join(", "),
+            learned.into_iter().collect::<Vec<_>>().join(", "),
+            if validated.is_empty() {
+                "none (see each offer's basis)".to_owned()
+            } else {
+                validated.join(", ")
+            }
+        );
+        (plan, targeting)
+    } else if past.is_empty() {
+        (
+            plan_exploration(&spec, &candidates),
+            "random offers (exploration): no past randomised campaign to learn uplift from".into(),
+        )
+    } else {
+        (
+            plan_exploration(&spec, &candidates),
+            format!(
+                "random offers (exploration): no offer showed an effect that held up in the past campaigns ({})",
+                past.iter()
+                    .map(|p| p.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        )
+    };
+    let newly_recorded = ledger.record_plan(&text, &plan, now)?;
+    if newly_recorded {
+        let recorded: Vec<(&str, Vec<f64>)> = candidates
+            .iter()
+            .zip(rows)
+            .map(|(c, r)| (c.customer_id.as_str(), r))
+            .collect();
+        ledger.record_features(&spec.id, &names, &recorded)?;
+    }
+    Ok(PlannedCampaign {
+        campaign: spec.id.clone(),
+        targeting,
+        evidence: if past.is_empty() {
+            Vec::new()
+        } else {
+            models.evidence
+        },
+        not_learned_from,
+        summary: plan.summary,
+        newly_recorded,
+        ledger: store.ledger_path(),
+    })
+}

@@ -1,0 +1,113 @@
+//! Writing one campaign message: grounded facts in, a validated draft out (language model or
+//! template), the first name filled in afterwards, the path each message took counted.
+
+use std::collections::BTreeMap;
+
+use recur_campaign::{Facts, MessagePath, Outgoing, Rules, compose, personalise, validate};
+use recur_llm::Generate;
+
+/// Who a message goes to and what it offers.
+pub(crate) struct Recipient<'a> {
+    /// Customer id.
+    pub(crate) customer: &'a str,
+    /// The offer's name.
+    pub(crate) offer: &'a str,
+    /// First name, filled in after validation (never shown to the language model).
+    pub(crate) first_name: Option<&'a str>,
+    /// E-mail address.
+    pub(crate) email: Option<String>,
+}
+
+/// Writes the messages of one campaign: the first `llm_drafts` are drafted by `generator`
+/// (each with its own seed, validated, one retry on the validator's feedback, the template
+/// otherwise), the rest use the validated template.
+pub(crate) struct MessageWriter<'r, 'g> {
+    /// Validation rules.
+    rules: &'r Rules,
+    /// Campaign id.
+    campaign: &'r str,
+    /// The language model, if any.
+    generator: Option<&'g mut dyn Generate>,
+    /// Messages the language model may draft.
+    llm_drafts: usize,
+    /// Messages it was asked to draft so far.
+    drafted: usize,
+    /// Path taken (or failure) → count.
+    paths: BTreeMap<String, usize>,
+}
+
+impl<'r, 'g> MessageWriter<'r, 'g> {
+    /// A writer for `campaign` under `rules`.
+    pub(crate) fn new(
+        rules: &'r Rules,
+        campaign: &'r str,
+        generator: Option<&'g mut dyn Generate>,
+        llm_drafts: usize,
+    ) -> Self {
+        MessageWriter {
+            rules,
+            campaign,
+            generator,
+            llm_drafts,
+            drafted: 0,
+            paths: BTreeMap::new(),
+        }
+    }
+
+    /// Messages the language model was asked to draft so far.
+    pub(crate) fn drafted(&self) -> usize {
+        self.drafted
+    }
+
+    /// How the messages were produced (path → count), consuming the writer.
+    pub(crate) fn into_paths(self) -> BTreeMap<String, usize> {
+        self.paths
+    }
+
+    /// Writes one message from `facts` for `to` and returns it with the path it took (whether
+    /// the language model was asked shows in [`drafted`](Self::drafted)). None when even the
+    /// template was rejected (counted as such).
+    pub(crate) fn write(
+        &mut self,
+        facts: &Facts,
+        to: Recipient<'_>,
+    ) -> Option<(Outgoing, MessagePath)> {
+        let seed = (self.drafted < self.llm_drafts && self.generator.is_some()).then(|| {
+            self.drafted += 1;
+            self.drafted as u64
+        });
+        let mut failures = Vec::new();
+        let message = match (seed, self.generator.as_deref_mut()) {
+            (Some(seed), Some(g)) => {
+                let mut writer = crate::copywriter::llm_writer(g, self.rules, seed, &mut failures);
+                compose(facts, self.rules, 2, Some(&mut writer))
+            }
+            _ => compose(facts, self.rules, 2, None),
+        };
+        for f in failures {
+            *self
+                .paths
+                .entry(format!("language model failed: {f}"))
+                .or_default() += 1;
+        }
+        if let Some(v) = validate(&message.draft, facts, self.rules).first() {
+            *self
+                .paths
+                .entry(format!("template rejected: {v}"))
+                .or_default() += 1;
+            return None;
+        }
+        *self.paths.entry(format!("{:?}", message.path)).or_default() += 1;
+        let o = facts.offer.as_ref();
+        let out = Outgoing {
+            campaign: self.campaign.to_owned(),
+            customer_id: to.customer.to_owned(),
+            email: to.email,
+            message: personalise(&message.draft, to.first_name, facts.language),
+            offer: to.offer.to_owned(),
+            coupon_code: o.and_then(|o| o.code.clone()),
+            offer_expires: o.and_then(|o| o.expires.clone()),
+        };
+        Some((out, message.path))
+    }
+}
