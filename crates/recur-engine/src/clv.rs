@@ -119,7 +119,7 @@ pub struct WorkspaceEvaluation {
 
 /// ISO date of a day number (days since 1970-01-01).
 pub(crate) fn iso_day(day: i64) -> String {
-    (chrono::NaiveDate::default() + chrono::Days::new(day.max(0) as u64)).to_string()
+    recur_core::Day(day).to_string()
 }
 
 /// Fits on all orders up to `holdout_days` before the last order and compares predictions

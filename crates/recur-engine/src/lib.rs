@@ -102,7 +102,7 @@ pub mod prelude {
     pub use crate::{
         DemoObserver, DemoOptions, DemoSource, Error, Result, Settings, Workspace, run_demo,
     };
-    pub use recur_analytics::{AnalysisOptions, Profile, Report, SEGMENTS};
+    pub use recur_analytics::{AnalysisOptions, Profile, Report};
     pub use recur_campaign::{
         ArmReport, Effect, HillstromReport, Lift, LiftReport, TargetingComparison,
     };

@@ -31,7 +31,7 @@ pub fn render_html(title: &str, report: &Report, imports: &[ImportRecord]) -> St
     let at_risk: f64 = report
         .rfm_segments
         .iter()
-        .filter(|s| matches!(s.segment.as_str(), "At Risk" | "Can't Lose Them"))
+        .filter(|s| s.segment.is_valuable_at_risk())
         .map(|s| s.revenue)
         .sum();
     let currency = o.currencies.join("/");

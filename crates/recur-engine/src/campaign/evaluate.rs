@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use recur_campaign::{Assignment, LiftReport, Outcome, Plan, PlanSummary, measure_lift};
+use recur_campaign::{Assignment, Group, LiftReport, Outcome, Plan, PlanSummary, measure_lift};
 use serde::Serialize;
 
 use super::store::{CampaignStore, RecordedCampaign};
@@ -61,13 +61,13 @@ pub fn evaluate_workspace_campaign(
     let mut customers = Vec::new();
     let mut outcomes = Vec::new();
     for a in ledger.assignments(campaign)? {
-        let assignment = match (a.group.as_str(), a.offer) {
-            ("treated", Some(offer)) => Assignment::Treated {
+        let assignment = match (a.group, a.offer) {
+            (Group::Treated, Some(offer)) => Assignment::Treated {
                 offer,
                 expected_profit: 0.0,
                 expected_cost: 0.0,
             },
-            ("holdout", _) => Assignment::Holdout,
+            (Group::Holdout, _) => Assignment::Holdout,
             _ => continue,
         };
         let revenue = window.get(a.customer.as_str()).copied().unwrap_or(0.0);

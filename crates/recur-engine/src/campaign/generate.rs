@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
-use recur_campaign::{Facts, Language, ProductFact, Rules, export_files};
+use recur_campaign::{Facts, Group, Language, MessageTally, ProductFact, Rules, export_files};
 use serde::Serialize;
 
 use super::features::offer_fact;
@@ -21,7 +21,7 @@ pub struct GeneratedCampaign {
     /// Where the recommended products in the messages come from.
     pub product_source: String,
     /// Messages per path (template only, rejected...).
-    pub message_paths: BTreeMap<String, usize>,
+    pub message_paths: BTreeMap<MessageTally, usize>,
     /// Newly queued in the ledger.
     pub queued: usize,
     /// Files for ESP imports.
@@ -115,12 +115,12 @@ pub fn generate_workspace_campaign(
         .ledger
         .assignments(campaign)?
         .into_iter()
-        .filter(|a| a.group == "treated")
+        .filter(|a| a.group == Group::Treated)
         .collect();
     let total = assignments.len();
     for (done, a) in assignments.into_iter().enumerate() {
         progress(done, total);
-        let (Some(offer), "treated") = (a.offer, a.group.as_str()) else {
+        let Some(offer) = a.offer else {
             continue;
         };
         let Some(o) = spec.offers.get(offer) else {

@@ -5,9 +5,10 @@ use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use recur_campaign::{
-    CampaignSpec, Candidate, Features, Language, Ledger, OfferEvidence, OfferModels, PastCampaign,
-    PastRow, PlanSummary, UpliftConfig, plan_exploration,
+    CampaignSpec, Candidate, Features, Group, Language, Ledger, OfferBasis, OfferEvidence,
+    OfferModels, PastCampaign, PastRow, PlanSummary, UpliftConfig, plan_exploration,
 };
+use recur_core::{Day, SECONDS_PER_DAY};
 use serde::Serialize;
 
 use super::evaluate::window_spend;
@@ -59,15 +60,15 @@ fn past_campaigns(
             continue;
         }
         let spec = CampaignSpec::parse(&c.spec, Path::new(&c.id))?;
-        let start = c.created_at.div_euclid(86_400);
+        let start = Day::of_timestamp(c.created_at).0;
         let end = start + i64::from(spec.goal_days);
-        if end >= now.div_euclid(86_400) {
+        if end >= Day::of_timestamp(now).0 {
             skipped.push((
                 c.id,
                 format!(
                     "its goal window ends {}, not before this plan's day {}",
                     iso_day(end),
-                    iso_day(now.div_euclid(86_400))
+                    iso_day(Day::of_timestamp(now).0)
                 ),
             ));
             continue;
@@ -92,9 +93,9 @@ fn past_campaigns(
             .assignments(&c.id)?
             .into_iter()
             .filter_map(|a| {
-                let offer = match (a.group.as_str(), a.offer) {
-                    ("treated", Some(o)) => Some(spec.offers.get(o)?.name.clone()),
-                    ("holdout", _) => None,
+                let offer = match (a.group, a.offer) {
+                    (Group::Treated, Some(o)) => Some(spec.offers.get(o)?.name.clone()),
+                    (Group::Holdout, _) => None,
                     _ => return None,
                 };
                 Some(PastRow {
@@ -177,7 +178,8 @@ pub fn plan_workspace_campaign(
                 Language::En
             },
             consent: consent && !suppressed,
-            days_since_last_message: last.map(|t| ((now - t).max(0) / 86_400) as u32),
+            // Whole days elapsed since the last message.
+            days_since_last_message: last.map(|t| ((now - t).max(0) / SECONDS_PER_DAY) as u32),
             order_value: v.expected_spend,
         });
         rows.push(customer_features(v, s).to_vec());
@@ -213,7 +215,7 @@ pub fn plan_workspace_campaign(
         let validated: Vec<&str> = models
             .evidence
             .iter()
-            .filter(|e| e.basis == "uplift model, validated out of fold")
+            .filter(|e| e.basis == OfferBasis::Validated)
             .map(|e| e.offer.as_str())
             .collect();
         let targeting = format!(

@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use recur_campaign::{CampaignSpec, Ledger};
+use recur_core::Day;
 
 use crate::error::{Error, Result};
 use crate::workspace::Workspace;
@@ -87,7 +88,7 @@ impl CampaignStore {
                 })?;
         Ok(RecordedCampaign {
             spec: CampaignSpec::parse(&spec_text, &path)?,
-            planned_day: created_at.div_euclid(86_400),
+            planned_day: Day::of_timestamp(created_at).0,
             planned_at: created_at,
         })
     }

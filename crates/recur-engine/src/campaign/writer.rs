@@ -3,7 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use recur_campaign::{Facts, MessagePath, Outgoing, Rules, compose, personalise, validate};
+use recur_campaign::{
+    Facts, MessagePath, MessageTally, Outgoing, Rules, compose, personalise, validate,
+};
 use recur_llm::Generate;
 
 /// Who a message goes to and what it offers.
@@ -33,7 +35,7 @@ pub(crate) struct MessageWriter<'r, 'g> {
     /// Messages it was asked to draft so far.
     drafted: usize,
     /// Path taken (or failure) → count.
-    paths: BTreeMap<String, usize>,
+    paths: BTreeMap<MessageTally, usize>,
 }
 
 impl<'r, 'g> MessageWriter<'r, 'g> {
@@ -60,7 +62,7 @@ impl<'r, 'g> MessageWriter<'r, 'g> {
     }
 
     /// How the messages were produced (path → count), consuming the writer.
-    pub(crate) fn into_paths(self) -> BTreeMap<String, usize> {
+    pub(crate) fn into_paths(self) -> BTreeMap<MessageTally, usize> {
         self.paths
     }
 
@@ -85,19 +87,19 @@ impl<'r, 'g> MessageWriter<'r, 'g> {
             _ => compose(facts, self.rules, 2, None),
         };
         for f in failures {
-            *self
-                .paths
-                .entry(format!("language model failed: {f}"))
-                .or_default() += 1;
+            *self.paths.entry(MessageTally::ModelFailed(f)).or_default() += 1;
         }
         if let Some(v) = validate(&message.draft, facts, self.rules).first() {
             *self
                 .paths
-                .entry(format!("template rejected: {v}"))
+                .entry(MessageTally::TemplateRejected(v.to_string()))
                 .or_default() += 1;
             return None;
         }
-        *self.paths.entry(format!("{:?}", message.path)).or_default() += 1;
+        *self
+            .paths
+            .entry(MessageTally::Written(message.path))
+            .or_default() += 1;
         let o = facts.offer.as_ref();
         let out = Outgoing {
             campaign: self.campaign.to_owned(),

@@ -5,10 +5,11 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use recur_campaign::{
-    Assignment, CampaignSpec, Candidate, Facts, Features, Ledger, LiftReport, MessagePath,
+    Assignment, CampaignSpec, Candidate, Facts, Features, Ledger, LiftReport, MessageTally,
     OfferModels, Outcome, Outgoing, PastCampaign, PastRow, PlanSummary, ProductFact, Rules,
     UpliftConfig, export_files, measure_lift, plan_exploration,
 };
+use recur_core::Day;
 use serde::Serialize;
 
 use super::simulate::{DEMO_MARGIN, ShopCustomers, shop_customers, simulate};
@@ -82,7 +83,7 @@ pub struct CampaignDemo {
     /// What round 1 says about each offer (out-of-fold Qini, average effect, basis).
     pub evidence: Vec<recur_campaign::OfferEvidence>,
     /// How the round-2 messages were produced (path → count).
-    pub message_paths: BTreeMap<String, usize>,
+    pub message_paths: BTreeMap<MessageTally, usize>,
     /// Messages the language model was asked to draft (the first ones; the rest use the
     /// validated template).
     pub llm_drafts: usize,
@@ -184,7 +185,7 @@ pub fn demo_campaign(
     let send_day = shop
         .orders
         .iter()
-        .map(|l| l.ordered_at.timestamp().div_euclid(86_400))
+        .map(|l| Day::of_timestamp(l.ordered_at.timestamp()).0)
         .max()
         .unwrap_or(0);
     let mut outgoing = Vec::new();
@@ -239,10 +240,7 @@ pub fn demo_campaign(
         let Some((message, path)) = message else {
             continue;
         };
-        if by_llm
-            && matches!(path, MessagePath::FirstDraft | MessagePath::Retried)
-            && llm_sample.is_none()
-        {
+        if by_llm && path.by_model() && llm_sample.is_none() {
             llm_sample = Some(Outgoing {
                 email: None,
                 ..message.clone()

@@ -7,6 +7,8 @@ use recur_campaign::{
     Assignment, CampaignSpec, Candidate, Language, OfferKind, OfferSpec, Outcome, Plan, holdout_key,
 };
 
+use recur_core::OrderStatus;
+
 use crate::campaign::customer_features;
 use crate::clv::WorkspaceValue;
 
@@ -122,7 +124,11 @@ pub(super) fn shop_customers(
     // Favourite category from each customer's own orders, and best sellers per category.
     let mut cat_counts: HashMap<&str, BTreeMap<usize, u32>> = HashMap::new();
     let mut sold: BTreeMap<usize, BTreeMap<usize, u32>> = BTreeMap::new();
-    for l in shop.orders.iter().filter(|l| l.status == "completed") {
+    for l in shop
+        .orders
+        .iter()
+        .filter(|l| l.status == OrderStatus::Completed)
+    {
         let cat = shop.products[l.product].category;
         *cat_counts
             .entry(&l.customer_id)
