@@ -3,6 +3,7 @@
 use std::path::Path;
 use std::time::Instant;
 
+use recur_engine::llm::ComputeDevice;
 use recur_engine::{LlmSettings, Result, open_local};
 use recur_llm::SamplingParams;
 use serde::Serialize;
@@ -38,9 +39,10 @@ pub fn bench_llm(
     prompt_tokens: usize,
     gen_tokens: usize,
     runs: usize,
+    device: ComputeDevice,
 ) -> Result<LlmBench> {
     let t0 = Instant::now();
-    let mut m = open_local(s, model)?;
+    let mut m = open_local(s, model, device)?;
     let load_seconds = t0.elapsed().as_secs_f64();
     let base = m.tokenizer().encode(
         "The customer bought green tea, a ceramic teapot and two packs of biscuits. ",

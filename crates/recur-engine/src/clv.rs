@@ -142,11 +142,23 @@ pub fn evaluate_workspace(ws: &Workspace, holdout_days: u32) -> Result<Workspace
     let (bg, bg_report) = BgNbd::fit(&data)?;
     let (pn, pn_report) = ParetoNbd::fit(&data)?;
     let weeks = f64::from(holdout_days) / 7.0;
+    let bgnbd_holdout = evaluate_holdout(&bg, &data, weeks, 7);
+    let pareto_nbd_holdout = evaluate_holdout(&pn, &data, weeks, 7);
+    for (model, e) in [("BG/NBD", &bgnbd_holdout), ("Pareto/NBD", &pareto_nbd_holdout)] {
+        if !e.predicted_total.is_finite() {
+            return Err(Error::Clv(recur_clv::Error::NotIdentifiable {
+                reason: format!(
+                    "the {model} fit on the calibration period cannot predict the holdout (its parameters leave the model's domain: {bg:?})"
+                ),
+                hint: "the data do not identify the model; use a longer calibration period (a smaller --holdout-days) or more customers with repeat purchases",
+            }));
+        }
+    }
     Ok(WorkspaceEvaluation {
         calibration_end: iso_day(calibration_end),
         observation_end: iso_day(end),
-        bgnbd_holdout: evaluate_holdout(&bg, &data, weeks, 7),
-        pareto_nbd_holdout: evaluate_holdout(&pn, &data, weeks, 7),
+        bgnbd_holdout,
+        pareto_nbd_holdout,
         tracking: cumulative_tracking(&bg, &tx, start, calibration_end, end, TimeUnit::Weeks),
         bgnbd: bg_report,
         pareto_nbd: pn_report,

@@ -5,6 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
+use recur_core::ComputeDevice;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -24,6 +25,9 @@ pub struct Settings {
     pub llm: LlmSettings,
     /// Sentence-embedding settings.
     pub embed: EmbedSettings,
+    /// Where the language model, the embeddings and the behaviour model compute: `cpu`
+    /// (default) or `cuda`/`cuda:N` (builds with the `cuda` feature).
+    pub device: ComputeDevice,
 }
 
 /// Language model settings: a local GGUF file (default) or an OpenAI-compatible endpoint.
@@ -103,6 +107,7 @@ impl Default for Settings {
             analytics: AnalyticsSettings::default(),
             llm: LlmSettings::default(),
             embed: EmbedSettings::default(),
+            device: ComputeDevice::Cpu,
         }
     }
 }
@@ -132,6 +137,11 @@ pub const KEYS: &[(&str, &str, &str)] = &[
         "analytics.histogram_bin_days",
         "RECUR_HISTOGRAM_BIN_DAYS",
         "width of inter-purchase histogram bins, in days",
+    ),
+    (
+        "device",
+        "RECUR_DEVICE",
+        "cpu, cuda or cuda:N: where the language, embedding and behaviour models compute",
     ),
     ("llm.model", "RECUR_LLM_MODEL", "GGUF language model file"),
     (
@@ -204,6 +214,13 @@ impl Settings {
         };
         match key {
             "data_dir" => self.data_dir = PathBuf::from(value),
+            "device" => {
+                self.device = value.parse().map_err(|e: recur_core::Error| Error::BadSetting {
+                    key: key.to_owned(),
+                    value: value.to_owned(),
+                    hint: e.to_string(),
+                })?;
+            }
             "analytics.repurchase_days" => self.analytics.repurchase_days = days(value)?,
             "analytics.histogram_bin_days" => self.analytics.histogram_bin_days = days(value)?,
             "llm.model" => self.llm.model = PathBuf::from(value),
@@ -303,5 +320,11 @@ mod tests {
         let e = s.set("analytics.nope", "1").unwrap_err().to_string();
         assert!(e.contains("known keys"), "{e}");
         assert!(toml::from_str::<Settings>("[analytics]\nrepurchase_day = 3").is_err());
+        s.set("device", "cuda:1").unwrap();
+        assert_eq!(s.device, ComputeDevice::Cuda(1));
+        let e = s.set("device", "tpu").unwrap_err().to_string();
+        assert!(e.contains("cuda:N"), "{e}");
+        let t: Settings = toml::from_str("device = \"cuda\"").unwrap();
+        assert_eq!(t.device, ComputeDevice::Cuda(0));
     }
 }

@@ -4,6 +4,8 @@
 use std::path::Path;
 use std::time::Duration;
 
+use recur_core::ComputeDevice;
+
 use recur_llm::{
     Embed, EndpointConfig, Generate, LocalEmbedder, LocalModel, LocalOptions, Message,
     OpenAiClient, WeightFormat,
@@ -45,6 +47,7 @@ pub fn open_generator(
     s: &LlmSettings,
     model: &Path,
     api_key: Option<String>,
+    device: ComputeDevice,
 ) -> Result<Box<dyn Generate>> {
     if !s.endpoint.is_empty() {
         return Ok(Box::new(endpoint(
@@ -55,15 +58,16 @@ pub fn open_generator(
             "llm",
         )?));
     }
-    Ok(Box::new(open_local(s, model)?))
+    Ok(Box::new(open_local(s, model, device)?))
 }
 
-/// The local GGUF model with the configured weight format.
-pub fn open_local(s: &LlmSettings, model: &Path) -> Result<LocalModel> {
+/// The local GGUF model with the configured weight format, on `device`.
+pub fn open_local(s: &LlmSettings, model: &Path, device: ComputeDevice) -> Result<LocalModel> {
     Ok(LocalModel::load(
         model,
         &LocalOptions {
             weights: weights(s)?,
+            device,
             ..LocalOptions::default()
         },
     )?)
@@ -75,6 +79,7 @@ pub fn open_embedder(
     folder: &Path,
     api_key: Option<String>,
     timeout: u32,
+    device: ComputeDevice,
 ) -> Result<Box<dyn Embed>> {
     if !s.endpoint.is_empty() {
         return Ok(Box::new(endpoint(
@@ -85,7 +90,7 @@ pub fn open_embedder(
             "embed",
         )?));
     }
-    Ok(Box::new(LocalEmbedder::load(folder)?))
+    Ok(Box::new(LocalEmbedder::load_on(folder, device)?))
 }
 
 /// A chat of one user turn (and an optional system turn).

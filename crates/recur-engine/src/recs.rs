@@ -37,6 +37,8 @@ pub struct RecsOptions {
     pub dropout: Option<f32>,
     /// Override of the negatives per batch (0: full softmax).
     pub negatives: Option<usize>,
+    /// Where the transformer trains (the workspace's `device` setting).
+    pub device: recur_core::ComputeDevice,
 }
 
 impl Default for RecsOptions {
@@ -50,6 +52,7 @@ impl Default for RecsOptions {
             learning_rate: None,
             dropout: None,
             negatives: None,
+            device: recur_core::ComputeDevice::Cpu,
         }
     }
 }
@@ -75,6 +78,7 @@ pub fn transformer_settings(
         max_seconds: opts.max_seconds,
         exclude,
         learning_rate: 3e-3,
+        device: opts.device,
         ..TrainConfig::default()
     };
     if let Some(lr) = opts.learning_rate {
@@ -300,7 +304,7 @@ impl WorkspaceRecommender {
     /// Loads the saved model and selection (`recur train` first) and the customers' histories.
     pub fn open(ws: &Workspace) -> Result<Self> {
         let dir = ws.root().join(MODEL_DIR);
-        let saved = recur_model::load(&dir)?;
+        let saved = recur_model::load_on(&dir, ws.settings().device)?;
         let selection: Option<ModelSelection> = std::fs::read_to_string(dir.join("selection.json"))
             .ok()
             .and_then(|t| serde_json::from_str(&t).ok());

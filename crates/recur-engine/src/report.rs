@@ -65,7 +65,7 @@ pub fn render_html(title: &str, report: &Report, imports: &[ImportRecord]) -> St
         .map(|s| {
             format!(
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{:.0}</td><td>{}</td><td>{:.0}</td><td>{:.1}</td></tr>",
-                esc(&s.segment), s.customers, pct(s.share), s.revenue, pct(s.revenue_share), s.avg_recency_days, s.avg_orders
+                esc(s.segment.as_str()), s.customers, pct(s.share), s.revenue, pct(s.revenue_share), s.avg_recency_days, s.avg_orders
             )
         })
         .collect::<String>();

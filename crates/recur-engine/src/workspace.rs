@@ -70,6 +70,12 @@ impl Workspace {
         Self::open_with(dir, Settings::from_file(&path)?)
     }
 
+    /// The same workspace computing on `device` (this run only; `recur.toml` is unchanged).
+    pub fn with_device(mut self, device: recur_core::ComputeDevice) -> Workspace {
+        self.settings.device = device;
+        self
+    }
+
     /// The workspace folder.
     pub fn root(&self) -> &Path {
         &self.root

@@ -195,7 +195,7 @@ pub fn demo_campaign(
     // A model that fails to load leaves the messages to the template.
     let mut loaded = llm
         .filter(|_| llm_drafts > 0)
-        .and_then(|(s, path)| open_generator(s, path, None).ok());
+        .and_then(|(s, path)| open_generator(s, path, None, ws.settings().device).ok());
     let generator: Option<&mut dyn recur_llm::Generate> = match loaded.as_mut() {
         Some(g) => Some(g.as_mut()),
         None => None,

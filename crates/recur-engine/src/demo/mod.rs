@@ -48,6 +48,8 @@ pub struct DemoOptions {
     pub llm: Option<(LlmSettings, PathBuf)>,
     /// Campaign messages drafted by the language model (the rest use the validated template).
     pub llm_drafts: usize,
+    /// Where the language and behaviour models compute.
+    pub device: recur_core::ComputeDevice,
 }
 
 /// Trains the behaviour model with a short budget and recommends to the five customers with
@@ -59,6 +61,7 @@ fn demo_recommendations(
     let opts = RecsOptions {
         epochs: 40,
         max_seconds: Some(45.0),
+        device: ws.settings().device,
         ..RecsOptions::default()
     };
     let training = train_workspace(ws, &opts, None, &mut (), &AtomicBool::new(false))?;
@@ -124,7 +127,7 @@ fn prepare_dir(dir: &Path) -> Result<Workspace> {
 /// Runs the demo pipeline. The stages after the analysis (customer value, behaviour model,
 /// campaign loop) do not stop it: each one's error is kept in the [`DemoOutcome`].
 pub fn run_demo(opts: &DemoOptions, observer: &dyn DemoObserver) -> Result<DemoOutcome> {
-    let ws = prepare_dir(&opts.dir)?;
+    let ws = prepare_dir(&opts.dir)?.with_device(opts.device);
     let mut imports = Vec::new();
     let mut ground_truth = None;
     let mut synthetic_shop = None;

@@ -18,6 +18,7 @@ fn options(dir: &std::path::Path) -> DemoOptions {
         source: DemoSource::Synthetic(SynthConfig::default()),
         llm: None,
         llm_drafts: 0,
+        device: Default::default(),
     }
 }
 
