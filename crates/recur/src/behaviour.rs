@@ -5,8 +5,8 @@ use std::sync::atomic::AtomicBool;
 
 use anyhow::Result;
 use indicatif::ProgressBar;
-use recur_engine::model::{EpochReport, Exclude, TrainObserver};
 use recur_bench::{RecsFormat, bench_recommend, evaluate_recs};
+use recur_engine::model::{EpochReport, Exclude, TrainObserver};
 use recur_engine::{RecsOptions, WorkspaceRecommender, train_workspace};
 
 use crate::cli::{
