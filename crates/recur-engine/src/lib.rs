@@ -32,6 +32,7 @@ mod language;
 mod recs;
 mod report;
 mod shop_campaign;
+mod summaries;
 mod workspace;
 
 pub use campaign::{CampaignDemo, CampaignRound, demo_campaign, evaluate_hillstrom};
@@ -65,6 +66,10 @@ pub use shop_campaign::{
     ChannelConfig, GeneratedCampaign, LEDGER_FILE, MIN_PER_ARM, PlannedCampaign, SendOutcome,
     WorkspaceLift, evaluate_workspace_campaign, generate_workspace_campaign,
     import_workspace_redemptions, plan_workspace_campaign, send_campaign,
+};
+pub use summaries::{
+    LIKELY_GONE_P_ALIVE, LikelyGone, MIN_REPEAT_GAPS, WIN_BACK_SEGMENTS, WinBackAudience,
+    likely_gone, mean_cohort_retention, repeat_categories, sort_by_clv, win_back_audience,
 };
 pub use workspace::Workspace;
 
