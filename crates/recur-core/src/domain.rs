@@ -72,12 +72,6 @@ impl Segment {
             Self::Lost => "Lost",
         }
     }
-
-    /// Valuable customers who have gone quiet (`At Risk`, `Can't Lose Them`): the value a
-    /// win-back campaign protects.
-    pub fn is_valuable_at_risk(self) -> bool {
-        matches!(self, Self::AtRisk | Self::CantLoseThem)
-    }
 }
 
 impl fmt::Display for Segment {
@@ -431,7 +425,6 @@ mod tests {
         let err = "VIP".parse::<Segment>().unwrap_err().to_string();
         assert!(err.contains("`VIP` is not a valid RFM segment"), "{err}");
         assert!(err.contains("Can't Lose Them"), "{err}");
-        assert!(Segment::AtRisk.is_valuable_at_risk() && !Segment::Lost.is_valuable_at_risk());
     }
 
     #[test]

@@ -144,7 +144,10 @@ pub fn evaluate_workspace(ws: &Workspace, holdout_days: u32) -> Result<Workspace
     let weeks = f64::from(holdout_days) / 7.0;
     let bgnbd_holdout = evaluate_holdout(&bg, &data, weeks, 7);
     let pareto_nbd_holdout = evaluate_holdout(&pn, &data, weeks, 7);
-    for (model, e) in [("BG/NBD", &bgnbd_holdout), ("Pareto/NBD", &pareto_nbd_holdout)] {
+    for (model, e) in [
+        ("BG/NBD", &bgnbd_holdout),
+        ("Pareto/NBD", &pareto_nbd_holdout),
+    ] {
         if !e.predicted_total.is_finite() {
             return Err(Error::Clv(recur_clv::Error::NotIdentifiable {
                 reason: format!(

@@ -215,11 +215,13 @@ impl Settings {
         match key {
             "data_dir" => self.data_dir = PathBuf::from(value),
             "device" => {
-                self.device = value.parse().map_err(|e: recur_core::Error| Error::BadSetting {
-                    key: key.to_owned(),
-                    value: value.to_owned(),
-                    hint: e.to_string(),
-                })?;
+                self.device = value
+                    .parse()
+                    .map_err(|e: recur_core::Error| Error::BadSetting {
+                        key: key.to_owned(),
+                        value: value.to_owned(),
+                        hint: e.to_string(),
+                    })?;
             }
             "analytics.repurchase_days" => self.analytics.repurchase_days = days(value)?,
             "analytics.histogram_bin_days" => self.analytics.histogram_bin_days = days(value)?,

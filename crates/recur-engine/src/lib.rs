@@ -63,6 +63,7 @@ mod error;
 mod language;
 mod recs;
 mod report;
+mod summaries;
 mod workspace;
 
 pub use campaign::{
@@ -95,6 +96,10 @@ pub use recur_llm as llm;
 /// The behaviour model (transformer, baselines, evaluation).
 pub use recur_model as model;
 pub use report::render_html;
+pub use summaries::{
+    LIKELY_GONE_P_ALIVE, LikelyGone, MIN_REPEAT_GAPS, WIN_BACK_SEGMENTS, WinBackAudience,
+    likely_gone, mean_cohort_retention, repeat_categories, sort_by_clv, win_back_audience,
+};
 pub use workspace::Workspace;
 
 /// Re-exports of the types callers of the engine need.
@@ -107,7 +112,10 @@ pub mod prelude {
         ArmReport, Effect, HillstromReport, Lift, LiftReport, TargetingComparison,
     };
     pub use recur_clv::{FitReport, HoldoutEvaluation, TrackingPoint};
-    pub use recur_core::{EventType, OrderStatus, Table};
+    pub use recur_core::{
+        ComputeDevice, Day, EventType, Group, Interval, MessagePath, MessageTally, OfferBasis,
+        OrderStatus, Segment, Table,
+    };
     pub use recur_ingest::{
         Accounting, Format, ImportReport, ImportRequest, Mapping, NoProgress, PRESETS, Progress,
     };

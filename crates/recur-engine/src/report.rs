@@ -31,7 +31,7 @@ pub fn render_html(title: &str, report: &Report, imports: &[ImportRecord]) -> St
     let at_risk: f64 = report
         .rfm_segments
         .iter()
-        .filter(|s| s.segment.is_valuable_at_risk())
+        .filter(|s| crate::WIN_BACK_SEGMENTS.contains(&s.segment))
         .map(|s| s.revenue)
         .sum();
     let currency = o.currencies.join("/");

@@ -20,6 +20,11 @@ pub(crate) struct Cli {
     /// Hide progress bars.
     #[arg(long, short = 'q', global = true)]
     pub(crate) quiet: bool,
+    /// Where the language, embedding and behaviour models compute: cpu, cuda or cuda:N
+    /// (CUDA needs a build with `--features cuda`). Overrides `device` in recur.toml and
+    /// RECUR_DEVICE.
+    #[arg(long, global = true, value_name = "cpu|cuda[:N]")]
+    pub(crate) device: Option<String>,
     #[command(subcommand)]
     pub(crate) command: Command,
 }
@@ -358,73 +363,79 @@ pub(crate) enum CampaignCommand {
     },
     /// Send a campaign's queued messages from its send ledger, exactly once per customer:
     /// safe to interrupt and run again.
-    Send {
-        /// Campaign id (for the demo: demo-winback-2).
-        #[arg(long)]
-        campaign: String,
-        /// Folder with the campaign's ledger.sqlite [default: WORKSPACE/campaign].
-        #[arg(long)]
-        dir: Option<PathBuf>,
-        /// SMTP server as HOST:PORT.
-        #[arg(long, conflicts_with = "webhook", required_unless_present_any = ["webhook", "dry_run"])]
-        smtp: Option<String>,
-        /// SMTP security: plain (a local relay), starttls (usually port 587) or tls (465).
-        #[arg(long, value_enum, default_value = "plain")]
-        smtp_security: SmtpSecurityArg,
-        /// SMTP login user (the password comes from RECUR_SMTP_PASSWORD).
-        #[arg(long, env = "RECUR_SMTP_USER")]
-        smtp_user: Option<String>,
-        /// SMTP password.
-        #[arg(
-            long,
-            env = "RECUR_SMTP_PASSWORD",
-            hide_env_values = true,
-            requires = "smtp_user"
-        )]
-        smtp_password: Option<String>,
-        /// Send even outside the campaign's send_window.
-        #[arg(long)]
-        ignore_send_window: bool,
-        /// Sender address for SMTP.
-        #[arg(long, default_value = "recur <campaigns@localhost>")]
-        from: String,
-        /// Webhook URL (http://...); messages are POSTed as JSON, signed with HMAC-SHA256.
-        #[arg(long)]
-        webhook: Option<String>,
-        /// HMAC secret for the webhook signature.
-        #[arg(long, env = "RECUR_WEBHOOK_SECRET", hide_env_values = true)]
-        webhook_secret: Option<String>,
-        /// Only count what would be sent.
-        #[arg(long)]
-        dry_run: bool,
-        /// Print the result as one JSON document.
-        #[arg(long)]
-        json: bool,
-    },
+    Send(SendArgs),
     /// Measure a campaign's lift: --campaign ID compares the treated with the recorded holdout
     /// on the workspace's orders in the goal window; --hillstrom evaluates the Hillstrom
     /// e-mail experiment (randomised effects, uplift vs random targeting on a held-out 30 %).
-    Evaluate {
-        /// A campaign recorded by `recur campaign plan`.
-        #[arg(
-            long,
-            required_unless_present = "hillstrom",
-            conflicts_with = "hillstrom"
-        )]
-        campaign: Option<String>,
-        /// Profit margin for incremental profit (share of revenue).
-        #[arg(long, default_value_t = 0.4)]
-        margin: f64,
-        /// The Hillstrom MineThatData CSV.
-        #[arg(long)]
-        hillstrom: Option<PathBuf>,
-        /// Seed of the split, the uplift models and the bootstrap.
-        #[arg(long, default_value_t = 7)]
-        seed: u64,
-        /// Print the result as one JSON document.
-        #[arg(long)]
-        json: bool,
-    },
+    Evaluate(EvaluateArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SendArgs {
+    /// Campaign id (for the demo: demo-winback-2).
+    #[arg(long)]
+    pub(crate) campaign: String,
+    /// Folder with the campaign's ledger.sqlite [default: WORKSPACE/campaign].
+    #[arg(long)]
+    pub(crate) dir: Option<PathBuf>,
+    /// SMTP server as HOST:PORT.
+    #[arg(long, conflicts_with = "webhook", required_unless_present_any = ["webhook", "dry_run"])]
+    pub(crate) smtp: Option<String>,
+    /// SMTP security: plain (a local relay), starttls (usually port 587) or tls (465).
+    #[arg(long, value_enum, default_value = "plain")]
+    pub(crate) smtp_security: SmtpSecurityArg,
+    /// SMTP login user (the password comes from RECUR_SMTP_PASSWORD).
+    #[arg(long, env = "RECUR_SMTP_USER")]
+    pub(crate) smtp_user: Option<String>,
+    /// SMTP password.
+    #[arg(
+        long,
+        env = "RECUR_SMTP_PASSWORD",
+        hide_env_values = true,
+        requires = "smtp_user"
+    )]
+    pub(crate) smtp_password: Option<String>,
+    /// Send even outside the campaign's send_window.
+    #[arg(long)]
+    pub(crate) ignore_send_window: bool,
+    /// Sender address for SMTP.
+    #[arg(long, default_value = "recur <campaigns@localhost>")]
+    pub(crate) from: String,
+    /// Webhook URL (http://...); messages are POSTed as JSON, signed with HMAC-SHA256.
+    #[arg(long)]
+    pub(crate) webhook: Option<String>,
+    /// HMAC secret for the webhook signature.
+    #[arg(long, env = "RECUR_WEBHOOK_SECRET", hide_env_values = true)]
+    pub(crate) webhook_secret: Option<String>,
+    /// Only count what would be sent.
+    #[arg(long)]
+    pub(crate) dry_run: bool,
+    /// Print the result as one JSON document.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct EvaluateArgs {
+    /// A campaign recorded by `recur campaign plan`.
+    #[arg(
+        long,
+        required_unless_present = "hillstrom",
+        conflicts_with = "hillstrom"
+    )]
+    pub(crate) campaign: Option<String>,
+    /// Profit margin for incremental profit (share of revenue).
+    #[arg(long, default_value_t = 0.4)]
+    pub(crate) margin: f64,
+    /// The Hillstrom MineThatData CSV.
+    #[arg(long)]
+    pub(crate) hillstrom: Option<PathBuf>,
+    /// Seed of the split, the uplift models and the bootstrap.
+    #[arg(long, default_value_t = 7)]
+    pub(crate) seed: u64,
+    /// Print the result as one JSON document.
+    #[arg(long)]
+    pub(crate) json: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

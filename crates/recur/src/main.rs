@@ -1,11 +1,17 @@
 //! The `recur` command-line tool.
+//!
+//! `main` parses the command line, runs the command and maps an error to an exit code: 1 when
+//! the user can fix it, 3 for an internal error (see [`error`]). Each command lives in its own
+//! module under `commands/`; `output/` formats results.
 
-mod behaviour;
 mod cli;
 mod commands;
-mod language;
+mod context;
+mod error;
+mod models;
 mod output;
 mod progress;
+mod training;
 
 use std::process::ExitCode;
 
@@ -23,10 +29,8 @@ fn main() -> ExitCode {
     match commands::run(cli) {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("error: {err:#}");
-            let user = err
-                .downcast_ref::<recur_engine::Error>()
-                .is_some_and(recur_engine::Error::is_user_error);
+            eprintln!("error: {}", error::message(&err));
+            let user = error::is_user_error(&err);
             if !user {
                 eprintln!("(exit 3: internal error; please report it with the command you ran)");
             }

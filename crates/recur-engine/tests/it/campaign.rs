@@ -103,7 +103,9 @@ fn plan_generate_send_once_and_evaluate() {
     assert_eq!(generated.queued, s.treated);
     assert_eq!(
         generated.message_paths.keys().collect::<Vec<_>>(),
-        ["TemplateOnly"],
+        [&recur_campaign::MessageTally::Written(
+            recur_campaign::MessagePath::TemplateOnly
+        )],
         "{:?}",
         generated.message_paths
     );

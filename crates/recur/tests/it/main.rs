@@ -1,5 +1,7 @@
 //! End-to-end tests of the `recur` binary.
 
+mod mistakes;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

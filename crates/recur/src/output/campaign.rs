@@ -1,0 +1,375 @@
+//! Campaigns: plans, generated messages, sending, redemptions, measured lift, the demo's
+//! campaign loop and the Hillstrom evaluation.
+
+use std::fmt::Write as _;
+
+use super::{exclusion_label, grid, pct, with_interval};
+
+/// The Hillstrom e-mail experiment: randomised effects and uplift targeting vs random.
+pub(crate) fn hillstrom_text(r: &recur_engine::prelude::HillstromReport) -> String {
+    let mut s = format!(
+        "Hillstrom e-mail experiment: {} customers randomised to a men's e-mail, a women's e-mail or none.\n\nRandomised effects vs no e-mail ({:.0}% intervals):\n",
+        r.customers,
+        r.confidence * 100.0
+    );
+    let mut g = grid(&[
+        "e-mail",
+        "outcome",
+        "treated",
+        "no e-mail",
+        "effect",
+        "interval",
+    ]);
+    for (arm, a) in [("men's", &r.mens), ("women's", &r.womens)] {
+        for (name, e, scale, unit) in [
+            ("visit rate", &a.visit, 100.0, " pts"),
+            ("conversion rate", &a.conversion, 100.0, " pts"),
+            ("spend per customer", &a.spend, 1.0, " $"),
+        ] {
+            g.add_row(vec![
+                arm.to_owned(),
+                name.to_owned(),
+                format!("{:.3}", e.treated_mean * scale),
+                format!("{:.3}", e.control_mean * scale),
+                format!("{:+.3}{unit}", e.effect * scale),
+                format!("{:+.3} .. {:+.3}", e.ci_low * scale, e.ci_high * scale),
+            ]);
+        }
+    }
+    let _ = writeln!(s, "{g}");
+    let _ = writeln!(
+        s,
+        "\nTargeting 30% of the held-out customers (stratified 30% of each arm and the control; {} bootstrap resamples):",
+        r.bootstrap_replicates
+    );
+    let mut g = grid(&[
+        "e-mail",
+        "outcome",
+        "by predicted uplift",
+        "interval",
+        "at random",
+        "interval",
+    ]);
+    let est = |e: &recur_engine::prelude::TargetingComparison, k: u8| {
+        let v = if k == 0 { e.uplift } else { e.random };
+        (
+            format!("{:.1}", v.estimate),
+            format!("{:.1} .. {:.1}", v.ci_low, v.ci_high),
+        )
+    };
+    for (arm, a) in [("men's", &r.mens), ("women's", &r.womens)] {
+        let t = &a.targeting;
+        for (name, c) in [
+            ("incremental visits", &t.visits),
+            ("incremental conversions", &t.conversions),
+            ("incremental spend ($)", &t.spend),
+        ] {
+            let (u, ui) = est(c, 0);
+            let (rv, ri) = est(c, 1);
+            g.add_row(vec![arm.to_owned(), name.to_owned(), u, ui, rv, ri]);
+        }
+    }
+    let _ = writeln!(s, "{g}");
+    for (arm, a) in [("men's", &r.mens), ("women's", &r.womens)] {
+        let t = &a.targeting;
+        let _ = writeln!(
+            s,
+            "  {arm}: Qini coefficient {:.5} (visits), {:.5} (conversions); trained on {} customers, tested on {}; model: {}",
+            t.qini, t.qini_conversion, t.train_customers, t.test_customers, t.model
+        );
+    }
+    let _ = writeln!(
+        s,
+        "  (Qini coefficient: area between the Qini curve and random targeting, both axes as shares of the customers.)"
+    );
+    s
+}
+
+/// The demo's two campaign rounds, what was left out, and the messages.
+pub(crate) fn campaign_demo_text(c: &recur_engine::CampaignDemo, cur: &str) -> String {
+    let mut s = String::new();
+    // The goal (30 days) and the holdout share (20 %) are the demo campaign's definition in
+    // the engine, which the outcome does not carry; margin and confidence come with the lift.
+    let lift = &c.exploration.lift;
+    let confidence = lift.confidence * 100.0;
+    let _ = writeln!(
+        s,
+        "\nCampaign loop (win-back, 30-day goal, 20% randomised holdout; outcomes simulated from the shop's ground truth, {:.0}% margin):",
+        lift.margin * 100.0
+    );
+    let buyers_header = format!("incremental buyers: measured [{confidence:.0}% CI]");
+    let profit_header = format!("incremental profit: measured [{confidence:.0}% CI]");
+    let mut g = grid(&[
+        "round",
+        "treated",
+        "holdout",
+        "offers",
+        &buyers_header,
+        "true",
+        &profit_header,
+        "true",
+    ]);
+    for (name, r) in [("1 explore", &c.exploration), ("2 uplift", &c.targeted)] {
+        let offers = r
+            .plan
+            .by_offer
+            .iter()
+            .filter(|(_, n)| *n > 0)
+            .map(|(o, n)| format!("{o}: {n}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let (buyers, profit) = match &r.lift.overall {
+            Some(l) => (
+                with_interval(&l.incremental_purchasers, 1),
+                with_interval(&l.incremental_profit, 0),
+            ),
+            None => ("n/a".into(), "n/a".into()),
+        };
+        g.add_row(vec![
+            name.to_owned(),
+            r.plan.treated.to_string(),
+            r.plan.holdout.to_string(),
+            offers,
+            buyers,
+            format!("{:.1}", r.true_incremental_purchasers),
+            profit,
+            format!("{:.0}", r.true_incremental_profit),
+        ]);
+    }
+    let _ = writeln!(s, "{g}");
+    let excluded: Vec<String> = c
+        .targeted
+        .plan
+        .excluded
+        .iter()
+        .map(|(why, n)| format!("{n} {}", exclusion_label(why)))
+        .collect();
+    let _ = writeln!(
+        s,
+        "  Round 2 left out: {} (profit in {cur}; sure things and sleeping dogs are not contacted).",
+        excluded.join(", ")
+    );
+    let paths: Vec<String> = c
+        .message_paths
+        .iter()
+        .map(|(p, n)| format!("{p}: {n}"))
+        .collect();
+    let how = if c.llm_drafts > 0 {
+        format!(
+            "the first {} drafted by the local language model from the facts only, validated, retried with the validator's feedback, template otherwise; the rest validated templates",
+            c.llm_drafts
+        )
+    } else {
+        "validated templates; no local language model found (run scripts/setup-models)".to_owned()
+    };
+    let _ = writeln!(s, "  Messages: {} ({how}).", paths.join(", "));
+    let sample = |s: &mut String, label: &str, m: &recur_engine::Outgoing| {
+        let _ = writeln!(
+            s,
+            "  {label} ({}, offer {}):\n    Subject: {}\n    Preheader: {}\n    {}",
+            m.customer_id,
+            m.offer,
+            m.message.subject,
+            m.message.preheader,
+            m.message.body.replace('\n', "\n    ")
+        );
+    };
+    if let Some(m) = &c.sample_message {
+        sample(&mut s, "Sample", m);
+    }
+    if let Some(m) = &c.llm_sample {
+        sample(&mut s, "Written by the language model", m);
+    }
+    if let Some(f) = c.files.first().and_then(|f| f.parent()) {
+        let _ = writeln!(
+            s,
+            "  ESP import files (Braze, Klaviyo, JSONL): {}",
+            f.display()
+        );
+    }
+    s
+}
+
+/// Treated vs holdout, overall and per segment.
+pub(crate) fn lift_text(r: &recur_engine::prelude::LiftReport) -> String {
+    let mut s = format!(
+        "Campaign {}: treated vs randomised holdout ({:.0}% intervals, margin {:.0}%){}\n",
+        r.campaign,
+        r.confidence * 100.0,
+        r.margin * 100.0,
+        if r.missing_outcomes > 0 {
+            format!(
+                "; {} customers without outcome counted as not buying",
+                r.missing_outcomes
+            )
+        } else {
+            String::new()
+        }
+    );
+    let mut g = grid(&[
+        "customers",
+        "treated",
+        "holdout",
+        "repurchase rate: treated / holdout",
+        "lift [CI]",
+        "incremental buyers [CI]",
+        "incremental profit [CI]",
+    ]);
+    let row = |name: &str, l: &recur_engine::prelude::Lift| {
+        let e = &l.repurchase_rate;
+        vec![
+            name.to_owned(),
+            e.treated.to_string(),
+            e.control.to_string(),
+            format!("{} / {}", pct(e.treated_mean), pct(e.control_mean)),
+            format!(
+                "{:+.1} pts [{:+.1}, {:+.1}]",
+                e.effect * 100.0,
+                e.ci_low * 100.0,
+                e.ci_high * 100.0
+            ),
+            with_interval(&l.incremental_purchasers, 1),
+            with_interval(&l.incremental_profit, 0),
+        ]
+    };
+    if let Some(o) = &r.overall {
+        g.add_row(row("all", o));
+    }
+    for (seg, l) in &r.by_segment {
+        g.add_row(row(seg, l));
+    }
+    let _ = writeln!(s, "{g}");
+    if r.overall.is_none() {
+        let _ = writeln!(
+            s,
+            "Not enough customers in the treated or holdout group to compare (two each at least)."
+        );
+    }
+    s
+}
+
+/// A planned campaign: counts, offers, the evidence behind them, and where it was recorded.
+pub(crate) fn plan_text(p: &recur_engine::PlannedCampaign) -> String {
+    let mut out = String::new();
+    let s = &p.summary;
+    let _ = writeln!(
+        out,
+        "Campaign {}: {} customers considered, {} eligible, {} held out, {} to contact.",
+        p.campaign, s.candidates, s.eligible, s.holdout, s.treated
+    );
+    let _ = writeln!(out, "Offers ({}):", p.targeting);
+    for (offer, n) in &s.by_offer {
+        let _ = writeln!(out, "  {offer}: {n}");
+    }
+    for e in &p.evidence {
+        let _ = writeln!(
+            out,
+            "  {} ({}): {} treated ({} bought) vs {} held out ({} bought) in {}{}{}",
+            e.offer,
+            e.basis,
+            e.treated,
+            e.treated_buyers,
+            e.holdout,
+            e.holdout_buyers,
+            if e.campaigns.is_empty() {
+                "no past campaign".to_owned()
+            } else {
+                e.campaigns.join(", ")
+            },
+            e.held_out_qini
+                .filter(|_| e.no_model.is_none())
+                .map_or(String::new(), |q| format!("; held-out Qini {q:.5}")),
+            e.no_model
+                .as_ref()
+                .map_or(String::new(), |why| format!(" — {why}"))
+        );
+    }
+    for (id, why) in &p.not_learned_from {
+        let _ = writeln!(out, "  not learned from {id}: {why}");
+    }
+    for (why, n) in &s.excluded {
+        let _ = writeln!(out, "  not contacted ({}): {n}", exclusion_label(why));
+    }
+    let _ = writeln!(
+        out,
+        "{} in {}",
+        if p.newly_recorded {
+            "Recorded (holdout fixed from now on)"
+        } else {
+            "Already recorded; the recorded holdout is kept"
+        },
+        p.ledger.display()
+    );
+    out
+}
+
+/// Generated messages: how they were written, the products, what was queued, the ESP files.
+pub(crate) fn generate_text(g: &recur_engine::GeneratedCampaign) -> String {
+    let mut s = String::new();
+    let paths: Vec<String> = g
+        .message_paths
+        .iter()
+        .map(|(p, n)| format!("{p}: {n}"))
+        .collect();
+    let _ = writeln!(s, "Campaign {}: messages {}.", g.campaign, paths.join(", "));
+    let _ = writeln!(s, "Products: {}.", g.product_source);
+    let _ = writeln!(s, "Newly queued in the send ledger: {}.", g.queued);
+    if let Some(d) = g.files.first().and_then(|f| f.parent()) {
+        let _ = writeln!(s, "ESP import files: {}", d.display());
+    }
+    s
+}
+
+/// One send run (or dry run), what the send window held back, and the ledger's totals.
+pub(crate) fn send_text(out: &recur_engine::SendOutcome, dry_run: bool) -> String {
+    let mut s = String::new();
+    let r = &out.run;
+    if dry_run {
+        let _ = writeln!(
+            s,
+            "{}: {} message(s) would be sent (dry run).",
+            out.campaign, r.would_send
+        );
+    } else {
+        let _ = writeln!(
+            s,
+            "{}: sent {} ({} re-sent after an interrupted run), failed {}, suppressed {}.",
+            out.campaign, r.sent, r.resent_after_crash, r.failed, r.suppressed
+        );
+    }
+    if r.deferred > 0 {
+        let _ = writeln!(
+            s,
+            "{} message(s) left queued: outside the campaign's send window; it opens {} (run again then, or pass --ignore-send-window).",
+            r.deferred,
+            r.window_opens.as_deref().unwrap_or("later")
+        );
+    }
+    let t = &out.totals;
+    let _ = writeln!(
+        s,
+        "Ledger: {} sent, {} queued, {} in flight, {} failed, {} suppressed.",
+        t.sent, t.queued, t.sending, t.failed, t.suppressed
+    );
+    s
+}
+
+/// A recorded campaign's goal window, its offer-cost basis and its lift.
+pub(crate) fn workspace_lift_text(r: &recur_engine::WorkspaceLift) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "Goal window {} .. {}: {} purchase day(s) of campaign customers found.",
+        r.window_start, r.window_end, r.purchase_days_in_window
+    );
+    if r.purchase_days_in_window == 0 {
+        let _ = writeln!(
+            s,
+            "No orders in the window yet: import the orders up to {} and run this again.",
+            r.window_end
+        );
+    }
+    let _ = writeln!(s, "Offer cost: {}.", r.offer_cost_basis);
+    s.push_str(&lift_text(&r.lift));
+    s
+}
