@@ -68,7 +68,7 @@ mod workspace;
 
 pub use campaign::{
     CampaignStore, ChannelConfig, GeneratedCampaign, LEDGER_FILE, MIN_PER_ARM, PlannedCampaign,
-    RecordedCampaign, SendOutcome, WorkspaceLift, evaluate_workspace_campaign,
+    RecordedCampaign, SendOutcome, SendRun, WorkspaceLift, evaluate_workspace_campaign,
     generate_workspace_campaign, import_workspace_redemptions, plan_workspace_campaign,
     send_campaign,
 };

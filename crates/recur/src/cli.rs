@@ -395,6 +395,14 @@ pub(crate) struct SendArgs {
         requires = "smtp_user"
     )]
     pub(crate) smtp_password: Option<String>,
+    /// Put the campaign's failed messages back in the queue first (same Message-IDs, so
+    /// receivers can de-duplicate).
+    #[arg(long)]
+    pub(crate) retry_failed: bool,
+    /// How long one message may keep failing with retryable errors (connection, timeout,
+    /// HTTP 408/429/5xx, SMTP 4xx) before the run pauses and leaves the rest queued [default: 10].
+    #[arg(long, value_name = "MINUTES")]
+    pub(crate) retry_minutes: Option<u64>,
     /// Send even outside the campaign's send_window.
     #[arg(long)]
     pub(crate) ignore_send_window: bool,

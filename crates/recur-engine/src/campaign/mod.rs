@@ -27,6 +27,6 @@ pub(crate) use features::{customer_features, feature_names, offer_fact};
 pub use generate::{GeneratedCampaign, generate_workspace_campaign};
 pub use plan::{MIN_PER_ARM, PlannedCampaign, plan_workspace_campaign};
 pub use redemptions::import_workspace_redemptions;
-pub use send::{ChannelConfig, SendOutcome, send_campaign};
+pub use send::{ChannelConfig, SendOutcome, SendRun, send_campaign};
 pub use store::{CampaignStore, LEDGER_FILE, RecordedCampaign};
 pub(crate) use writer::{MessageWriter, Recipient};

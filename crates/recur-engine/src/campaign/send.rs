@@ -46,6 +46,20 @@ pub struct SendOutcome {
     pub totals: SendCounts,
 }
 
+/// How one `send_campaign` run behaves.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SendRun {
+    /// Only count what would be sent.
+    pub dry_run: bool,
+    /// Send even outside the campaign's send window.
+    pub ignore_window: bool,
+    /// Put failed messages back in the queue first (same Message-IDs).
+    pub retry_failed: bool,
+    /// How long one message may keep failing with retryable errors before the run pauses
+    /// (default 10 minutes).
+    pub retry_for: Option<std::time::Duration>,
+}
+
 /// Sends the queued messages of `campaign` from the ledger in `campaign_dir` through `channel`
 /// (dry run: only counts them). Safe to interrupt and run again: confirmed messages are never
 /// sent twice, and the one in flight is re-sent with the same Message-ID. Outside the
@@ -58,10 +72,15 @@ pub fn send_campaign(
     campaign_dir: &Path,
     campaign: &str,
     channel: &ChannelConfig,
-    dry_run: bool,
-    ignore_window: bool,
+    run: &SendRun,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<SendOutcome> {
+    let SendRun {
+        dry_run,
+        ignore_window,
+        retry_failed,
+        retry_for,
+    } = *run;
     let store = CampaignStore::open_dir(campaign_dir)?;
     let spec = store.recorded(campaign)?.spec;
     let ledger = &store.ledger;
@@ -69,6 +88,8 @@ pub fn send_campaign(
         dry_run,
         now: chrono::Utc::now().timestamp(),
         window: spec.send_window.filter(|_| !ignore_window),
+        retry_failed,
+        retry_for: retry_for.unwrap_or(SendOptions::default().retry_for),
         ..SendOptions::default()
     };
     let timeout = std::time::Duration::from_secs(30);

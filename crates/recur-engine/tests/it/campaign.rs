@@ -5,7 +5,7 @@ use std::path::Path;
 
 use recur_engine::prelude::*;
 use recur_engine::{
-    CampaignStore, ChannelConfig, LEDGER_FILE, SmtpSecurity, evaluate_workspace_campaign,
+    CampaignStore, ChannelConfig, LEDGER_FILE, SendRun, SmtpSecurity, evaluate_workspace_campaign,
     generate_workspace_campaign, import_workspace_redemptions, plan_workspace_campaign,
     send_campaign,
 };
@@ -122,8 +122,10 @@ fn plan_generate_send_once_and_evaluate() {
         &campaign_dir,
         "spring",
         &smtp(port),
-        false,
-        true,
+        &SendRun {
+            ignore_window: true,
+            ..SendRun::default()
+        },
         &mut |_, _| {},
     )
     .unwrap();
@@ -133,8 +135,10 @@ fn plan_generate_send_once_and_evaluate() {
         &campaign_dir,
         "spring",
         &smtp(port),
-        false,
-        true,
+        &SendRun {
+            ignore_window: true,
+            ..SendRun::default()
+        },
         &mut |_, _| {},
     )
     .unwrap();
@@ -191,8 +195,10 @@ fn missing_ledger_campaign_or_spec_are_typed_user_errors() {
             &dir.path().join("campaign"),
             "spring",
             &smtp(1),
-            true,
-            false,
+            &SendRun {
+                dry_run: true,
+                ..SendRun::default()
+            },
             &mut |_, _| {},
         )
         .unwrap_err(),
@@ -232,8 +238,10 @@ fn missing_ledger_campaign_or_spec_are_typed_user_errors() {
             &dir.path().join("campaign"),
             "autumn",
             &smtp(1),
-            true,
-            false,
+            &SendRun {
+                dry_run: true,
+                ..SendRun::default()
+            },
             &mut |_, _| {},
         )
         .unwrap_err(),

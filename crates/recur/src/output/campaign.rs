@@ -236,7 +236,7 @@ pub(crate) fn lift_text(r: &recur_engine::prelude::LiftReport) -> String {
         g.add_row(row("all", o));
     }
     for (seg, l) in &r.by_segment {
-        g.add_row(row(seg, l));
+        g.add_row(row(seg.as_str(), l));
     }
     let _ = writeln!(s, "{g}");
     if r.overall.is_none() {
@@ -336,6 +336,16 @@ pub(crate) fn send_text(out: &recur_engine::SendOutcome, dry_run: bool) -> Strin
             "{}: sent {} ({} re-sent after an interrupted run), failed {}, suppressed {}.",
             out.campaign, r.sent, r.resent_after_crash, r.failed, r.suppressed
         );
+    }
+    if r.requeued > 0 {
+        let _ = writeln!(
+            s,
+            "{} failed message(s) put back in the queue (--retry-failed).",
+            r.requeued
+        );
+    }
+    if let Some(why) = &r.paused {
+        let _ = writeln!(s, "Paused: {why}.");
     }
     if r.deferred > 0 {
         let _ = writeln!(

@@ -92,7 +92,7 @@ pub(crate) fn demo_text(d: &DemoOutcome) -> String {
     let mut g = grid(&["segment", "customers", "share", "revenue", "revenue share"]);
     for seg in r.rfm_segments.iter().filter(|s| s.customers > 0) {
         g.add_row(vec![
-            seg.segment.clone(),
+            seg.segment.to_string(),
             seg.customers.to_string(),
             pct(seg.share),
             format!("{:.0}", seg.revenue),

@@ -67,7 +67,7 @@ pub(crate) fn report_text(r: &Report) -> String {
     ]);
     for seg in &r.rfm_segments {
         g.add_row(vec![
-            seg.segment.clone(),
+            seg.segment.to_string(),
             seg.customers.to_string(),
             pct(seg.share),
             format!("{:.0}", seg.revenue),
@@ -240,7 +240,7 @@ pub(crate) fn report_tables(r: &Report) -> Vec<CsvTable> {
             .iter()
             .map(|s| {
                 vec![
-                    s.segment.clone(),
+                    s.segment.to_string(),
                     s.customers.to_string(),
                     s.share.to_string(),
                     s.revenue.to_string(),

@@ -23,8 +23,14 @@ pub(crate) fn run(ctx: &Context, args: &SendArgs) -> Result<ExitCode> {
         &dir,
         &args.campaign,
         &channel,
-        args.dry_run,
-        args.ignore_send_window,
+        &recur_engine::SendRun {
+            dry_run: args.dry_run,
+            ignore_window: args.ignore_send_window,
+            retry_failed: args.retry_failed,
+            retry_for: args
+                .retry_minutes
+                .map(|m| std::time::Duration::from_secs(m * 60)),
+        },
         &mut |done, total| {
             bar.set_length(total as u64);
             bar.set_position(done as u64);
@@ -36,7 +42,8 @@ pub(crate) fn run(ctx: &Context, args: &SendArgs) -> Result<ExitCode> {
     } else {
         print!("{}", output::send_text(&out, args.dry_run));
     }
-    Ok(if out.run.failed > 0 {
+    // Failed messages, or a run paused by an endpoint that kept failing, need another run.
+    Ok(if out.run.failed > 0 || out.run.paused.is_some() {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
