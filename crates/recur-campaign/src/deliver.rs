@@ -127,7 +127,12 @@ impl Deliver for SmtpDelivery {
             .send(&email)
             .map(|r| r.code().to_string())
             .map_err(|e| DeliveryError {
-                retryable: e.is_transient() || e.is_timeout() || !e.is_permanent(),
+                // Worth retrying: 4xx answers, time-outs and connection failures. Not: 5xx
+                // answers, and client or TLS errors (a server without the required STARTTLS,
+                // a bad certificate) that no retry changes.
+                retryable: e.is_transient()
+                    || e.is_timeout()
+                    || !(e.is_permanent() || e.is_client() || e.is_tls()),
                 message: e.to_string(),
             })
     }

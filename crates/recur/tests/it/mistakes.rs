@@ -126,7 +126,11 @@ fn campaign_mistakes() {
         "as-of",
     );
     for sub in ["generate", "evaluate"] {
-        mistake(ws, &["campaign", sub, "--campaign", "nope"], "nope");
+        mistake(
+            ws,
+            &["campaign", sub, "--campaign", "nope"],
+            "no campaign ledger",
+        );
     }
     mistake(
         ws,
