@@ -98,7 +98,7 @@ pub struct CohortRow {
     pub customers: u64,
     /// Customers with an order in month offset k (k = 0 is the cohort month).
     pub active: Vec<u64>,
-    /// active[k] / customers.
+    /// `active[k] / customers`.
     pub retention: Vec<f64>,
 }
 

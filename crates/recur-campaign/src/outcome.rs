@@ -76,6 +76,9 @@ fn lift(treated: &[&Outcome], holdout: &[&Outcome], margin: f64, confidence: f64
     })
 }
 
+/// The outcomes of a segment's treated and held-out customers.
+type TreatedAndHeld<'a> = (Vec<&'a Outcome>, Vec<&'a Outcome>);
+
 /// Compares the treated with the randomised holdout of `plan`, overall and per segment.
 /// Treated or held-out customers without an outcome count as not having purchased.
 pub fn measure_lift(plan: &Plan, outcomes: &[Outcome], margin: f64, confidence: f64) -> LiftReport {
@@ -102,7 +105,7 @@ pub fn measure_lift(plan: &Plan, outcomes: &[Outcome], margin: f64, confidence: 
         })
         .collect();
     // Segments in alphabetical order of their names, as reports list them.
-    let mut groups: BTreeMap<(&str, Segment), (Vec<&Outcome>, Vec<&Outcome>)> = BTreeMap::new();
+    let mut groups: BTreeMap<(&str, Segment), TreatedAndHeld<'_>> = BTreeMap::new();
     let (mut all_t, mut all_h) = (Vec::new(), Vec::new());
     for c in plan
         .customers

@@ -116,7 +116,7 @@ impl LocalEmbedder {
         self.dim
     }
 
-    /// Token ids the model sees for `text` (with [CLS] and [SEP]).
+    /// Token ids the model sees for `text` (with `[CLS]` and `[SEP]`).
     pub fn token_ids(&self, text: &str) -> Result<Vec<u32>> {
         Ok(self
             .tokenizer

@@ -30,7 +30,7 @@ fn last_position_batches(
                     all_positions: false,
                 })
                 .collect();
-            let batch = encode(&ws, cfg.max_len, cfg.num_items, with_repeats, &device)?;
+            let batch = encode(&ws, cfg.max_len, cfg.num_items, with_repeats, device)?;
             Ok((chunk.to_vec(), batch))
         })
         .collect()

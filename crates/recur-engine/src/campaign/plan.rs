@@ -167,7 +167,7 @@ pub fn plan_workspace_campaign(
         let last = ledger.last_sent(&v.customer_id)?;
         candidates.push(Candidate {
             customer_id: v.customer_id.clone(),
-            segment: s.segment.clone(),
+            segment: s.segment,
             p_alive: v.p_alive,
             clv: v.clv_12m,
             days_since_last_order: s.recency_days.max(0.0) as u32,

@@ -170,7 +170,7 @@ pub(super) fn shop_customers(
         customers.push(DemoCustomer {
             candidate: Candidate {
                 customer_id: v.customer_id.clone(),
-                segment: s.segment.clone(),
+                segment: s.segment,
                 p_alive: v.p_alive,
                 clv: v.clv_12m,
                 days_since_last_order: s.recency_days.max(0.0) as u32,

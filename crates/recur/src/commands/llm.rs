@@ -146,9 +146,9 @@ fn read_schema(path: &Path) -> Result<JsonSchema> {
             path.display()
         ))
     })?;
-    Ok(JsonSchema::parse(&text)
+    JsonSchema::parse(&text)
         .map_err(recur_engine::Error::from)
-        .with_context(|| format!("in {}", path.display()))?)
+        .with_context(|| format!("in {}", path.display()))
 }
 
 fn generate(

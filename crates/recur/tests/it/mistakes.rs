@@ -165,6 +165,19 @@ fn campaign_mistakes() {
 fn model_mistakes() {
     let dir = tiny_workspace();
     mistake(dir.path(), &["recommend", "--customer", "A"], "recur train");
+    // A device this build cannot use is named with the ones it can, before any model loads.
+    mistake(
+        dir.path(),
+        &["--device", "tpu", "recommend", "--customer", "A"],
+        "not a valid device",
+    );
+    if !cfg!(feature = "cuda") {
+        mistake(
+            dir.path(),
+            &["train", "--device", "cuda", "--max-seconds", "1"],
+            "--features cuda",
+        );
+    }
     let empty = tempfile::tempdir().unwrap();
     let e = empty.path();
     mistake(
