@@ -19,6 +19,7 @@ use crate::coerce::{self, Bad, TimeParser};
 use crate::error::{Error, Result};
 use crate::mapping::{Format, Mapping};
 use crate::source::{self, Row, RowSink};
+use crate::spool::Spool;
 use crate::store::{ImportRecord, Store, StoredFile};
 use crate::writer::{TableWriter, Val};
 
@@ -215,41 +216,6 @@ pub fn import(store: &Store, req: &ImportRequest, progress: &dyn Progress) -> Re
         files_written: written.len(),
         seconds: started.elapsed().as_secs_f64(),
     })
-}
-
-/// A copy of a non-seekable source (a pipe) in the store, removed when dropped.
-struct Spool {
-    path: PathBuf,
-    meta: std::fs::Metadata,
-}
-
-impl Spool {
-    fn copy(store: &Store, from: &Path) -> Result<Spool> {
-        // Under `.staging`, which the next import sweeps if this one is killed.
-        let dir = store.root().join(".staging");
-        let path = dir.join(format!("spool-{}", std::process::id()));
-        let io = |action: &'static str, path: &Path| {
-            let path = path.to_owned();
-            move |source| Error::Io {
-                path,
-                action,
-                source,
-            }
-        };
-        std::fs::create_dir_all(&dir).map_err(io("create", &dir))?;
-        let mut input = File::open(from).map_err(io("read", from))?;
-        let mut out =
-            File::create(&path).map_err(io("write a spool copy of the input to", &path))?;
-        std::io::copy(&mut input, &mut out).map_err(io("copy the input into", &path))?;
-        let meta = out.metadata().map_err(io("read", &path))?;
-        Ok(Spool { path, meta })
-    }
-}
-
-impl Drop for Spool {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.path);
-    }
 }
 
 /// Row hashes are already uniformly distributed: hash them by folding, not re-hashing.

@@ -32,6 +32,7 @@ mod error;
 mod import;
 mod mapping;
 mod source;
+mod spool;
 mod store;
 mod writer;
 

@@ -385,72 +385,6 @@ fn campaign_evaluate_hillstrom_json() {
     assert!(stdout(&text).contains("men's") && stdout(&text).contains("women's"));
 }
 
-/// A local SMTP server that takes `delay` per message; returns its port and what it received
-/// as (recipient, Message-ID).
-/// Messages received by the test SMTP server: (recipient, Message-ID).
-type Inbox = std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>>;
-
-fn smtp_server(delay: std::time::Duration) -> (u16, Inbox) {
-    use std::io::{BufRead, BufReader, Write};
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let inbox: Inbox = Default::default();
-    let shared = inbox.clone();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut out) = stream else { continue };
-            // Replies go out at once (no Nagle delay against the client's delayed ACKs).
-            let _ = out.set_nodelay(true);
-            let inbox = shared.clone();
-            std::thread::spawn(move || {
-                let mut reader = BufReader::new(out.try_clone().unwrap());
-                let _ = out.write_all(b"220 test\r\n");
-                let (mut rcpt, mut line) = (String::new(), String::new());
-                loop {
-                    line.clear();
-                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                        return;
-                    }
-                    let cmd = line.trim_end().to_ascii_uppercase();
-                    if cmd.starts_with("EHLO") {
-                        let _ = out.write_all(b"250-test\r\n250 OK\r\n");
-                    } else if cmd.starts_with("RCPT TO") {
-                        rcpt = line.trim_end()[8..]
-                            .trim()
-                            .trim_matches(['<', '>'])
-                            .to_owned();
-                        let _ = out.write_all(b"250 OK\r\n");
-                    } else if cmd == "DATA" {
-                        let _ = out.write_all(b"354 go\r\n");
-                        let mut id = String::new();
-                        loop {
-                            line.clear();
-                            if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                                return;
-                            }
-                            if line == ".\r\n" {
-                                break;
-                            }
-                            if line.to_ascii_lowercase().starts_with("message-id:") {
-                                id = line[11..].trim().to_owned();
-                            }
-                        }
-                        std::thread::sleep(delay);
-                        inbox.lock().unwrap().push((rcpt.clone(), id));
-                        let _ = out.write_all(b"250 queued\r\n");
-                    } else if cmd == "QUIT" {
-                        let _ = out.write_all(b"221 bye\r\n");
-                        return;
-                    } else {
-                        let _ = out.write_all(b"250 OK\r\n");
-                    }
-                }
-            });
-        }
-    });
-    (port, inbox)
-}
-
 #[test]
 fn campaign_send_killed_and_resumed_reaches_everyone_once() {
     let dir = tempfile::tempdir().unwrap();
@@ -507,7 +441,7 @@ fn campaign_send_killed_and_resumed_reaches_everyone_once() {
     assert!(queued > 50, "{doc}");
     assert_eq!(doc["totals"]["queued"].as_u64().unwrap() as usize, queued);
 
-    let (port, inbox) = smtp_server(std::time::Duration::from_millis(2));
+    let (port, inbox) = recur_test::smtp_server_with_delay(std::time::Duration::from_millis(2));
     let addr = format!("127.0.0.1:{port}");
     let args = [&base[..], &["--smtp", &addr, "--json"]].concat();
     // Start sending, kill the process part-way, then run again.
