@@ -7,10 +7,10 @@ use candle_core::{DType, Device, IndexOp, Module, Tensor};
 use candle_nn::Embedding;
 use candle_transformers::quantized_nn::RmsNorm;
 
-use crate::decoder::{ModelInfo, WeightFormat, count_types};
 use crate::error::{Error, Result};
 use crate::fast::{KvCache, Q8Matrix, Q8Rows, Q8Vec, attend, rms_norm, rope};
 use crate::gguf::GgufFile;
+use crate::model_info::{ModelInfo, WeightFormat, count_types};
 
 /// A weight matrix: 8-bit blocks for the Llama path (prompts and decoding), or candle's
 /// quantised matrix, optionally with an f32 copy for prompts, where a dense product is much

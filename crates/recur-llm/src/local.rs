@@ -6,11 +6,12 @@ use std::time::Instant;
 use recur_core::ComputeDevice;
 use serde::Serialize;
 
-use crate::decoder::{Decoder, ModelInfo, WeightFormat};
+use crate::decoder::Decoder;
 use crate::device::candle_device;
 use crate::error::{Error, Result};
 use crate::gguf::GgufFile;
 use crate::json_schema::{JsonSchema, Matcher};
+use crate::model_info::{ModelInfo, WeightFormat};
 use crate::sampling::{Sampler, SamplingParams};
 use crate::template::{ChatTemplate, Message};
 use crate::tokenizer::{TextTokenizer, TokenStream};
