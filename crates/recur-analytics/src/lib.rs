@@ -26,6 +26,7 @@
 mod error;
 mod extract;
 mod metrics;
+mod products;
 mod rfm;
 mod session;
 
@@ -34,6 +35,7 @@ pub use metrics::{
     AnalysisOptions, Bin, CategoryGaps, CohortRow, Distribution, InterPurchase, Overview,
     ProductTitle, Recipient, RepurchaseRate, RepurchaseWindow,
 };
+pub use products::{ProductFacts, UNCATEGORIZED};
 pub use recur_core::Segment;
 pub use rfm::{CategoryShare, CustomerScore, Profile, SegmentSummary};
 pub use session::{Session, TableFiles};

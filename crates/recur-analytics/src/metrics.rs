@@ -381,40 +381,6 @@ impl Session {
             .collect())
     }
 
-    /// The `per_category` best-selling products of each category with their catalog title and
-    /// list price (products without a price are left out): (category, title, price).
-    pub fn best_sellers(&self, per_category: usize) -> Result<Vec<(String, String, f64)>> {
-        let b = self.sql(&format!(
-            "WITH latest AS (
-               SELECT product_id, title, CAST(price AS DOUBLE) AS price FROM (
-                 SELECT product_id, title, price,
-                        ROW_NUMBER() OVER (PARTITION BY product_id ORDER BY import_id DESC, source_line DESC) AS rn
-                 FROM catalog) WHERE rn = 1),
-             ranked AS (
-               SELECT category, product_id,
-                      ROW_NUMBER() OVER (PARTITION BY category ORDER BY COUNT(*) DESC, product_id) AS rn
-               FROM sales GROUP BY category, product_id)
-             SELECT r.category, l.title, l.price FROM ranked r JOIN latest l ON r.product_id = l.product_id
-             WHERE r.rn <= {per_category} AND l.price IS NOT NULL AND l.title IS NOT NULL
-             ORDER BY r.category, r.rn"
-        ))?;
-        let cats = strings(&b, "category")?;
-        let titles = strings(&b, "title")?;
-        let prices = f64s(&b, "price")?;
-        Ok(cats
-            .into_iter()
-            .zip(titles)
-            .zip(prices)
-            .map(|((c, t), p)| {
-                (
-                    c.unwrap_or_default(),
-                    t.unwrap_or_default(),
-                    p.unwrap_or(0.0),
-                )
-            })
-            .collect())
-    }
-
     /// Size and span of the data.
     pub fn overview(&self) -> Result<Overview> {
         let b = self.sql(

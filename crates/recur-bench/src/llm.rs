@@ -61,6 +61,7 @@ pub fn bench_llm(
     let (mut pp, mut tg) = (Vec::new(), Vec::new());
     let mut generated = 0;
     for _ in 0..runs.max(1) {
+        m.forget_cached_prompt();
         let g = m.generate(&prompt, &params, None, &mut |_| {})?.remove(0);
         pp.push(g.prompt_tokens_per_second());
         tg.push(g.generation_tokens_per_second());

@@ -53,8 +53,9 @@ pub use ledger::{
     SendStatus, message_id,
 };
 pub use message::{
-    Draft, Facts, Language, Message, OfferFact, ProductFact, Rules, Violation, Writer, compose,
-    money, personalise, template, validate,
+    CustomerContext, Draft, Facts, Format, FreeText, Language, Message, OfferFact, ProductFact,
+    ProductSource, Rules, Violation, Writer, assemble, compose, money, personalise, sms_limit,
+    template, template_text, validate,
 };
 pub use outcome::{Lift, LiftReport, Outcome, measure_lift};
 pub use plan::{

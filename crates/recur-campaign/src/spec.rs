@@ -204,6 +204,13 @@ pub struct CampaignSpec {
     pub goal_days: u32,
     /// Channel.
     pub channel: Channel,
+    /// What kind of message: `email` (default), `sms` or `push`.
+    #[serde(default)]
+    pub format: crate::message::Format,
+    /// The link SMS and push messages carry (and e-mails show), such as the shop's landing
+    /// page for returning customers.
+    #[serde(default)]
+    pub link: Option<String>,
     /// Share of each segment held out (not contacted) to measure lift.
     #[serde(default = "default_holdout")]
     pub holdout_share: f64,
@@ -253,6 +260,21 @@ impl CampaignSpec {
         }
         if spec.goal_days == 0 {
             return Err(bad("`goal_days` must be at least 1".into()));
+        }
+        if spec.format != crate::message::Format::Email && spec.channel == Channel::Email {
+            return Err(bad(format!(
+                "format = \"{}\" cannot go out by e-mail: set channel = \"file\" (an export for your SMS or push provider) or \"webhook\"",
+                spec.format.name()
+            )));
+        }
+        if let Some(link) = &spec.link
+            && (!(link.starts_with("https://") || link.starts_with("http://"))
+                || link.contains(char::is_whitespace)
+                || link.contains(['{', '}', '<', '>']))
+        {
+            return Err(bad(format!(
+                "`link` = {link:?} must be one http:// or https:// address without spaces"
+            )));
         }
         if spec.offers.is_empty() {
             return Err(bad(

@@ -1,176 +1,514 @@
-//! Campaign copy from the language model: a message writer for `recur_campaign::compose` that
-//! asks the configured generator for `{subject, preheader, body}` as schema-constrained JSON,
-//! from the facts only (no personal data enters the prompt), with the validator's feedback on
-//! a retry. Drafts that still break a rule are replaced by the template by `compose`.
+//! Campaign copy from the language model, grounded by construction: the model writes only the
+//! free text of a message (subject idea, opening, why the picked products suit this customer,
+//! closing) and picks which supplied product leads, as schema-constrained JSON whose strings
+//! cannot hold a digit, a currency sign, a percent sign, brackets or an address, and whose
+//! product choice is an `enum` of the supplied titles. The engine then assembles the message
+//! around it with every fact (`recur_campaign::assemble`), and the validators check the
+//! result. The prompt carries the customer's situation (segment, days since the last order,
+//! orders so far, favourite category, where the products come from, the kind of offer), never
+//! a name, e-mail, phone, address or customer id.
+//!
+//! Every draft starts with the same instructions and worked example, so a local model keeps
+//! them cached and runs only the customer's part of the prompt.
 
-use recur_campaign::{Draft, Facts, Language, Rules, Violation, money};
+use recur_campaign::{Facts, Format, FreeText, Language, ProductSource, Rules, Violation};
+use recur_core::Segment;
 use recur_llm::{Generate, JsonSchema, Message, SamplingParams};
 
-/// The JSON schema of a draft, with the rules' length limits.
-pub fn draft_schema(rules: &Rules) -> JsonSchema {
-    let schema = serde_json::json!({
-        "type": "object",
-        "required": ["subject", "preheader", "body"],
-        "properties": {
-            "subject": {"type": "string", "minLength": 1, "maxLength": rules.max_subject},
-            "preheader": {"type": "string", "maxLength": rules.max_preheader},
-            "body": {"type": "string", "minLength": 1, "maxLength": rules.max_body.min(600)},
-        }
-    });
-    JsonSchema::from_value(&schema).expect("the draft schema compiles")
+/// Characters free text may not contain: digits (ASCII and full-width), currency and percent
+/// signs, brackets and braces (placeholders), `@` and `#`, slashes and other markup, line
+/// breaks. In Chinese, Latin letters as well (the text must be Chinese); in English, CJK.
+fn forbidden_class(language: Language) -> String {
+    let common = r"\d０-９$€£¥￥＄%％@＠#{}\[\]<>＜＞\\/_|~^*+=&\n\r\t";
+    match language {
+        Language::En => format!("^[^{common}\\u3400-\\u9fff\\uf900-\\ufaff]*$"),
+        Language::Zh => format!("^[^{common}A-Za-zＡ-Ｚａ-ｚ]*$"),
+    }
 }
 
-/// The prompt for one message: instructions and the facts, plus what was wrong last time.
-pub fn draft_prompt(facts: &Facts, feedback: &[Violation]) -> Vec<Message> {
-    let language = match facts.language {
-        Language::En => "English",
-        Language::Zh => "Simplified Chinese",
+/// The longest opening an SMS or push message has room for, in characters.
+fn short_text_room(facts: &Facts, format: Format, rules: &Rules) -> usize {
+    let base = recur_campaign::assemble(&FreeText::default(), facts, format);
+    let limit = match format {
+        Format::Sms => rules
+            .max_body
+            .min(recur_campaign::sms_limit(&format!("{}好", base.body))),
+        _ => rules.max_body,
     };
-    let system = format!(
-        "You write short, warm marketing e-mails for the shop {shop}. Write in {language}. \
-         Use only the facts given: never mention another product, price, percentage, code or date. \
-         Name products only by their exact titles, each with its price on the same line. \
-         Start the body with the greeting placeholder {{first_name}}. Answer with JSON.",
-        shop = facts.shop
-    );
-    let mut lines = vec![format!(
-        "Write an e-mail that invites the customer back to {}.",
-        facts.shop
-    )];
-    if let Some(c) = &facts.favourite_category {
-        lines.push(format!("Their favourite category: {c}."));
-    }
-    for p in &facts.products {
-        lines.push(format!(
-            "Recommended product: {} at {}.",
-            p.title,
-            money(p.price, &facts.currency)
-        ));
-    }
-    if let Some(o) = &facts.offer {
-        if let Some(pct) = o.percent_off {
-            lines.push(format!("Offer: {pct}% off the next order."));
-        }
-        if o.free_shipping {
-            lines.push("Offer: free shipping on the next order.".into());
-        }
-        if let Some(code) = &o.code {
-            lines.push(format!("Coupon code: {code}."));
-        }
-        if let Some(d) = &o.expires {
-            lines.push(format!("The offer is valid until {d}."));
-        }
-    }
-    if !feedback.is_empty() {
-        lines.push("Your previous draft was rejected. Fix these problems:".into());
-        lines.extend(feedback.iter().map(|v| format!("- {v}")));
-    }
-    vec![Message::system(system), Message::user(lines.join("\n"))]
+    // A space or full stop joins the opening to the rest.
+    limit.saturating_sub(base.body.chars().count() + 2)
 }
 
-/// A writer for `compose`: each call asks `generator` for one draft (seeded by `seed` and a
-/// counter, so a rerun writes the same drafts). None when the generator fails.
+/// The JSON schema of the free text for `facts` in `format`: lengths from the rules, the
+/// forbidden characters, the lead product as an enum of the supplied titles. None when the
+/// format leaves no room for free text (an SMS whose facts fill it).
+pub fn free_text_schema(facts: &Facts, format: Format, rules: &Rules) -> Option<JsonSchema> {
+    let pattern = forbidden_class(facts.language);
+    let zh = facts.language == Language::Zh;
+    let text = |min: usize, max: usize| {
+        serde_json::json!({"type": "string", "minLength": min, "maxLength": max, "pattern": pattern})
+    };
+    let mut props = serde_json::Map::new();
+    let mut required: Vec<&str> = Vec::new();
+    match format {
+        Format::Email => {
+            props.insert(
+                "subject".into(),
+                text(if zh { 4 } else { 8 }, rules.max_subject.min(60)),
+            );
+            props.insert("opening".into(), text(if zh { 6 } else { 12 }, 200));
+            required.extend(["subject", "opening"]);
+            if !facts.products.is_empty() {
+                let titles: Vec<&str> = facts.products.iter().map(|p| p.title.as_str()).collect();
+                props.insert("lead".into(), serde_json::json!({"enum": titles}));
+                props.insert("reason".into(), text(if zh { 6 } else { 12 }, 200));
+                required.extend(["lead", "reason"]);
+            }
+            props.insert("closing".into(), text(2, 40));
+            required.push("closing");
+        }
+        Format::Sms | Format::Push => {
+            if format == Format::Push {
+                props.insert(
+                    "subject".into(),
+                    text(if zh { 4 } else { 8 }, rules.max_subject),
+                );
+                required.push("subject");
+            }
+            let room = short_text_room(facts, format, rules).min(120);
+            let min = if zh { 4 } else { 10 };
+            if room < min {
+                return None;
+            }
+            props.insert("opening".into(), text(min, room));
+            required.push("opening");
+        }
+    }
+    let schema = serde_json::json!({"type": "object", "required": required, "properties": props});
+    JsonSchema::from_value(&schema).ok()
+}
+
+fn segment_situation(segment: Segment, zh: bool) -> &'static str {
+    match (segment, zh) {
+        (Segment::Champions, false) => "one of the shop's best customers: buys often and recently",
+        (Segment::Loyal, false) => "a loyal regular customer",
+        (Segment::PotentialLoyalists, false) => "a recent customer who could become a regular",
+        (Segment::New, false) => "a new customer who bought for the first time recently",
+        (Segment::Promising, false) => "a recent customer who has bought a little",
+        (Segment::NeedAttention, false) => "an average customer who needs a reason to come back",
+        (Segment::AboutToSleep, false) => "a customer who is drifting away",
+        (Segment::AtRisk, false) => "a valuable customer who has not bought for a while",
+        (Segment::CantLoseThem, false) => {
+            "one of the shop's most valuable customers, gone quiet for a long time"
+        }
+        (Segment::Hibernating, false) => "a customer who has not bought for a long time",
+        (Segment::Lost, false) => "a customer who has not bought for a very long time",
+        (Segment::Champions, true) => "店里最好的顾客之一，经常购买",
+        (Segment::Loyal, true) => "忠实的老顾客",
+        (Segment::PotentialLoyalists, true) => "有望成为常客的新近顾客",
+        (Segment::New, true) => "最近第一次购买的新顾客",
+        (Segment::Promising, true) => "最近买过一点的顾客",
+        (Segment::NeedAttention, true) => "需要一个理由再回来的普通顾客",
+        (Segment::AboutToSleep, true) => "正在慢慢流失的顾客",
+        (Segment::AtRisk, true) => "很久没有购买的重要顾客",
+        (Segment::CantLoseThem, true) => "沉寂已久的最重要顾客",
+        (Segment::Hibernating, true) => "很久没有购买的顾客",
+        (Segment::Lost, true) => "非常久没有购买的顾客",
+    }
+}
+
+fn source_reason(source: ProductSource, zh: bool) -> &'static str {
+    match (source, zh) {
+        (ProductSource::Recommended, false) => "chosen by the shop from what they bought and viewed",
+        (ProductSource::FavouriteCategory, false) => "best sellers of their favourite category",
+        (ProductSource::PastPurchases, false) => "products they bought before and may need again",
+        (ProductSource::ShopBestSellers, false) => "the shop's most popular products",
+        (ProductSource::Recommended, true) => "根据顾客的购买和浏览推荐",
+        (ProductSource::FavouriteCategory, true) => "顾客最喜欢的品类里的热销商品",
+        (ProductSource::PastPurchases, true) => "顾客以前买过、可能需要回购的商品",
+        (ProductSource::ShopBestSellers, true) => "店里最受欢迎的商品",
+    }
+}
+
+/// The customer's situation as the prompt states it (no personal data).
+fn situation(facts: &Facts, format: Format) -> String {
+    let zh = facts.language == Language::Zh;
+    let c = &facts.customer;
+    let mut lines = Vec::new();
+    let kind = match (format, zh) {
+        (Format::Email, false) => "an e-mail",
+        (Format::Sms, false) => "a text message (SMS)",
+        (Format::Push, false) => "a push notification",
+        (Format::Email, true) => "一封邮件",
+        (Format::Sms, true) => "一条短信",
+        (Format::Push, true) => "一条推送通知",
+    };
+    if zh {
+        lines.push(format!("请为下面这位顾客写{kind}的文字。"));
+    } else {
+        lines.push(format!("Write the text of {kind} for this customer."));
+    }
+    if let Some(s) = c.segment {
+        let what = segment_situation(s, zh);
+        lines.push(if zh {
+            format!("顾客：{what}。")
+        } else {
+            format!("Customer: {what}.")
+        });
+    }
+    if let Some(d) = c.days_since_last_order {
+        lines.push(if zh {
+            format!("上次购买：{d}天前。")
+        } else {
+            format!("Last order: {d} days ago.")
+        });
+    }
+    if let Some(n) = c.orders {
+        lines.push(if zh {
+            format!("已下单：{n}次。")
+        } else {
+            format!("Orders so far: {n}.")
+        });
+    }
+    if let Some(cat) = &facts.favourite_category {
+        lines.push(if zh {
+            format!("最喜欢的品类：{cat}。")
+        } else {
+            format!("Favourite category: {cat}.")
+        });
+    }
+    if !facts.products.is_empty() {
+        let titles: Vec<&str> = facts.products.iter().map(|p| p.title.as_str()).collect();
+        let why = source_reason(c.product_source, zh);
+        lines.push(if zh {
+            format!("推荐商品（{why}）：{}。", titles.join("；"))
+        } else {
+            format!("Picked products ({why}): {}.", titles.join("; "))
+        });
+    }
+    let offer = facts.offer.as_ref().map(|o| match (o.percent_off, o.free_shipping, zh) {
+        (Some(_), _, false) => "a personal discount code",
+        (None, true, false) => "free shipping with a personal code",
+        (None, false, false) => "no incentive, just a friendly note",
+        (Some(_), _, true) => "专属折扣码",
+        (None, true, true) => "免运费专属码",
+        (None, false, true) => "没有优惠，只是问候",
+    });
+    if let Some(o) = offer {
+        lines.push(if zh {
+            format!("优惠：{o}（具体内容由商店填写）。")
+        } else {
+            format!("Offer: {o} (the shop adds the details).")
+        });
+    }
+    lines.join("\n")
+}
+
+/// The instructions and a worked example: the same for every draft of a language and format,
+/// so a local model reuses them from its cache.
+fn preamble(language: Language, format: Format, shop: &str) -> Vec<Message> {
+    let shop = if shop.trim().is_empty() {
+        "an online shop".to_owned()
+    } else {
+        format!("the online shop {}", shop.trim())
+    };
+    match language {
+        Language::En => {
+            let fields = match format {
+                Format::Email => {
+                    "subject (a short subject line), opening (one or two warm sentences that speak to the customer's situation), lead (the product to feature), reason (one sentence on why the picked products suit this customer) and closing (a short sign-off)"
+                }
+                Format::Sms => "opening (one short, friendly sentence)",
+                Format::Push => "subject (a short title) and opening (one short sentence)",
+            };
+            let system = format!(
+                "You write marketing messages for {shop}. The shop inserts every product name, \
+                 price, discount, coupon code and date itself, so never write numbers, prices, \
+                 codes or dates, and never invent products. Write in English, warmly and \
+                 briefly, for the customer's situation. Speak as the shop (\"we\"), never as \"I\"; \
+                 do not mention offers, codes, stock or prices. Answer with JSON: {fields}."
+            );
+            let example_in = "Write the text of an e-mail for this customer.\n\
+                Customer: a valuable customer who has not bought for a while.\n\
+                Last order: 120 days ago.\nOrders so far: 6.\nFavourite category: Green tea.\n\
+                Picked products (best sellers of their favourite category): Sencha Classic; Jasmine Pearls.\n\
+                Offer: a personal discount code (the shop adds the details).";
+            let example_out = match format {
+                Format::Email => {
+                    r#"{"subject": "Your favourite teas miss you", "opening": "It has been a while since your last cup with us, and we would love to welcome you back.", "lead": "Sencha Classic", "reason": "These fresh green teas are the ones our tea lovers return to most.", "closing": "Warm wishes"}"#
+                }
+                Format::Sms => {
+                    r#"{"opening": "We miss you! Your favourite green teas are waiting."}"#
+                }
+                Format::Push => {
+                    r#"{"subject": "Your teas miss you", "opening": "Come back for the green teas you love."}"#
+                }
+            };
+            vec![
+                Message::system(system),
+                Message::user(example_in),
+                Message::assistant(example_out),
+            ]
+        }
+        Language::Zh => {
+            let fields = match format {
+                Format::Email => {
+                    "subject（简短的邮件标题）、opening（一两句贴合顾客情况的温暖开场）、lead（主推商品）、reason（一句话说明推荐商品为何适合这位顾客）和 closing（简短的结束语）"
+                }
+                Format::Sms => "opening（一句简短友好的话）",
+                Format::Push => "subject（简短标题）和 opening（一句简短的话）",
+            };
+            let system = format!(
+                "你为{shop}撰写营销文案。商品名称、价格、折扣、优惠码和日期都由商店自动填写，\
+                 所以不要写数字、价格、优惠码或日期，也不要编造商品。请用简体中文，语气亲切简洁，\
+                 贴合顾客的情况。以商店（“我们”）的口吻，不要提优惠、价格或库存。用 JSON 回答：{fields}。"
+            );
+            let example_in = "请为下面这位顾客写一封邮件的文字。\n顾客：很久没有购买的重要顾客。\n\
+                上次购买：120天前。\n已下单：6次。\n最喜欢的品类：绿茶。\n\
+                推荐商品（顾客最喜欢的品类里的热销商品）：Sencha Classic；Jasmine Pearls。\n\
+                优惠：专属折扣码（具体内容由商店填写）。";
+            let example_out = match format {
+                Format::Email => {
+                    r#"{"subject": "您喜欢的好茶在等您", "opening": "好久不见，我们很想念您，期待再次为您泡上一杯好茶。", "lead": "Sencha Classic", "reason": "这两款清新的绿茶是茶友们最常回购的选择。", "closing": "祝您生活愉快"}"#
+                }
+                Format::Sms => r#"{"opening": "好久不见！您喜欢的绿茶在等您。"}"#,
+                Format::Push => r#"{"subject": "好茶在等您", "opening": "回来看看您喜欢的绿茶吧。"}"#,
+            };
+            vec![
+                Message::system(system),
+                Message::user(example_in),
+                Message::assistant(example_out),
+            ]
+        }
+    }
+}
+
+/// The prompt for one message: the shared preamble, then the customer's situation and what was
+/// wrong last time.
+pub fn draft_prompt(facts: &Facts, format: Format, feedback: &[Violation]) -> Vec<Message> {
+    let mut messages = preamble(facts.language, format, &facts.shop);
+    let mut user = situation(facts, format);
+    if !feedback.is_empty() {
+        user.push_str(if facts.language == Language::Zh {
+            "\n上一稿未通过检查，请修正："
+        } else {
+            "\nYour previous text was rejected. Fix these problems:"
+        });
+        for v in feedback {
+            user.push_str(&format!("\n- {v}"));
+        }
+    }
+    messages.push(Message::user(user));
+    messages
+}
+
+/// A sentence the length limit cut off ends at its last full sentence, when it has one.
+fn whole_sentences(text: &str) -> String {
+    let t = text.trim();
+    let ends = ['.', '!', '?', '。', '！', '？'];
+    if t.is_empty() || t.ends_with(ends) {
+        return t.to_owned();
+    }
+    match t.rfind(ends) {
+        Some(i) => {
+            let end = i + t[i..].chars().next().map_or(1, char::len_utf8);
+            t[..end].to_owned()
+        }
+        None => t.to_owned(),
+    }
+}
+
+/// Reads the model's JSON answer into free text (the lead as an index into the products;
+/// sentences the length limit cut off dropped from the opening and the reason).
+fn parse_answer(text: &str, facts: &Facts) -> Option<FreeText> {
+    let doc: serde_json::Value = serde_json::from_str(text).ok()?;
+    let field = |k: &str| {
+        let t = doc[k].as_str().unwrap_or_default().trim().to_owned();
+        if matches!(k, "opening" | "reason") {
+            whole_sentences(&t)
+        } else {
+            t
+        }
+    };
+    let lead = doc["lead"]
+        .as_str()
+        .and_then(|t| facts.products.iter().position(|p| p.title == t));
+    let out = FreeText {
+        subject: field("subject"),
+        opening: field("opening"),
+        reason: field("reason"),
+        closing: field("closing"),
+        lead,
+    };
+    (!out.opening.is_empty()).then_some(out)
+}
+
+/// A writer for `compose`: each call asks `generator` for one free text (seeded by `seed` and
+/// a counter, so a rerun writes the same drafts). None when the generator fails (the failure
+/// is kept in `failures`) or the format leaves no room for free text.
 pub fn llm_writer<'a>(
     generator: &'a mut dyn Generate,
-    rules: &Rules,
+    rules: &'a Rules,
     seed: u64,
     failures: &'a mut Vec<String>,
-) -> impl FnMut(&Facts, &[Violation]) -> Option<Draft> + 'a {
-    let schema = draft_schema(rules);
+) -> impl FnMut(&Facts, Format, &[Violation]) -> Option<FreeText> + 'a {
     let mut calls = 0u64;
-    move |facts: &Facts, feedback: &[Violation]| {
+    move |facts: &Facts, format: Format, feedback: &[Violation]| {
+        let schema = free_text_schema(facts, format, rules)?;
         let params = SamplingParams {
-            seed: seed.wrapping_add(calls),
-            max_tokens: 220,
+            seed: seed.wrapping_mul(1_000).wrapping_add(calls),
+            max_tokens: 160,
             temperature: 0.7,
+            top_p: Some(0.9),
             ..Default::default()
         };
         calls += 1;
         let answer = match generator.chat(
-            &draft_prompt(facts, feedback),
+            &draft_prompt(facts, format, feedback),
             &params,
             Some(&schema),
             &mut |_| {},
         ) {
-            Ok(mut a) => a.remove(0),
+            Ok(mut a) if !a.is_empty() => a.remove(0),
+            Ok(_) => {
+                failures.push("the language model returned no answer".into());
+                return None;
+            }
             Err(e) => {
                 failures.push(e.to_string());
                 return None;
             }
         };
-        let doc: serde_json::Value = serde_json::from_str(&answer.text).ok()?;
-        Some(Draft {
-            subject: doc["subject"].as_str()?.to_owned(),
-            preheader: doc["preheader"].as_str()?.to_owned(),
-            body: doc["body"].as_str()?.to_owned(),
-        })
+        parse_answer(&answer.text, facts)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use recur_campaign::{OfferFact, ProductFact};
+    use recur_campaign::{CustomerContext, OfferFact, ProductFact};
 
-    fn facts() -> Facts {
+    fn facts(language: Language) -> Facts {
         Facts {
             shop: "Tea House".into(),
-            language: Language::En,
+            language,
             currency: "USD".into(),
             favourite_category: Some("Green tea".into()),
-            products: vec![ProductFact {
-                title: "Sencha 100 g".into(),
-                price: 8.5,
-            }],
+            products: vec![
+                ProductFact {
+                    title: "Sencha 100 g".into(),
+                    price: 8.5,
+                },
+                ProductFact {
+                    title: "Genmaicha".into(),
+                    price: 6.0,
+                },
+            ],
             offer: Some(OfferFact {
                 percent_off: Some(10.0),
                 free_shipping: false,
                 code: Some("TEA-7KQ2".into()),
                 expires: Some("2026-12-10".into()),
             }),
+            link: Some("https://tea.example/back".into()),
+            customer: CustomerContext {
+                segment: Some(Segment::AtRisk),
+                days_since_last_order: Some(140),
+                orders: Some(7),
+                product_source: ProductSource::FavouriteCategory,
+            },
         }
     }
 
     #[test]
-    fn the_prompt_carries_every_fact_and_the_feedback() {
+    fn the_prompt_carries_the_situation_but_no_fact_to_copy() {
         let v = Violation::UnsuppliedCode {
             field: "body",
             code: "FREE50".into(),
         };
-        let m = draft_prompt(&facts(), &[v]);
-        let user = &m[1].content;
+        let f = facts(Language::En);
+        let m = draft_prompt(&f, Format::Email, &[v]);
+        let user = &m.last().unwrap().content;
         for needle in [
             "Green tea",
-            "Sencha 100 g at 8.50 USD",
-            "10% off",
-            "TEA-7KQ2",
-            "2026-12-10",
+            "Sencha 100 g",
+            "140 days",
+            "has not bought for a while",
+            "best sellers of their favourite category",
             "FREE50",
         ] {
             assert!(user.contains(needle), "{needle} missing from {user}");
         }
+        // The code, the price and the expiry are the engine's to write.
+        for fact in ["TEA-7KQ2", "8.50", "2026-12-10", "10%"] {
+            assert!(!user.contains(fact), "{fact} must not be in {user}");
+        }
+        // Two customers in different situations get different prompts, the preamble is shared.
+        let mut g = f.clone();
+        g.customer.segment = Some(Segment::Champions);
+        let n = draft_prompt(&g, Format::Email, &[]);
+        assert_eq!(m[..3], n[..3]);
+        assert_ne!(m[3].content, n[3].content);
+    }
+
+    #[test]
+    fn the_schema_keeps_facts_out_of_free_text() {
+        let f = facts(Language::En);
+        let s = free_text_schema(&f, Format::Email, &Rules::default()).unwrap();
+        let ok = serde_json::json!({"subject": "Green tea for you", "opening": "Welcome back to the tea house.",
+            "lead": "Genmaicha", "reason": "They suit your taste.", "closing": "Cheers"});
+        assert!(s.validate(&ok).is_ok());
+        for (k, v) in [
+            ("opening", "Save 20 percent today"),
+            ("opening", "Only $5"),
+            ("reason", "Use {code} now"),
+            ("closing", "See you at shop.example/x"),
+            ("subject", "好久不见"),
+        ] {
+            let mut bad = ok.clone();
+            bad[k] = serde_json::json!(v);
+            assert!(s.validate(&bad).is_err(), "{k}: {v}");
+        }
+        let mut invented = ok.clone();
+        invented["lead"] = serde_json::json!("Matcha Latte");
+        assert!(s.validate(&invented).is_err(), "the lead is one of the supplied titles");
+        // Chinese free text has no Latin letters.
+        let z = free_text_schema(&facts(Language::Zh), Format::Push, &Rules::for_format(Format::Push))
+            .unwrap();
         assert!(
-            m[0].content.contains("{first_name}"),
-            "names are placeholders, filled in later"
+            z.validate(&serde_json::json!({"subject": "好茶等您", "opening": "回来看看吧"}))
+                .is_ok()
+        );
+        assert!(
+            z.validate(&serde_json::json!({"subject": "好茶 sale", "opening": "回来看看吧"}))
+                .is_err()
         );
     }
 
     #[test]
-    fn the_schema_follows_the_rules() {
-        let rules = Rules {
-            max_subject: 5,
-            ..Rules::default()
-        };
-        let s = draft_schema(&rules);
-        assert!(
-            s.validate(&serde_json::json!({"subject": "Hi", "preheader": "", "body": "x"}))
-                .is_ok()
-        );
-        assert!(
-            s.validate(
-                &serde_json::json!({"subject": "Hello there", "preheader": "", "body": "x"})
-            )
-            .is_err()
-        );
+    fn an_sms_whose_facts_fill_it_leaves_no_room() {
+        let mut f = facts(Language::Zh);
+        f.shop = "好".repeat(40);
+        assert!(free_text_schema(&f, Format::Sms, &Rules::for_format(Format::Sms)).is_none());
+        let f = facts(Language::En);
+        assert!(free_text_schema(&f, Format::Sms, &Rules::for_format(Format::Sms)).is_some());
+    }
+
+    #[test]
+    fn answers_become_free_text_with_the_lead_as_an_index() {
+        let f = facts(Language::En);
+        let t = parse_answer(
+            r#"{"subject": "Hi", "opening": "Welcome back.", "lead": "Genmaicha", "reason": "r", "closing": "c"}"#,
+            &f,
+        )
+        .unwrap();
+        assert_eq!(t.lead, Some(1));
+        assert!(parse_answer("not json", &f).is_none());
+        let cut = parse_answer(
+            r#"{"subject": "Hi", "opening": "Welcome back. We hope that this", "reason": "r", "closing": "c"}"#,
+            &f,
+        )
+        .unwrap();
+        assert_eq!(cut.opening, "Welcome back.");
     }
 }

@@ -91,6 +91,14 @@ pub enum Error {
         /// The ledger searched.
         ledger: PathBuf,
     },
+    /// `recur eval copy` found no audit to read.
+    #[error(
+        "campaign `{campaign}` has no copy audit yet; run `recur campaign generate --campaign {campaign} --llm-drafts N` first, or draft a sample now with `recur eval copy --campaign {campaign} --sample N`"
+    )]
+    NoCopyAudit {
+        /// The campaign.
+        campaign: String,
+    },
     /// A file the user named (such as a campaign definition) could not be read.
     #[error("could not read `{path}`: {error}; check the path and that the file is readable")]
     ReadInput {
@@ -133,6 +141,7 @@ impl Error {
             | Error::NotAFolder { .. }
             | Error::NoLedger { .. }
             | Error::NoSuchCampaign { .. }
+            | Error::NoCopyAudit { .. }
             | Error::ReadInput { .. } => true,
         }
     }

@@ -67,10 +67,11 @@ mod summaries;
 mod workspace;
 
 pub use campaign::{
-    CampaignStore, ChannelConfig, GeneratedCampaign, LEDGER_FILE, MIN_PER_ARM, PlannedCampaign,
-    RecordedCampaign, SendOutcome, SendRun, WorkspaceLift, evaluate_workspace_campaign,
-    generate_workspace_campaign, import_workspace_redemptions, plan_workspace_campaign,
-    send_campaign,
+    COPY_AUDIT_FILE, CampaignStore, ChannelConfig, CopyAudit, CopyEvaluation, CopyPath, CopyRun,
+    CopyShares, GeneratedCampaign, LEDGER_FILE, MIN_PER_ARM, PlannedCampaign, RecordedCampaign,
+    SendOutcome, SendRun, WorkspaceLift, distinct_2, evaluate_campaign_copy,
+    evaluate_workspace_campaign, generate_workspace_campaign, import_workspace_redemptions,
+    plan_workspace_campaign, send_campaign,
 };
 pub use clv::{
     CustomerValue, WorkspaceEvaluation, WorkspaceValue, customer_value, evaluate_workspace,
@@ -79,9 +80,9 @@ pub use config::{
     AnalyticsSettings, DEFAULT_EMBED, DEFAULT_LLM, EmbedSettings, KEYS, LlmSettings, SETTINGS_FILE,
     Settings,
 };
-pub use copywriter::{draft_prompt, draft_schema, llm_writer};
+pub use copywriter::{draft_prompt, free_text_schema, llm_writer};
 pub use demo::{
-    CampaignDemo, CampaignRound, DemoObserver, DemoOptions, DemoOutcome, DemoRecommendations,
+    CampaignDemo, CampaignRound, DemoObserver, DemoOptions, DemoOutcome, DemoRecommendations, DraftedSample,
     DemoSource, DemoStage, StageError, demo_campaign, run_demo,
 };
 pub use error::{Error, Result};

@@ -33,12 +33,9 @@ impl Decoder {
                 info.name = name;
                 Ok((Decoder::Llama(Box::new(model)), info))
             }
+            // Re-quantisation to Q8_0 is for Llama-family models: Gemma 3 always runs with
+            // its weights as shipped (whatever `format` asks), on candle's kernels.
             "gemma3" => {
-                if format != WeightFormat::AsShipped {
-                    return Err(Error::BadRequest(
-                        "re-quantisation to Q8_0 is available for Llama-family models only; load Gemma 3 files with llm.weights = \"as-shipped\" (or --weights as-shipped)".into(),
-                    ));
-                }
                 let layers = md.u32("gemma3.block_count")? as usize;
                 let embedding = md.u32("gemma3.embedding_length")? as usize;
                 let context_length = md.opt_u32("gemma3.context_length").unwrap_or(8192) as usize;
@@ -83,6 +80,12 @@ impl Decoder {
                 Ok(m.forward(&x, pos)?)
             }
         }
+    }
+
+    /// Whether the cache can be cut back to a shared prompt prefix (Llama family with the 8-bit
+    /// path; Gemma 3 restarts at position 0).
+    pub(crate) fn reuses_prefix(&self) -> bool {
+        matches!(self, Decoder::Llama(m) if m.reuses_prefix())
     }
 
     pub(crate) fn supports_all_logits(&self) -> bool {

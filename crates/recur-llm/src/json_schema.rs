@@ -8,7 +8,9 @@
 //! parses and matches the schema.
 //!
 //! Supported: `type` object/array/string/integer/number/boolean/null, `properties`, `required`,
-//! `items`, `minItems`, `maxItems`, `minLength`, `maxLength`, `enum`, `const`; annotations
+//! `items`, `minItems`, `maxItems`, `minLength`, `maxLength`, `enum`, `const`, and `pattern` in
+//! the one form a decoder can enforce character by character, a negated class
+//! `^[^...]*$` (characters a string must not contain, e.g. `^[^0-9$%]*$`); annotations
 //! (`title`, `description`, `$schema`, `$id`, `default`, `examples`, `additionalProperties:
 //! false`) are accepted and ignored. Anything else is refused with the keyword named.
 
@@ -48,6 +50,7 @@ enum Node {
     Str {
         min: usize,
         max: usize,
+        forbid: Option<Forbidden>,
     },
     Integer,
     Number,
@@ -107,6 +110,7 @@ fn compile(v: &Value, at: &str) -> Result<Node> {
                     | "maxLength"
                     | "enum"
                     | "const"
+                    | "pattern"
             );
         if !known {
             return Err(Error::Schema(format!(
@@ -200,7 +204,17 @@ fn compile(v: &Value, at: &str) -> Result<Node> {
             if min > max {
                 return Err(Error::Schema(format!("{at}: minLength > maxLength")));
             }
-            Node::Str { min, max }
+            let forbid = match obj.get("pattern") {
+                None => None,
+                Some(p) => Some(parse_pattern(p.as_str().unwrap_or_default()).ok_or_else(
+                    || {
+                        Error::Schema(format!(
+                            "{at}.pattern: only a negated character class `^[^...]*$` is supported"
+                        ))
+                    },
+                )?),
+            };
+            Node::Str { min, max, forbid }
         }
         "integer" => Node::Integer,
         "number" => Node::Number,
@@ -241,11 +255,14 @@ fn check(node: &Node, v: &Value, at: &str) -> std::result::Result<(), String> {
                 .enumerate()
                 .try_for_each(|(i, x)| check(item, x, &format!("{at}[{i}]")))
         }
-        Node::Str { min, max } => {
+        Node::Str { min, max, forbid } => {
             let s = v.as_str().ok_or(format!("{at}: expected a string"))?;
             let n = s.chars().count();
             if n < *min || n > *max {
                 return Err(format!("{at}: length {n} outside [{min}, {max}]"));
+            }
+            if let Some(c) = forbid.as_ref().and_then(|f| s.chars().find(|c| f.contains(*c))) {
+                return Err(format!("{at}: the character {c:?} is not allowed"));
             }
             Ok(())
         }
@@ -266,6 +283,72 @@ fn check(node: &Node, v: &Value, at: &str) -> std::result::Result<(), String> {
                 .ok_or(format!("{at}: {text} is not allowed"))
         }
     }
+}
+
+/// Characters a string may not contain (ranges, inclusive).
+pub(crate) type Forbidden = Rc<[(char, char)]>;
+
+trait Contains {
+    fn contains(&self, c: char) -> bool;
+}
+
+impl Contains for Forbidden {
+    fn contains(&self, c: char) -> bool {
+        self.iter().any(|&(a, b)| a <= c && c <= b)
+    }
+}
+
+/// The class of `^[^...]*$`: literal characters, ranges `a-z`, escapes `\d`, `\n`, `\t`,
+/// `\uXXXX` and `\` before any other character. None for any other pattern.
+fn parse_pattern(p: &str) -> Option<Forbidden> {
+    let body = p.strip_prefix("^[^")?.strip_suffix("]*$")?;
+    let chars: Vec<char> = body.chars().collect();
+    let mut items: Vec<(char, char)> = Vec::new();
+    let mut i = 0;
+    // One class member at `i`: Ok(char) or Err(range) for `\d`; advances `i`.
+    let one = |i: &mut usize| -> Option<std::result::Result<char, (char, char)>> {
+        let c = *chars.get(*i)?;
+        *i += 1;
+        if c == ']' {
+            return None;
+        }
+        if c != '\\' {
+            return Some(Ok(c));
+        }
+        let e = *chars.get(*i)?;
+        *i += 1;
+        Some(match e {
+            'd' => Err(('0', '9')),
+            'n' => Ok('\n'),
+            't' => Ok('\t'),
+            'r' => Ok('\r'),
+            'u' => {
+                let hex: String = chars.get(*i..*i + 4)?.iter().collect();
+                *i += 4;
+                Ok(char::from_u32(u32::from_str_radix(&hex, 16).ok()?)?)
+            }
+            c if c.is_ascii_alphanumeric() => return None,
+            c => Ok(c),
+        })
+    };
+    while i < chars.len() {
+        match one(&mut i)? {
+            Err(range) => items.push(range),
+            Ok(a) => {
+                if chars.get(i) == Some(&'-') && i + 1 < chars.len() {
+                    i += 1;
+                    let Ok(b) = one(&mut i)? else { return None };
+                    if b < a {
+                        return None;
+                    }
+                    items.push((a, b));
+                } else {
+                    items.push((a, a));
+                }
+            }
+        }
+    }
+    (!items.is_empty()).then(|| Rc::from(items))
 }
 
 /// Where a number is in its grammar.
@@ -293,6 +376,9 @@ enum Task {
         max: usize,
         escape: u8,
         utf8_left: u8,
+        /// The code point read so far of a character that spans several bytes.
+        cp: u32,
+        forbid: Option<Forbidden>,
     },
     Num {
         integer: bool,
@@ -304,6 +390,17 @@ enum Task {
         min: usize,
         max: usize,
     },
+}
+
+/// A string's decoding state, unpacked from its task.
+struct StrState {
+    chars: usize,
+    min: usize,
+    max: usize,
+    escape: u8,
+    utf8_left: u8,
+    cp: u32,
+    forbid: Option<Forbidden>,
 }
 
 /// The decoding state: what may come next.
@@ -381,8 +478,19 @@ impl Matcher {
                     max,
                     escape,
                     utf8_left,
+                    cp,
+                    forbid,
                 } => {
-                    return self.feed_str(b, chars, min, max, escape, utf8_left);
+                    let s = StrState {
+                        chars,
+                        min,
+                        max,
+                        escape,
+                        utf8_left,
+                        cp,
+                        forbid,
+                    };
+                    return self.feed_str(b, s);
                 }
                 Task::Num { integer, phase } => {
                     if let Some(next) = num_step(phase, b, integer, self.closing) {
@@ -424,43 +532,59 @@ impl Matcher {
         }
     }
 
-    fn feed_str(
-        &mut self,
-        b: u8,
-        chars: usize,
-        min: usize,
-        max: usize,
-        escape: u8,
-        utf8_left: u8,
-    ) -> bool {
-        let push = |s: &mut Matcher, chars, escape, utf8_left| {
-            s.stack.push(Task::Str {
+    fn feed_str(&mut self, b: u8, s: StrState) -> bool {
+        let StrState {
+            chars,
+            min,
+            max,
+            escape,
+            utf8_left,
+            cp,
+            forbid,
+        } = s;
+        let banned = |c: char| forbid.as_ref().is_some_and(|f| f.contains(c));
+        let push = |m: &mut Matcher, chars, escape, utf8_left, cp| {
+            m.stack.push(Task::Str {
                 chars,
                 min,
                 max,
                 escape,
                 utf8_left,
+                cp,
+                forbid: forbid.clone(),
             });
             true
         };
         if escape > 0 {
             // escape: 1 = after '\', 2..=5 = hex digits of \uXXXX still to come (6 - escape).
             if escape == 1 {
-                return match b {
-                    b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => {
-                        push(self, chars, 0, 0)
-                    }
-                    b'u' => push(self, chars, 2, 0),
-                    _ => false,
+                let decoded = match b {
+                    b'"' | b'\\' | b'/' => b as char,
+                    b'b' => '\u{8}',
+                    b'f' => '\u{c}',
+                    b'n' => '\n',
+                    b'r' => '\r',
+                    b't' => '\t',
+                    // Any character could hide behind \uXXXX: not with a forbidden class.
+                    b'u' => return forbid.is_none() && push(self, chars, 2, 0, 0),
+                    _ => return false,
                 };
+                return !banned(decoded) && push(self, chars, 0, 0, 0);
             }
             if !b.is_ascii_hexdigit() {
                 return false;
             }
-            return push(self, chars, if escape == 5 { 0 } else { escape + 1 }, 0);
+            return push(self, chars, if escape == 5 { 0 } else { escape + 1 }, 0, 0);
         }
         if utf8_left > 0 {
-            return (0x80..0xC0).contains(&b) && push(self, chars, 0, utf8_left - 1);
+            if !(0x80..0xC0).contains(&b) {
+                return false;
+            }
+            let cp = (cp << 6) | u32::from(b & 0x3F);
+            if utf8_left == 1 && char::from_u32(cp).is_none_or(banned) {
+                return false;
+            }
+            return push(self, chars, 0, utf8_left - 1, cp);
         }
         if b == b'"' {
             return chars >= min;
@@ -469,11 +593,11 @@ impl Matcher {
             return false;
         }
         match b {
-            b'\\' => push(self, chars + 1, 1, 0),
-            0x00..=0x7F => push(self, chars + 1, 0, 0),
-            0xC2..=0xDF => push(self, chars + 1, 0, 1),
-            0xE0..=0xEF => push(self, chars + 1, 0, 2),
-            0xF0..=0xF4 => push(self, chars + 1, 0, 3),
+            b'\\' => push(self, chars + 1, 1, 0, 0),
+            0x00..=0x7F => !banned(b as char) && push(self, chars + 1, 0, 0, 0),
+            0xC2..=0xDF => push(self, chars + 1, 0, 1, u32::from(b & 0x1F)),
+            0xE0..=0xEF => push(self, chars + 1, 0, 2, u32::from(b & 0x0F)),
+            0xF0..=0xF4 => push(self, chars + 1, 0, 3, u32::from(b & 0x07)),
             _ => false,
         }
     }
@@ -503,13 +627,15 @@ impl Matcher {
                 });
                 self.stack.push(Task::Lit(Rc::from(&b"["[..]), 0));
             }
-            Node::Str { min, max } => {
+            Node::Str { min, max, forbid } => {
                 self.stack.push(Task::Str {
                     chars: 0,
                     min: *min,
                     max: *max,
                     escape: 0,
                     utf8_left: 0,
+                    cp: 0,
+                    forbid: forbid.clone(),
                 });
                 self.stack.push(Task::Lit(Rc::from(&b"\""[..]), 0));
             }
@@ -676,7 +802,27 @@ mod tests {
     #[test]
     fn unsupported_keywords_are_named() {
         let err = JsonSchema::parse(r#"{"type":"string","pattern":"a+"}"#).unwrap_err();
-        assert!(err.to_string().contains("`pattern`"), "{err}");
+        assert!(err.to_string().contains("pattern"), "{err}");
+        let err = JsonSchema::parse(r#"{"type":"string","format":"email"}"#).unwrap_err();
+        assert!(err.to_string().contains("`format`"), "{err}");
+    }
+
+    #[test]
+    fn a_negated_class_keeps_characters_out_of_strings() {
+        let s = JsonSchema::parse(
+            r#"{"type":"string","pattern":"^[^\\d$%\\u00a5\\uff10-\\uff19\\\\]*$"}"#,
+        )
+        .unwrap();
+        let m = s.matcher();
+        assert!(m.accepts("\"Save on tea, 好".as_bytes()));
+        for bad in ["\"Save 20", "\"$", "\"%", "\"¥", "\"１", "\"a\\u0031", "\"\\\\"] {
+            assert!(!m.accepts(bad.as_bytes()), "{bad} must be refused");
+        }
+        assert!(m.accepts(b"\"a\\n"), "a newline escape is fine");
+        assert!(s.validate(&serde_json::json!("no digits here")).is_ok());
+        assert!(s.validate(&serde_json::json!("price 5")).is_err());
+        assert!(JsonSchema::parse(r#"{"type":"string","pattern":"^[^\\w]*$"}"#).is_err());
+        assert!(JsonSchema::parse(r#"{"type":"string","pattern":"^[^a-]*$"}"#).is_ok());
     }
 
     #[test]

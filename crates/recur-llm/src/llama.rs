@@ -405,6 +405,12 @@ impl Llama {
         Ok(&f.logits)
     }
 
+    /// Whether a forward pass at `pos` may keep the first `pos` cached positions of an earlier,
+    /// longer sequence (the 8-bit path's cache is truncated to `pos` before use).
+    pub(crate) fn reuses_prefix(&self) -> bool {
+        self.fast.is_some()
+    }
+
     pub(crate) fn forward(&mut self, tokens: &[u32], pos: usize, all: bool) -> Result<Tensor> {
         let seq = tokens.len();
         if seq == 0 {

@@ -39,7 +39,8 @@ pub struct Generation {
     pub tokens: Vec<u32>,
     /// Why it ended.
     pub finish_reason: FinishReason,
-    /// Tokens in the prompt.
+    /// Prompt tokens run (tokens shared with the previous prompt, whose keys and values were
+    /// still cached, are not run again and not counted).
     pub prompt_tokens: usize,
     /// Tokens generated.
     pub completion_tokens: usize,
@@ -101,6 +102,11 @@ impl Default for LocalOptions {
     }
 }
 
+/// How many leading tokens `a` and `b` share.
+fn shared_prefix(a: &[u32], b: &[u32]) -> usize {
+    a.iter().zip(b).take_while(|(x, y)| x == y).count()
+}
+
 /// A GGUF model on this machine.
 pub struct LocalModel {
     path: PathBuf,
@@ -108,6 +114,9 @@ pub struct LocalModel {
     tokenizer: TextTokenizer,
     template: ChatTemplate,
     info: ModelInfo,
+    /// Prompt tokens whose keys and values sit at the start of the cache: a prompt that begins
+    /// with them (campaign drafts share their instructions) runs only the rest.
+    cached: Vec<u32>,
 }
 
 impl std::fmt::Debug for LocalModel {
@@ -163,6 +172,7 @@ impl LocalModel {
             tokenizer,
             template,
             info,
+            cached: Vec::new(),
         })
     }
 
@@ -271,7 +281,16 @@ impl LocalModel {
         let mut emitted = 0usize;
         let stop_ids = self.tokenizer.stop_ids().to_vec();
         let started = Instant::now();
-        let mut logits = self.decoder.forward(prompt, 0, false)?;
+        // Reuse the cached prefix this prompt shares with the last one (at least the last prompt
+        // token runs, for its logits).
+        let reuse = if self.decoder.reuses_prefix() {
+            shared_prefix(&self.cached, prompt).min(prompt.len() - 1)
+        } else {
+            0
+        };
+        self.cached.clear();
+        let mut logits = self.decoder.forward(&prompt[reuse..], reuse, false)?;
+        self.cached = prompt.to_vec();
         let prompt_seconds = started.elapsed().as_secs_f64();
         let gen_started = Instant::now();
         let mut finish = FinishReason::Length;
@@ -339,17 +358,23 @@ impl LocalModel {
             text,
             tokens: history[prompt.len()..].to_vec(),
             finish_reason: finish,
-            prompt_tokens: prompt.len(),
+            prompt_tokens: prompt.len() - reuse,
             completion_tokens: generated,
             prompt_seconds,
             generation_seconds: gen_started.elapsed().as_secs_f64(),
         })
     }
 
+    /// Runs the next prompt in full, even where it begins like the last one (for timing).
+    pub fn forget_cached_prompt(&mut self) {
+        self.cached.clear();
+    }
+
     /// Logits for the token after `tokens`, which are placed at positions `pos..` after the
     /// `pos` tokens already in the cache (a single token takes the 8-bit decode path when the
     /// model has one; several take the prompt path).
     pub fn next_logits(&mut self, tokens: &[u32], pos: usize) -> Result<Vec<f32>> {
+        self.cached.clear();
         Ok(self
             .decoder
             .forward(tokens, pos, false)?
@@ -359,6 +384,7 @@ impl LocalModel {
 
     /// Perplexity of `text`, scored in windows of `window` tokens (each window starts fresh).
     pub fn perplexity(&mut self, text: &str, window: usize) -> Result<Perplexity> {
+        self.cached.clear();
         if !self.decoder.supports_all_logits() {
             return Err(Error::BadRequest(format!(
                 "perplexity is not available for {} models",

@@ -175,6 +175,40 @@ pub(crate) enum EvalCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Campaign copy quality: per language and format the share of drafts the language model
+    /// wrote that passed validation first time, after one retry, or went out as the template;
+    /// violations by kind; distinct-2; seconds per draft. Reads the audit `campaign generate`
+    /// wrote, or drafts a fresh sample (nothing is queued or sent) and writes the audit anew
+    /// to `campaign/<ID>/copy-audit.jsonl`.
+    Copy(EvalCopyArgs),
+}
+
+/// `recur eval copy`.
+#[derive(Debug, Args)]
+pub(crate) struct EvalCopyArgs {
+    /// Campaign id recorded by `recur campaign plan`.
+    #[arg(long)]
+    pub(crate) campaign: String,
+    /// Draft this many of the campaign's treated customers again (seeded sample) instead of
+    /// reading the audit of the last `campaign generate`.
+    #[arg(long)]
+    pub(crate) sample: Option<usize>,
+    /// Seed of the sample.
+    #[arg(long, default_value_t = 0)]
+    pub(crate) seed: u64,
+    /// GGUF model file to draft the sample with [default: llm.model]; implies --sample 100
+    /// when --sample is not given.
+    #[arg(long)]
+    pub(crate) model: Option<PathBuf>,
+    /// Shop name used in messages (empty: none).
+    #[arg(long, default_value = "")]
+    pub(crate) shop: String,
+    /// Currency code or symbol for prices.
+    #[arg(long, default_value = "USD")]
+    pub(crate) currency: String,
+    /// Print the result as one JSON document.
+    #[arg(long)]
+    pub(crate) json: bool,
 }
 
 /// Which model and backend to use (over recur.toml and RECUR_* settings).
@@ -347,8 +381,8 @@ pub(crate) enum CampaignCommand {
         /// Campaign id recorded by `recur campaign plan`.
         #[arg(long)]
         campaign: String,
-        /// Shop name used in messages.
-        #[arg(long, default_value = "our shop")]
+        /// Shop name used in messages (empty: the messages name no shop).
+        #[arg(long, default_value = "")]
         shop: String,
         /// Currency code or symbol for prices.
         #[arg(long, default_value = "USD")]
@@ -533,7 +567,7 @@ pub(crate) struct DemoArgs {
     pub(crate) customers: usize,
     /// Campaign messages drafted by the local language model (models/smollm2, from
     /// scripts/setup-models); the rest use the validated template. 0 turns it off.
-    #[arg(long, default_value_t = 2)]
+    #[arg(long, default_value_t = 24)]
     pub(crate) llm_drafts: usize,
     /// Print the result as one JSON document.
     #[arg(long)]

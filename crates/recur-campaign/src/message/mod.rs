@@ -1,36 +1,85 @@
-//! Grounded messages: the facts a message may use, validators that reject anything else, and
-//! the template every rejected draft falls back to.
+//! Grounded messages: the facts a message may use, the free text a writer adds, the message
+//! the engine assembles from both, validators that reject anything unsupplied, and the
+//! template every rejected draft falls back to.
 //!
-//! A draft (from a language model or a person) may state only what the engine supplied:
-//! product titles and prices, the offer with its code and expiry, the favourite category.
-//! Validators reject any other number, price, percentage, coupon-like code or catalog product,
-//! any e-mail address or phone number, configured forbidden claims, the wrong language, and
-//! over-long fields. Customer names never reach the writer: the `{first_name}` placeholder is
-//! filled in after validation.
+//! Grounded by construction: a writer (a language model or a person) writes only free text,
+//! a subject idea, an opening, why the picked products suit this customer and a closing, and
+//! picks which supplied product leads. Every fact (product titles and prices, the discount,
+//! free shipping, the coupon code and its expiry, the shop's name, the link, the customer's
+//! first name) is a slot the engine fills in [`assemble`]. Validators stay as the last line of
+//! defence on the assembled message: no number, price, percentage, coupon-like code or catalog
+//! product that was not supplied, no e-mail address or phone number, no configured forbidden
+//! claim, the customer's language, each format's length (an SMS counts GSM-7 or UCS-2
+//! characters). Customer names never reach the writer: `{first_name}` is filled in after
+//! validation.
 
-use recur_core::MessagePath;
+use recur_core::{MessagePath, Segment};
 use serde::{Deserialize, Serialize};
 
-mod template;
+mod assemble;
 mod validate;
 
-pub use template::template;
-pub use validate::{Violation, validate};
+pub use assemble::{assemble, template, template_text};
+pub use validate::{Violation, sms_limit, validate};
 
 /// Language of a message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Language {
     /// English.
     En,
-    /// Chinese.
+    /// Chinese (Simplified).
     Zh,
+}
+
+impl Language {
+    /// The language of a customer's locale (`zh`, `zh-CN`, `zh_TW`... are Chinese; anything
+    /// else, or none, English).
+    pub fn of_locale(locale: Option<&str>) -> Language {
+        match locale {
+            Some(l) if l.trim().to_ascii_lowercase().starts_with("zh") => Language::Zh,
+            _ => Language::En,
+        }
+    }
+
+    /// The BCP 47 tag written in audits and reports.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Language::En => "en",
+            Language::Zh => "zh-CN",
+        }
+    }
+}
+
+/// What kind of message a campaign sends; each has its own fields and length rules.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    /// E-mail: subject, preheader and body.
+    #[default]
+    Email,
+    /// SMS: one body of at most 160 GSM-7 characters (70 when it needs Unicode, as Chinese
+    /// does), with the link slot.
+    Sms,
+    /// Push notification: a title (the subject) and a short body.
+    Push,
+}
+
+impl Format {
+    /// The name used in specs, audits and reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Email => "email",
+            Format::Sms => "sms",
+            Format::Push => "push",
+        }
+    }
 }
 
 /// A product the message may mention, with its real title and price.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProductFact {
-    /// Catalog title.
+    /// Catalog title (or the title on the shop's order lines when there is no catalog).
     pub title: String,
     /// Unit price.
     pub price: f64,
@@ -49,10 +98,39 @@ pub struct OfferFact {
     pub expires: Option<String>,
 }
 
+/// Where the message's products come from, so the writer can say why they suit the customer.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProductSource {
+    /// The behaviour model's recommendations from the customer's history.
+    #[default]
+    Recommended,
+    /// Best sellers of the customer's favourite category.
+    FavouriteCategory,
+    /// Products the customer bought before.
+    PastPurchases,
+    /// The shop's best sellers.
+    ShopBestSellers,
+}
+
+/// What the writer may know about the customer: nothing personal (no name, e-mail, phone,
+/// address or id), only the situation the copy should speak to.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CustomerContext {
+    /// RFM segment.
+    pub segment: Option<Segment>,
+    /// Days since the last order.
+    pub days_since_last_order: Option<u32>,
+    /// Completed orders so far.
+    pub orders: Option<u32>,
+    /// Where the products come from.
+    pub product_source: ProductSource,
+}
+
 /// Everything a message may state. Contains no customer PII.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Facts {
-    /// Shop name.
+    /// Shop name (empty when not configured: the message then names no shop).
     pub shop: String,
     /// Message language.
     pub language: Language,
@@ -64,27 +142,52 @@ pub struct Facts {
     pub products: Vec<ProductFact>,
     /// The offer, if any.
     pub offer: Option<OfferFact>,
+    /// The link an SMS or push message carries (the shop's landing page), if any.
+    #[serde(default)]
+    pub link: Option<String>,
+    /// The customer's situation, for the writer (never stated as a fact).
+    #[serde(default)]
+    pub customer: CustomerContext,
 }
 
-/// A message: subject, preheader and body.
+/// A message: subject, preheader and body (an SMS has only a body; a push message a subject
+/// as its title and a body).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Draft {
-    /// Subject line.
+    /// Subject line (push: title; SMS: empty).
     pub subject: String,
-    /// Preheader (inbox preview text).
+    /// Preheader (inbox preview text; empty for SMS and push).
     pub preheader: String,
     /// Body (plain text; `{first_name}` is replaced after validation).
     pub body: String,
 }
 
+/// What a writer adds to the facts: free text only, and which supplied product leads.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FreeText {
+    /// Subject line (e-mail) or title (push); unused for SMS.
+    pub subject: String,
+    /// One or two sentences that open the message (the SMS and push text).
+    pub opening: String,
+    /// Why the products suit this customer (e-mail).
+    pub reason: String,
+    /// A short closing line before the shop's name (e-mail).
+    pub closing: String,
+    /// Index into the facts' products of the one to put first.
+    pub lead: Option<usize>,
+}
+
 /// Rules beyond the facts.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Rules {
+    /// The message format, whose fields and lengths apply.
+    #[serde(default)]
+    pub format: Format,
     /// Longest subject, in characters.
     pub max_subject: usize,
     /// Longest preheader, in characters.
     pub max_preheader: usize,
-    /// Longest body, in characters.
+    /// Longest body, in characters (an SMS is held to [`sms_limit`] as well).
     pub max_body: usize,
     /// Phrases that must not appear (case-insensitive).
     pub forbidden: Vec<String>,
@@ -94,10 +197,23 @@ pub struct Rules {
 
 impl Default for Rules {
     fn default() -> Self {
+        Rules::for_format(Format::Email)
+    }
+}
+
+impl Rules {
+    /// The default rules of a message format.
+    pub fn for_format(format: Format) -> Rules {
+        let (max_subject, max_preheader, max_body) = match format {
+            Format::Email => (80, 140, 1200),
+            Format::Sms => (0, 0, 160),
+            Format::Push => (50, 0, 150),
+        };
         Rules {
-            max_subject: 80,
-            max_preheader: 140,
-            max_body: 1200,
+            format,
+            max_subject,
+            max_preheader,
+            max_body,
             forbidden: [
                 "guaranteed",
                 "risk-free",
@@ -145,12 +261,13 @@ pub struct Message {
     pub rejected: Vec<Vec<Violation>>,
 }
 
-/// A message writer (a language model behind a prompt, or a person): the facts and the
-/// violations of its previous draft in, a draft (or nothing) out.
-pub type Writer<'a> = dyn FnMut(&Facts, &[Violation]) -> Option<Draft> + 'a;
+/// A message writer (a language model behind a prompt, or a person): the facts, the format
+/// and the violations of its previous draft in, free text (or nothing) out.
+pub type Writer<'a> = dyn FnMut(&Facts, Format, &[Violation]) -> Option<FreeText> + 'a;
 
-/// Writes a message: asks `writer` (facts, feedback from the last rejection) for up to
-/// `attempts` drafts and keeps the first that validates; otherwise uses the template.
+/// Writes a message: asks `writer` for up to `attempts` free texts, assembles each with the
+/// facts and keeps the first message that validates (its free text in the customer's
+/// language); otherwise uses the template.
 pub fn compose(
     facts: &Facts,
     rules: &Rules,
@@ -159,7 +276,7 @@ pub fn compose(
 ) -> Message {
     let Some(writer) = writer else {
         return Message {
-            draft: template(facts),
+            draft: template(facts, rules.format),
             path: MessagePath::TemplateOnly,
             rejected: Vec::new(),
         };
@@ -167,10 +284,16 @@ pub fn compose(
     let mut rejected: Vec<Vec<Violation>> = Vec::new();
     for attempt in 0..attempts {
         let feedback = rejected.last().map(Vec::as_slice).unwrap_or(&[]);
-        let Some(draft) = writer(facts, feedback) else {
+        let Some(text) = writer(facts, rules.format, feedback) else {
             break;
         };
-        let v = validate(&draft, facts, rules);
+        let draft = assemble(&text, facts, rules.format);
+        let mut v = validate(&draft, facts, rules);
+        for w in validate::check_free_text(&text, facts) {
+            if !v.contains(&w) {
+                v.push(w);
+            }
+        }
         if v.is_empty() {
             return Message {
                 draft,
@@ -185,7 +308,7 @@ pub fn compose(
         rejected.push(v);
     }
     Message {
-        draft: template(facts),
+        draft: template(facts, rules.format),
         path: MessagePath::Template,
         rejected,
     }
@@ -232,6 +355,8 @@ mod tests {
                 code: Some("BACK15".into()),
                 expires: Some("2026-12-31".into()),
             }),
+            link: None,
+            customer: CustomerContext::default(),
         }
     }
 
@@ -258,7 +383,7 @@ mod tests {
     fn templates_pass_their_own_validators() {
         for lang in [Language::En, Language::Zh] {
             let f = facts(lang);
-            let t = template(&f);
+            let t = template(&f, Format::Email);
             assert_eq!(validate(&t, &f, &rules()), vec![], "{t:?}");
             assert!(t.body.contains("Hydrating Serum 30ml") && t.body.contains("BACK15"));
         }
@@ -271,7 +396,7 @@ mod tests {
             o.code = Some("BACK10-12345".into());
             o.percent_off = Some(10.0);
         }
-        let t = template(&f);
+        let t = template(&f, Format::Email);
         assert_eq!(validate(&t, &f, &rules()), vec![], "{t:?}");
         // The same digits outside the supplied code are still caught.
         let d = draft("Call 10-12345 now.");
@@ -385,12 +510,12 @@ mod tests {
         // Wrong language.
         let zh = facts(Language::Zh);
         assert!(
-            validate(&template(&f), &zh, &r).contains(&Violation::WrongLanguage {
+            validate(&template(&f, Format::Email), &zh, &r).contains(&Violation::WrongLanguage {
                 expected: Language::Zh
             })
         );
         assert!(
-            validate(&template(&zh), &f, &r).contains(&Violation::WrongLanguage {
+            validate(&template(&zh, Format::Email), &f, &r).contains(&Violation::WrongLanguage {
                 expected: Language::En
             })
         );
@@ -403,40 +528,148 @@ mod tests {
         );
     }
 
+    fn text(opening: &str) -> FreeText {
+        FreeText {
+            subject: "Your skin care favourites".into(),
+            opening: opening.into(),
+            reason: "They suit the routine you keep coming back to.".into(),
+            closing: "See you soon,".into(),
+            lead: Some(1),
+        }
+    }
+
     #[test]
     fn compose_retries_with_feedback_then_falls_back() {
         let f = facts(Language::En);
         let r = rules();
-        // First draft invents a price; the retry (seeing the feedback) fixes it.
+        // First text invents a price; the retry (seeing the feedback) drops it.
         let mut calls = 0;
-        let mut writer = |_: &Facts, feedback: &[Violation]| {
+        let mut writer = |_: &Facts, _: Format, feedback: &[Violation]| {
             calls += 1;
             Some(if feedback.is_empty() {
-                draft("Night Cream for $19.")
+                text("Night Cream for $19.")
             } else {
-                draft("Night Cream for $32.00.")
+                text("We kept your favourites ready for you.")
             })
         };
         let m = compose(&f, &r, 3, Some(&mut writer));
         assert_eq!(m.path, MessagePath::Retried);
         assert_eq!(m.rejected.len(), 1);
         assert_eq!(calls, 2);
+        // The lead product comes first, every fact is the engine's.
+        let night = m.draft.body.find("- Night Cream ($32.00)").unwrap();
+        let serum = m.draft.body.find("- Hydrating Serum 30ml ($24.90)").unwrap();
+        assert!(night < serum, "{}", m.draft.body);
+        assert!(m.draft.preheader.contains("BACK15") && m.draft.preheader.contains("2026-12-31"));
         // A writer that never complies ends at the template.
-        let mut stubborn = |_: &Facts, _: &[Violation]| Some(draft("Use SAVE50 now!"));
+        let mut stubborn = |_: &Facts, _: Format, _: &[Violation]| Some(text("Use SAVE50 now!"));
         let m = compose(&f, &r, 2, Some(&mut stubborn));
         assert_eq!((m.path, m.rejected.len()), (MessagePath::Template, 2));
-        assert_eq!(m.draft, template(&f));
+        assert_eq!(m.draft, template(&f, Format::Email));
         assert_eq!(compose(&f, &r, 2, None).path, MessagePath::TemplateOnly);
+        // Free text in the wrong language is rejected even though the facts around it are not.
+        let mut chinese = |_: &Facts, _: Format, _: &[Violation]| {
+            Some(FreeText {
+                subject: "为您挑选".into(),
+                opening: "好久不见".into(),
+                reason: "适合您".into(),
+                closing: "期待".into(),
+                lead: None,
+            })
+        };
+        let m = compose(&f, &r, 1, Some(&mut chinese));
+        assert_eq!(m.path, MessagePath::Template);
+        assert!(m.rejected[0].contains(&Violation::WrongLanguage {
+            expected: Language::En
+        }));
+        // Invented offers and a voice that is not the shop's are rejected in free text.
+        for (opening, kind) in [
+            ("We have a new gift card for you.", "offer"),
+            ("The serum is back in stock.", "offer"),
+            ("I just love your style.", "voice"),
+            ("Sorry about your last order.", "voice"),
+        ] {
+            let mut w = |_: &Facts, _: Format, _: &[Violation]| Some(text(opening));
+            let m = compose(&f, &r, 1, Some(&mut w));
+            assert_eq!(m.path, MessagePath::Template, "{opening}");
+            assert!(
+                m.rejected[0].iter().any(|v| match v {
+                    Violation::OfferInFreeText { .. } => kind == "offer",
+                    Violation::Voice { .. } => kind == "voice",
+                    _ => false,
+                }),
+                "{opening}: {:?}",
+                m.rejected
+            );
+        }
+        // Titles and the category may hold such words: they are the engine's.
+        let mut g = f.clone();
+        g.products[0].title = "Sale Price Serum".into();
+        let mut w = |_: &Facts, _: Format, _: &[Violation]| {
+            Some(FreeText {
+                reason: "The Sale Price Serum suits your routine.".into(),
+                ..text("Welcome back to your routine.")
+            })
+        };
+        assert_eq!(compose(&g, &r, 1, Some(&mut w)).path, MessagePath::FirstDraft);
+    }
+
+    #[test]
+    fn every_format_and_language_assembles_a_valid_template() {
+        for lang in [Language::En, Language::Zh] {
+            for format in [Format::Email, Format::Sms, Format::Push] {
+                let mut f = facts(lang);
+                f.link = Some("https://shop.example/b".into());
+                let r = Rules {
+                    catalog_titles: rules().catalog_titles,
+                    ..Rules::for_format(format)
+                };
+                let t = template(&f, format);
+                assert_eq!(validate(&t, &f, &r), vec![], "{lang:?} {format:?} {t:?}");
+                let all = format!("{} {}", t.subject, t.body);
+                assert!(all.contains("BACK15"), "{all}");
+                if format == Format::Sms {
+                    assert!(t.subject.is_empty() && t.preheader.is_empty());
+                    assert!(t.body.chars().count() <= sms_limit(&t.body), "{}", t.body);
+                    assert!(t.body.contains("https://shop.example/b"));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn sms_length_follows_the_encoding() {
+        assert_eq!(sms_limit("Back soon: 10% off with code A1"), 160);
+        assert_eq!(sms_limit("好久不见"), 70);
+        let f = facts(Language::Zh);
+        let r = Rules::for_format(Format::Sms);
+        let long = Draft {
+            subject: String::new(),
+            preheader: String::new(),
+            body: format!("{}优惠码 BACK15", "好".repeat(70)),
+        };
+        assert!(
+            validate(&long, &f, &r)
+                .iter()
+                .any(|v| matches!(v, Violation::TooLong { max: 70, .. }))
+        );
+        // A long opening is dropped rather than the facts.
+        let t = FreeText {
+            opening: "好久不见".repeat(20),
+            ..FreeText::default()
+        };
+        let d = assemble(&t, &f, Format::Sms);
+        assert!(d.body.contains("BACK15") && !d.body.contains("好久不见"), "{}", d.body);
     }
 
     #[test]
     fn names_are_filled_after_validation() {
-        let t = template(&facts(Language::En));
+        let t = template(&facts(Language::En), Format::Email);
         let p = personalise(&t, Some("Ada"), Language::En);
         assert!(p.body.starts_with("Hi Ada,"));
         let anon = personalise(&t, None, Language::En);
         assert!(anon.body.starts_with("Hi there,"));
-        let zh = personalise(&template(&facts(Language::Zh)), None, Language::Zh);
+        let zh = personalise(&template(&facts(Language::Zh), Format::Email), None, Language::Zh);
         assert!(zh.body.starts_with("您好"), "{}", zh.body);
     }
 }

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::{Draft, Facts, Language, ProductFact, Rules};
+use super::{Draft, Facts, Format, FreeText, Language, ProductFact, Rules};
 
 /// Why a draft was rejected.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -86,6 +86,17 @@ pub enum Violation {
         /// Field.
         field: &'static str,
     },
+    /// The writer's free text speaks of an offer, stock or price itself (the engine states the
+    /// offer; the writer would be inventing one).
+    OfferInFreeText {
+        /// The words.
+        words: String,
+    },
+    /// The writer's free text speaks as "I" (the shop speaks as "we") or apologises.
+    Voice {
+        /// The words.
+        words: String,
+    },
 }
 
 impl std::fmt::Display for Violation {
@@ -136,6 +147,14 @@ impl std::fmt::Display for Violation {
                 write!(f, "{field}: {chars} characters, at most {max}")
             }
             Violation::Empty { field } => write!(f, "{field} is empty"),
+            Violation::OfferInFreeText { words } => write!(
+                f,
+                "`{words}`: do not write about offers, codes, prices or stock; the shop adds the offer"
+            ),
+            Violation::Voice { words } => write!(
+                f,
+                "`{words}`: write as the shop (\"we\"), warmly, without apologies"
+            ),
         }
     }
 }
@@ -200,7 +219,10 @@ fn allowed_numbers(facts: &Facts) -> Vec<f64> {
             v.extend(numbers(s).iter().filter_map(|s| number_value(s)));
         }
     }
-    for s in std::iter::once(&facts.shop).chain(&facts.favourite_category) {
+    for s in std::iter::once(&facts.shop)
+        .chain(&facts.favourite_category)
+        .chain(&facts.link)
+    {
         v.extend(numbers(s).iter().filter_map(|s| number_value(s)));
     }
     v
@@ -253,17 +275,25 @@ pub fn validate(draft: &Draft, facts: &Facts, rules: &Rules) -> Vec<Violation> {
         .chain(facts.offer.iter().filter_map(|o| o.code.as_deref()))
         .chain([facts.shop.as_str(), facts.currency.as_str()])
         .chain(facts.favourite_category.as_deref())
+        .chain(facts.link.as_deref())
         .collect::<Vec<_>>()
         .join("\n");
+    let body_max = match rules.format {
+        Format::Sms => rules.max_body.min(sms_limit(&draft.body)),
+        Format::Email | Format::Push => rules.max_body,
+    };
     let fields: [(&'static str, &str, usize); 3] = [
         ("subject", &draft.subject, rules.max_subject),
         ("preheader", &draft.preheader, rules.max_preheader),
-        ("body", &draft.body, rules.max_body),
+        ("body", &draft.body, body_max),
     ];
     for (field, text, max) in fields {
         let chars = text.chars().count();
         if text.trim().is_empty() {
-            out.push(Violation::Empty { field });
+            // A field the format does not have (an SMS subject) stays empty.
+            if max > 0 {
+                out.push(Violation::Empty { field });
+            }
         } else if chars > max {
             out.push(Violation::TooLong { field, chars, max });
         }
@@ -372,9 +402,139 @@ pub fn validate(draft: &Draft, facts: &Facts, rules: &Rules) -> Vec<Violation> {
             }
         }
     }
-    // Language: share of CJK among the letters the writer chose (supplied titles, names and
-    // codes, which may be in another script, do not count).
-    let mut all = format!("{} {} {}", draft.subject, draft.preheader, draft.body);
+    let language = wrong_language(
+        &format!("{} {} {}", draft.subject, draft.preheader, draft.body),
+        facts,
+        &supplied_text,
+    );
+    // The facts the message exists for must be in it.
+    let all = format!("{}\n{}\n{}", draft.subject, draft.preheader, draft.body).to_lowercase();
+    if let Some(code) = facts.offer.as_ref().and_then(|o| o.code.as_deref())
+        && !all.contains(&code.to_lowercase())
+    {
+        out.push(Violation::MissingFact {
+            what: format!("the coupon code {code}"),
+        });
+    }
+    if rules.format == Format::Email
+        && !facts.products.is_empty()
+        && !facts
+            .products
+            .iter()
+            .any(|p| all.contains(&p.title.to_lowercase()))
+    {
+        out.push(Violation::MissingFact {
+            what: "at least one of the recommended products by its exact title".into(),
+        });
+    }
+    out.extend(language);
+    out
+}
+
+/// The most characters an SMS of `text` may have in one part: 160 in the GSM-7 alphabet, 70
+/// when any character needs Unicode (UCS-2), as Chinese does.
+pub fn sms_limit(text: &str) -> usize {
+    const GSM7: &str = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?\
+                        ¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà";
+    if text.chars().all(|c| GSM7.contains(c)) {
+        160
+    } else {
+        70
+    }
+}
+
+/// Words of the writer's free text that speak of an offer, a price or stock (the engine
+/// states the offer).
+const OFFER_WORDS_EN: &[&str] = &[
+    "code", "codes", "coupon", "voucher", "discount", "gift card", "giftcard", "sale", "deal", "promo",
+    "percent", "price", "cheap", "free shipping", "free delivery", "in stock", "out of stock",
+    "available", "expire", "event", "limited time", "today only", "points",
+];
+const OFFER_WORDS_ZH: &[&str] = &[
+    "优惠码", "优惠券", "折扣", "打折", "礼品卡", "免费", "包邮", "免运费", "特价", "促销",
+    "价格", "库存", "有货", "缺货", "积分", "限时", "活动",
+];
+const VOICE_EN: &[&str] = &["i", "i'm", "i've", "i'd", "i'll", "me", "my", "sorry", "apologize", "apologise"];
+const VOICE_ZH: &[&str] = &["抱歉", "对不起"];
+
+/// The checks on the writer's own text: its language, no offer or stock talk, the shop's voice.
+pub(crate) fn check_free_text(text: &FreeText, facts: &Facts) -> Vec<Violation> {
+    let mut out = Vec::new();
+    out.extend(free_text_language(text, facts));
+    let all = format!(
+        "{}\n{}\n{}\n{}",
+        text.subject, text.opening, text.reason, text.closing
+    )
+    .to_lowercase();
+    // Words as the writer chose them: supplied titles and the category may contain any word.
+    let mut own = all.clone();
+    for t in facts
+        .products
+        .iter()
+        .map(|p| p.title.to_lowercase())
+        .chain(facts.favourite_category.iter().map(|c| c.to_lowercase()))
+    {
+        own = own.replace(&t, " ");
+    }
+    let tokens: Vec<&str> = own
+        .split(|c: char| !(c.is_alphanumeric() || c == '\''))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let padded = format!(" {} ", tokens.join(" "));
+    let found = |list: &[&str], cjk: bool| -> Vec<String> {
+        list.iter()
+            .filter(|w| {
+                if cjk {
+                    own.contains(*w)
+                } else {
+                    padded.contains(&format!(" {w} "))
+                        || (w.len() > 4 && padded.contains(&format!(" {w}")))
+                }
+            })
+            .map(|w| (*w).to_owned())
+            .collect()
+    };
+    let (offer, voice) = match facts.language {
+        Language::En => (found(OFFER_WORDS_EN, false), found(VOICE_EN, false)),
+        Language::Zh => (found(OFFER_WORDS_ZH, true), found(VOICE_ZH, true)),
+    };
+    if !offer.is_empty() {
+        out.push(Violation::OfferInFreeText {
+            words: offer.join(", "),
+        });
+    }
+    if !voice.is_empty() {
+        out.push(Violation::Voice {
+            words: voice.join(", "),
+        });
+    }
+    out
+}
+
+/// Whether the writer's own text is in the customer's language (the facts it may repeat, in
+/// any script, do not count); a violation when it is not.
+pub(crate) fn free_text_language(text: &FreeText, facts: &Facts) -> Option<Violation> {
+    let supplied: Vec<&str> = facts
+        .products
+        .iter()
+        .map(|p| p.title.as_str())
+        .chain([facts.shop.as_str()])
+        .chain(facts.favourite_category.as_deref())
+        .collect();
+    wrong_language(
+        &format!(
+            "{} {} {} {}",
+            text.subject, text.opening, text.reason, text.closing
+        ),
+        facts,
+        &supplied.join("\n"),
+    )
+}
+
+/// Language: the share of CJK among the letters the writer chose (supplied titles, names and
+/// codes, which may be in another script, do not count).
+fn wrong_language(text: &str, facts: &Facts, supplied_text: &str) -> Option<Violation> {
+    let mut all = text.to_owned();
     for supplied in supplied_text.lines().chain(["{first_name}"]) {
         if !supplied.is_empty() {
             all = all.replace(supplied, " ");
@@ -388,34 +548,12 @@ pub fn validate(draft: &Draft, facts: &Facts, rules: &Rules) -> Vec<Violation> {
             latin += 1;
         }
     }
-    // The facts the message exists for must be in it.
-    let all = format!("{}\n{}\n{}", draft.subject, draft.preheader, draft.body).to_lowercase();
-    if let Some(code) = facts.offer.as_ref().and_then(|o| o.code.as_deref())
-        && !all.contains(&code.to_lowercase())
-    {
-        out.push(Violation::MissingFact {
-            what: format!("the coupon code {code}"),
-        });
-    }
-    if !facts.products.is_empty()
-        && !facts
-            .products
-            .iter()
-            .any(|p| all.contains(&p.title.to_lowercase()))
-    {
-        out.push(Violation::MissingFact {
-            what: "at least one of the recommended products by its exact title".into(),
-        });
-    }
     let letters = (cjk + latin).max(1) as f64;
     let wrong = match facts.language {
         Language::En => cjk as f64 / letters > 0.05,
         Language::Zh => (cjk as f64) / letters < 0.5,
     };
-    if wrong {
-        out.push(Violation::WrongLanguage {
-            expected: facts.language,
-        });
-    }
-    out
+    wrong.then_some(Violation::WrongLanguage {
+        expected: facts.language,
+    })
 }

@@ -6,14 +6,20 @@
 //!  send.rs         queued messages ─► SMTP / webhook, exactly once
 //!  evaluate.rs     recorded plan + orders in the goal window ─► lift vs the holdout
 //!  redemptions.rs  coupon redemption export ─► the ledger (the real offer cost)
+//!  copy_eval.rs    audit of the written copy, or a fresh sample drafted again ─► shares
 //! ```
 //!
 //! Shared by them (and by the demo's campaign loop): `store.rs` (the campaign folder and its
 //! send ledger, with the typed "no ledger" / "no such campaign" errors), `features.rs` (what a
-//! plan records about each customer; the offer as a message fact) and `writer.rs` (one
-//! message: language model or template, validated, personalised).
+//! plan records about each customer; the offer as a message fact), `facts.rs` (everything a
+//! customer's message may state, from the workspace), `writer.rs` (one message: language
+//! model or template, validated, personalised, audited) and `audit.rs` (the copy audit file
+//! and its summary).
 
+mod audit;
+mod copy_eval;
 mod evaluate;
+mod facts;
 mod features;
 mod generate;
 mod plan;
@@ -22,6 +28,9 @@ mod send;
 mod store;
 mod writer;
 
+pub(crate) use audit::write_audit;
+pub use audit::{COPY_AUDIT_FILE, CopyAudit, CopyEvaluation, CopyPath, CopyShares, distinct_2};
+pub use copy_eval::{CopyRun, evaluate_campaign_copy};
 pub use evaluate::{WorkspaceLift, evaluate_workspace_campaign};
 pub(crate) use features::{customer_features, feature_names, offer_fact};
 pub use generate::{GeneratedCampaign, generate_workspace_campaign};

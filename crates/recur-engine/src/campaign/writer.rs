@@ -3,10 +3,15 @@
 
 use std::collections::BTreeMap;
 
+use std::time::Instant;
+
 use recur_campaign::{
-    Facts, MessagePath, MessageTally, Outgoing, Rules, compose, personalise, validate,
+    Facts, FreeText, MessagePath, MessageTally, Outgoing, Rules, Violation, compose, personalise,
+    validate,
 };
 use recur_llm::Generate;
+
+use super::audit::{AuditFacts, CopyAudit, violation_kind};
 
 /// Who a message goes to and what it offers.
 pub(crate) struct Recipient<'a> {
@@ -36,6 +41,8 @@ pub(crate) struct MessageWriter<'r, 'g> {
     drafted: usize,
     /// Path taken (or failure) → count.
     paths: BTreeMap<MessageTally, usize>,
+    /// One audit line per written message.
+    audit: Vec<CopyAudit>,
 }
 
 impl<'r, 'g> MessageWriter<'r, 'g> {
@@ -53,7 +60,13 @@ impl<'r, 'g> MessageWriter<'r, 'g> {
             llm_drafts,
             drafted: 0,
             paths: BTreeMap::new(),
+            audit: Vec::new(),
         }
+    }
+
+    /// The audit lines so far, one per written message.
+    pub(crate) fn audit(&self) -> &[CopyAudit] {
+        &self.audit
     }
 
     /// Messages the language model was asked to draft so far.
@@ -79,13 +92,21 @@ impl<'r, 'g> MessageWriter<'r, 'g> {
             self.drafted as u64
         });
         let mut failures = Vec::new();
+        let started = Instant::now();
+        let mut last_text: Option<FreeText> = None;
         let message = match (seed, self.generator.as_deref_mut()) {
             (Some(seed), Some(g)) => {
-                let mut writer = crate::copywriter::llm_writer(g, self.rules, seed, &mut failures);
+                let mut llm = crate::copywriter::llm_writer(g, self.rules, seed, &mut failures);
+                let mut writer = |f: &Facts, format, feedback: &[Violation]| {
+                    let t = llm(f, format, feedback);
+                    last_text.clone_from(&t);
+                    t
+                };
                 compose(facts, self.rules, 2, Some(&mut writer))
             }
             _ => compose(facts, self.rules, 2, None),
         };
+        let seconds = started.elapsed().as_secs_f64();
         for f in failures {
             *self.paths.entry(MessageTally::ModelFailed(f)).or_default() += 1;
         }
@@ -100,6 +121,23 @@ impl<'r, 'g> MessageWriter<'r, 'g> {
             .paths
             .entry(MessageTally::Written(message.path))
             .or_default() += 1;
+        self.audit.push(CopyAudit {
+            customer_id: to.customer.to_owned(),
+            language: facts.language,
+            channel: self.rules.format,
+            path: message.path.into(),
+            subject: message.draft.subject.clone(),
+            preheader: message.draft.preheader.clone(),
+            body: message.draft.body.clone(),
+            facts: AuditFacts::of(facts),
+            free_text: last_text,
+            rejected: message
+                .rejected
+                .iter()
+                .map(|vs| vs.iter().map(violation_kind).collect())
+                .collect(),
+            seconds,
+        });
         let o = facts.offer.as_ref();
         let out = Outgoing {
             campaign: self.campaign.to_owned(),

@@ -5,16 +5,18 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use recur_campaign::{
-    Assignment, CampaignSpec, Candidate, Facts, Features, Ledger, LiftReport, MessageTally,
-    OfferModels, Outcome, Outgoing, PastCampaign, PastRow, PlanSummary, ProductFact, Rules,
-    UpliftConfig, export_files, measure_lift, plan_exploration,
+    Assignment, CampaignSpec, Candidate, CustomerContext, Facts, Features, Ledger, LiftReport,
+    MessageTally, OfferModels, Outcome, Outgoing, PastCampaign, PastRow, PlanSummary,
+    ProductFact, ProductSource, Rules, UpliftConfig, export_files, measure_lift,
+    plan_exploration,
 };
-use recur_core::Day;
+use recur_core::{Day, Segment};
 use serde::Serialize;
 
 use super::simulate::{DEMO_MARGIN, ShopCustomers, shop_customers, simulate};
 use crate::campaign::{
-    LEDGER_FILE, MIN_PER_ARM, MessageWriter, Recipient, feature_names, offer_fact,
+    COPY_AUDIT_FILE, LEDGER_FILE, MIN_PER_ARM, MessageWriter, Recipient, feature_names,
+    offer_fact, write_audit,
 };
 use crate::clv::WorkspaceValue;
 use crate::config::LlmSettings;
@@ -73,6 +75,15 @@ pub struct CampaignRound {
     pub true_incremental_profit: f64,
 }
 
+/// A message the language model wrote, with the customer's segment.
+#[derive(Debug, Clone, Serialize)]
+pub struct DraftedSample {
+    /// The customer's RFM segment.
+    pub segment: Segment,
+    /// The message as it goes out (without the address).
+    pub message: Outgoing,
+}
+
 /// The demo's campaign loop.
 #[derive(Debug, Clone, Serialize)]
 pub struct CampaignDemo {
@@ -87,9 +98,9 @@ pub struct CampaignDemo {
     /// Messages the language model was asked to draft (the first ones; the rest use the
     /// validated template).
     pub llm_drafts: usize,
-    /// The first message the language model wrote that passed validation, as it goes out
-    /// (without the address).
-    pub llm_sample: Option<Outgoing>,
+    /// Up to two messages the language model wrote that passed validation, for customers in
+    /// different segments, as they go out (without the address).
+    pub llm_samples: Vec<DraftedSample>,
     /// Round-2 messages newly queued in the send ledger (0 when the demo ran before).
     pub queued: usize,
     /// The send ledger.
@@ -189,7 +200,7 @@ pub fn demo_campaign(
         .max()
         .unwrap_or(0);
     let mut outgoing = Vec::new();
-    let mut llm_sample = None;
+    let mut llm_samples: Vec<DraftedSample> = Vec::new();
     // The model is loaded only now, after every estimate above: its kernels change the
     // thread's floating-point state, and the plans must not depend on whether it is present.
     // A model that fails to load leaves the messages to the template.
@@ -211,6 +222,13 @@ pub fn demo_campaign(
             shop: "Recur Demo Shop".into(),
             language: c.candidate.language,
             currency: "USD".into(),
+            link: None,
+            customer: CustomerContext {
+                segment: Some(c.candidate.segment),
+                days_since_last_order: Some(c.candidate.days_since_last_order),
+                orders: Some(c.features[3].max(0.0).round() as u32),
+                product_source: ProductSource::FavouriteCategory,
+            },
             favourite_category: c.candidate.favourite_category.clone(),
             products: c
                 .favourite
@@ -240,17 +258,27 @@ pub fn demo_campaign(
         let Some((message, path)) = message else {
             continue;
         };
-        if by_llm && path.by_model() && llm_sample.is_none() {
-            llm_sample = Some(Outgoing {
-                email: None,
-                ..message.clone()
+        if by_llm
+            && path.by_model()
+            && llm_samples.len() < 2
+            && llm_samples.iter().all(|d| d.segment != c.candidate.segment)
+        {
+            llm_samples.push(DraftedSample {
+                segment: c.candidate.segment,
+                message: Outgoing {
+                    email: None,
+                    ..message.clone()
+                },
             });
         }
         outgoing.push(message);
     }
     let drafted = writer.drafted();
+    let mut files = export_files(out_dir, &outgoing)?;
+    let audit = out_dir.join(COPY_AUDIT_FILE);
+    write_audit(&audit, writer.audit())?;
+    files.push(audit);
     let paths = writer.into_paths();
-    let files = export_files(out_dir, &outgoing)?;
     // Record both plans (their holdouts) and queue round 2's messages in the send ledger, so
     // `recur campaign send` can deliver them exactly once.
     let now = chrono::Utc::now().timestamp();
@@ -290,7 +318,7 @@ pub fn demo_campaign(
         evidence: models.evidence.clone(),
         message_paths: paths,
         llm_drafts: drafted,
-        llm_sample,
+        llm_samples,
         queued,
         ledger: out_dir.join(LEDGER_FILE),
         // A template message (the language model's first draft is shown apart).

@@ -1,5 +1,6 @@
 //! `recur eval recs`: recommendation quality of the transformer and every baseline side by
-//! side on a dataset (NDCG@10, HR@10, Recall@10, training seconds).
+//! side on a dataset (NDCG@10, HR@10, Recall@10, training seconds). `recur eval copy` lives in
+//! `eval_copy.rs`.
 
 use std::process::ExitCode;
 use std::sync::atomic::AtomicBool;
@@ -13,13 +14,16 @@ use crate::output;
 use crate::training::{TrainBar, options};
 
 pub(crate) fn run(ctx: &Context, cmd: &EvalCommand) -> Result<ExitCode> {
-    let EvalCommand::Recs {
-        dataset,
-        format,
-        training,
-        baselines_only,
-        json,
-    } = cmd;
+    let (dataset, format, training, baselines_only, json) = match cmd {
+        EvalCommand::Recs {
+            dataset,
+            format,
+            training,
+            baselines_only,
+            json,
+        } => (dataset, format, training, baselines_only, json),
+        EvalCommand::Copy(args) => return super::eval_copy::run(ctx, args),
+    };
     let format = match format {
         RecsFormatArg::Beauty => RecsFormat::Beauty,
         RecsFormatArg::Tafeng => RecsFormat::Tafeng,

@@ -7,6 +7,7 @@ mod clv;
 mod demo;
 mod embed;
 mod eval;
+mod eval_copy;
 mod import;
 mod init;
 mod llm;

@@ -177,8 +177,32 @@ pub(crate) fn campaign_demo_text(c: &recur_engine::CampaignDemo, cur: &str) -> S
     if let Some(m) = &c.sample_message {
         sample(&mut s, "Sample", m);
     }
-    if let Some(m) = &c.llm_sample {
-        sample(&mut s, "Written by the language model", m);
+    match &c.llm_samples[..] {
+        [] => {}
+        [d] => sample(
+            &mut s,
+            &format!("Written by the language model ({})", d.segment),
+            &d.message,
+        ),
+        [a, b, ..] => {
+            let _ = writeln!(
+                s,
+                "  Written by the language model for two customers in different segments (the facts filled in by recur):"
+            );
+            let text = |d: &recur_engine::DraftedSample| {
+                format!(
+                    "{} ({}, {})
+Subject: {}
+\n{}",
+                    d.message.customer_id,
+                    d.segment,
+                    d.message.offer,
+                    d.message.message.subject,
+                    d.message.message.body
+                )
+            };
+            s.push_str(&super::copy::side_by_side(&text(a), &text(b), 48));
+        }
     }
     if let Some(f) = c.files.first().and_then(|f| f.parent()) {
         let _ = writeln!(
@@ -314,6 +338,14 @@ pub(crate) fn generate_text(g: &recur_engine::GeneratedCampaign) -> String {
     let _ = writeln!(s, "Campaign {}: messages {}.", g.campaign, paths.join(", "));
     let _ = writeln!(s, "Products: {}.", g.product_source);
     let _ = writeln!(s, "Newly queued in the send ledger: {}.", g.queued);
+    if let Some(a) = g.files.iter().find(|f| f.ends_with(recur_engine::COPY_AUDIT_FILE)) {
+        let _ = writeln!(
+            s,
+            "Copy audit: {} (summary: recur eval copy --campaign {}).",
+            a.display(),
+            g.campaign
+        );
+    }
     if let Some(d) = g.files.first().and_then(|f| f.parent()) {
         let _ = writeln!(s, "ESP import files: {}", d.display());
     }

@@ -3,6 +3,7 @@
 
 mod campaign;
 mod clv;
+mod copy;
 mod demo;
 mod import;
 mod recs;
@@ -14,6 +15,7 @@ use recur_engine::prelude::Interval;
 pub(crate) use campaign::{
     generate_text, hillstrom_text, plan_text, send_text, workspace_lift_text,
 };
+pub(crate) use copy::copy_text;
 pub(crate) use clv::{cdnow_text, fits_text, value_lines, values_text, workspace_eval_text};
 pub(crate) use demo::demo_text;
 pub(crate) use import::{import_json, import_text};
