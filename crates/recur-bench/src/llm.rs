@@ -62,8 +62,9 @@ pub fn bench_llm(
     let mut generated = 0;
     for _ in 0..runs.max(1) {
         let g = m.generate(&prompt, &params, None, &mut |_| {})?.remove(0);
-        pp.push(g.prompt_tokens_per_second());
-        tg.push(g.generation_tokens_per_second());
+        // The local model always times both steps.
+        pp.push(g.prompt_tokens_per_second().unwrap_or(0.0));
+        tg.push(g.generation_tokens_per_second().unwrap_or(0.0));
         generated = g.completion_tokens;
     }
     Ok(LlmBench {
