@@ -149,9 +149,7 @@ impl OpenAiClient {
                 Failure::Transient,
             ),
             ureq::Error::Io(io) if io.kind() == ErrorKind::ConnectionRefused => (
-                unreachable(format!(
-                    "connection refused ({io}); is the server running? check llm.endpoint"
-                )),
+                unreachable("connection refused; is the server running? check llm.endpoint".into()),
                 Failure::Transient,
             ),
             ureq::Error::HostNotFound => (
