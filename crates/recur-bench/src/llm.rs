@@ -63,8 +63,9 @@ pub fn bench_llm(
     for _ in 0..runs.max(1) {
         m.forget_cached_prompt();
         let g = m.generate(&prompt, &params, None, &mut |_| {})?.remove(0);
-        pp.push(g.prompt_tokens_per_second());
-        tg.push(g.generation_tokens_per_second());
+        // The local model always times both steps.
+        pp.push(g.prompt_tokens_per_second().unwrap_or(0.0));
+        tg.push(g.generation_tokens_per_second().unwrap_or(0.0));
         generated = g.completion_tokens;
     }
     Ok(LlmBench {

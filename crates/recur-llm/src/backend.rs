@@ -70,7 +70,7 @@ impl Generate for OpenAiClient {
     }
 
     fn describe(&self) -> String {
-        format!("{} at {}", self.config().model, self.config().base_url)
+        OpenAiClient::describe(self)
     }
 }
 

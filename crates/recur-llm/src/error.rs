@@ -32,7 +32,7 @@ pub enum Error {
     #[error("chat template: {0}")]
     Template(String),
     /// An HTTP endpoint answered with an error status.
-    #[error("{url} answered HTTP {status}: {body}")]
+    #[error("{url} answered HTTP {status}: {body}{hint}")]
     Http {
         /// Endpoint.
         url: String,
@@ -40,6 +40,8 @@ pub enum Error {
         status: u16,
         /// The start of the response body.
         body: String,
+        /// What to do, starting with `; ` (empty when there is nothing to add).
+        hint: String,
     },
     /// An HTTP endpoint could not be reached or its answer could not be read.
     #[error("{url}: {reason}")]
@@ -47,6 +49,27 @@ pub enum Error {
         /// Endpoint.
         url: String,
         /// What failed (after retries).
+        reason: String,
+    },
+    /// An HTTP endpoint accepted the request but did not answer within the time limit.
+    #[error(
+        "{url}: no answer within {seconds} s (after retries); the server is running but too slow \
+         for this limit: raise llm.timeout_seconds (RECUR_LLM_TIMEOUT_SECONDS), ask for fewer \
+         tokens, or use a smaller model"
+    )]
+    Timeout {
+        /// Endpoint.
+        url: String,
+        /// The limit for one request, in seconds.
+        seconds: f64,
+    },
+    /// An HTTP endpoint answered, but not with something usable (not the documented shape, or
+    /// not JSON of the requested schema).
+    #[error("{url} answered, but the answer cannot be used: {reason}")]
+    BadAnswer {
+        /// Endpoint.
+        url: String,
+        /// What is wrong with the answer, and what to do.
         reason: String,
     },
     /// A file could not be read.

@@ -7,7 +7,9 @@
 //!   seed, stop sequences, streaming that never splits a character, JSON-schema-constrained
 //!   output, and perplexity.
 //! - [`LocalEmbedder`]: BERT sentence embeddings (all-MiniLM-L6-v2), mean-pooled and normalised.
-//! - [`OpenAiClient`]: `/v1/chat/completions` and `/v1/embeddings` with timeouts and retries.
+//! - [`OpenAiClient`]: `/v1/chat/completions` and `/v1/embeddings` with timeouts, retries of
+//!   transient failures, and schema-constrained output in whichever [`StructuredMode`] the
+//!   server accepts.
 //!
 //! ```no_run
 //! use recur_llm::{JsonSchema, LocalModel, LocalOptions, Message, SamplingParams};
@@ -46,7 +48,7 @@ pub use error::{Error, Result};
 pub use json_schema::JsonSchema;
 pub use local::{FinishReason, Generation, LocalModel, LocalOptions, Perplexity};
 pub use model_info::{ModelInfo, WeightFormat};
-pub use openai::{EndpointConfig, OpenAiClient};
+pub use openai::{EndpointConfig, OpenAiClient, StructuredMode};
 pub use recur_core::ComputeDevice;
 pub use sampling::SamplingParams;
 pub use template::{CHATML, ChatTemplate, Message};

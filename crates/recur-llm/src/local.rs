@@ -44,20 +44,24 @@ pub struct Generation {
     pub prompt_tokens: usize,
     /// Tokens generated.
     pub completion_tokens: usize,
-    /// Seconds spent on the prompt.
+    /// Seconds spent on the prompt (0 when not known: HTTP endpoints do not say).
     pub prompt_seconds: f64,
-    /// Seconds spent generating.
+    /// Seconds spent generating (0 when not known: HTTP endpoints do not say).
     pub generation_seconds: f64,
+    /// Seconds for the whole answer: prompt and generation, or the HTTP request.
+    pub total_seconds: f64,
 }
 
 impl Generation {
-    /// Prompt tokens per second.
-    pub fn prompt_tokens_per_second(&self) -> f64 {
-        self.prompt_tokens as f64 / self.prompt_seconds.max(1e-9)
+    /// Prompt tokens per second, when the prompt's time is known.
+    pub fn prompt_tokens_per_second(&self) -> Option<f64> {
+        (self.prompt_seconds > 0.0).then(|| self.prompt_tokens as f64 / self.prompt_seconds)
     }
-    /// Generated tokens per second (the first token comes with the prompt and is not counted).
-    pub fn generation_tokens_per_second(&self) -> f64 {
-        self.completion_tokens.saturating_sub(1) as f64 / self.generation_seconds.max(1e-9)
+    /// Generated tokens per second (the first token comes with the prompt and is not counted),
+    /// when the generation's time is known.
+    pub fn generation_tokens_per_second(&self) -> Option<f64> {
+        (self.generation_seconds > 0.0)
+            .then(|| self.completion_tokens.saturating_sub(1) as f64 / self.generation_seconds)
     }
 }
 
@@ -362,6 +366,7 @@ impl LocalModel {
             completion_tokens: generated,
             prompt_seconds,
             generation_seconds: gen_started.elapsed().as_secs_f64(),
+            total_seconds: started.elapsed().as_secs_f64(),
         })
     }
 

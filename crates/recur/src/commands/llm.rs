@@ -56,6 +56,13 @@ pub(crate) fn run(ctx: &Context, cmd: &LlmCommand) -> Result<ExitCode> {
             model,
         } => {
             let (s, path, _) = llm_settings(ctx, model)?;
+            local_only(
+                ctx,
+                "bench",
+                "it times the local model's prompt and generation steps, which an OpenAI-compatible endpoint does not report",
+                model,
+                &s,
+            )?;
             let b = recur_bench::bench_llm(
                 &s.llm,
                 &path,
@@ -108,18 +115,50 @@ fn sampling(a: &SamplingArgs, n: usize) -> SamplingParams {
     }
 }
 
-/// Prompt and generation speed on stderr, unless quiet.
+/// Token counts and speeds on stderr, unless quiet.
 fn stats(quiet: bool, g: &Generation) {
     if !quiet {
+        eprintln!("{}", stats_line(g));
+    }
+}
+
+/// `[N prompt tokens at X tok/s; M generated at Y tok/s; finish: F]` when the times are known
+/// (the local model); otherwise (an endpoint) the counts it reported and the total time.
+fn stats_line(g: &Generation) -> String {
+    match (
+        g.prompt_tokens_per_second(),
+        g.generation_tokens_per_second(),
+    ) {
+        (Some(pp), Some(tg)) => format!(
+            "[{} prompt tokens at {pp:.0} tok/s; {} generated at {tg:.1} tok/s; finish: {:?}]",
+            g.prompt_tokens, g.completion_tokens, g.finish_reason
+        ),
+        _ if g.prompt_tokens == 0 && g.completion_tokens == 0 => format!(
+            "[token counts not reported; {:.1} s in all; finish: {:?}]",
+            g.total_seconds, g.finish_reason
+        ),
+        _ => format!(
+            "[{} prompt tokens; {} generated; {:.1} s in all; finish: {:?}]",
+            g.prompt_tokens, g.completion_tokens, g.total_seconds, g.finish_reason
+        ),
+    }
+}
+
+/// Refuses `command` with `--endpoint`/`--endpoint-model`: it runs only on the local model.
+/// Without those flags, a configured `llm.endpoint` gets a note that the local model is used.
+fn local_only(ctx: &Context, command: &str, why: &str, m: &ModelArgs, s: &Settings) -> Result<()> {
+    if m.endpoint.is_some() || m.endpoint_model.is_some() {
+        return Err(usage(format!(
+            "`recur llm {command}` cannot use an endpoint: {why}; drop --endpoint and \
+             --endpoint-model to use the local model (--model)"
+        )));
+    }
+    if !s.llm.endpoint.is_empty() && !ctx.quiet {
         eprintln!(
-            "[{} prompt tokens at {:.0} tok/s; {} generated at {:.1} tok/s; finish: {:?}]",
-            g.prompt_tokens,
-            g.prompt_tokens_per_second(),
-            g.completion_tokens,
-            g.generation_tokens_per_second(),
-            g.finish_reason
+            "note: llm.endpoint is set, but `recur llm {command}` uses the local model ({why})"
         );
     }
+    Ok(())
 }
 
 fn stream_to_stdout(s: &str) {
@@ -192,6 +231,7 @@ fn generate(
                     "completion_tokens": g.completion_tokens,
                     "prompt_tokens_per_second": g.prompt_tokens_per_second(),
                     "generation_tokens_per_second": g.generation_tokens_per_second(),
+                    "seconds": g.total_seconds,
                 })
             })
             .collect();
@@ -271,6 +311,13 @@ fn perplexity(
     model: &ModelArgs,
 ) -> Result<ExitCode> {
     let (s, path, _) = llm_settings(ctx, model)?;
+    local_only(
+        ctx,
+        "perplexity",
+        "perplexity needs the probability of every token of the text, which an OpenAI-compatible endpoint cannot compute",
+        model,
+        &s,
+    )?;
     let text = std::fs::read_to_string(file).map_err(|e| {
         usage(format!(
             "could not read `{}` (--file): {e}; give a UTF-8 text file",
@@ -295,4 +342,38 @@ fn perplexity(
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use recur_engine::llm::FinishReason;
+
+    fn answer(prompt_seconds: f64, generation_seconds: f64) -> Generation {
+        Generation {
+            text: "Hi".into(),
+            tokens: Vec::new(),
+            finish_reason: FinishReason::Stop,
+            prompt_tokens: 22,
+            completion_tokens: 11,
+            prompt_seconds,
+            generation_seconds,
+            total_seconds: 2.5,
+        }
+    }
+
+    #[test]
+    fn speeds_only_when_the_times_are_known() {
+        let local = stats_line(&answer(0.5, 1.0));
+        assert!(
+            local.contains("at 44 tok/s") && local.contains("at 10.0 tok/s"),
+            "{local}"
+        );
+        let endpoint = stats_line(&answer(0.0, 0.0));
+        assert!(!endpoint.contains("tok/s"), "{endpoint}");
+        assert!(
+            endpoint.contains("22 prompt tokens; 11 generated; 2.5 s in all"),
+            "{endpoint}"
+        );
+    }
 }

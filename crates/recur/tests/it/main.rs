@@ -1,5 +1,6 @@
 //! End-to-end tests of the `recur` binary.
 
+mod endpoint;
 mod mistakes;
 
 use std::path::{Path, PathBuf};

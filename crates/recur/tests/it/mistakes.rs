@@ -209,6 +209,16 @@ fn model_mistakes() {
         &["llm", "perplexity", "--file", "missing.txt"],
         "missing.txt",
     );
+    // Perplexity and bench need the local model: an endpoint is refused, not ignored.
+    for command in [
+        &["llm", "perplexity", "--file", "missing.txt"][..],
+        &["llm", "bench"][..],
+    ] {
+        let mut args = command.to_vec();
+        args.extend(["--endpoint", "http://127.0.0.1:9/v1"]);
+        mistake(e, &args, "cannot use an endpoint");
+        mistake(e, &args, "drop --endpoint");
+    }
     mistake(e, &["embed", "--file", "missing.txt"], "missing.txt");
     mistake(e, &["embed"], "nothing to embed");
     mistake(

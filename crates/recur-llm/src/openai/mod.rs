@@ -1,6 +1,14 @@
 //! OpenAI-compatible HTTP endpoints (`/v1/chat/completions`, `/v1/embeddings`): Ollama, vLLM,
-//! llama.cpp's server and hosted APIs.
+//! llama.cpp's server, llama-cpp-python's server and hosted APIs.
+//!
+//! Servers differ in what they accept: schema-constrained output is asked for the way the
+//! server understands (see [`StructuredMode`]), a server that ignores `n` gets the remaining
+//! answers asked one by one, and only transient failures are retried.
 
+mod http;
+mod structured;
+
+use std::sync::atomic::AtomicU8;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -10,6 +18,11 @@ use crate::json_schema::JsonSchema;
 use crate::local::{FinishReason, Generation};
 use crate::sampling::SamplingParams;
 use crate::template::Message;
+
+pub use structured::StructuredMode;
+
+/// The chat path under the base URL.
+const CHAT: &str = "/chat/completions";
 
 /// Where and how to reach an endpoint.
 #[derive(Debug, Clone, PartialEq)]
@@ -22,7 +35,8 @@ pub struct EndpointConfig {
     pub model: String,
     /// Limit for one request.
     pub timeout: Duration,
-    /// Attempts after the first on connection errors, 408, 429 and 5xx.
+    /// Attempts after the first on transient failures: connection errors, timeouts, 408, 429,
+    /// 502, 503, 504 and plain 500s (never on other 4xx, nor on a 5xx saying "unsupported").
     pub retries: u32,
     /// First back-off pause (doubles after each retry).
     pub backoff: Duration,
@@ -47,6 +61,8 @@ impl EndpointConfig {
 pub struct OpenAiClient {
     config: EndpointConfig,
     agent: ureq::Agent,
+    /// The [`StructuredMode`] that worked, as its code (0: none yet).
+    mode: AtomicU8,
 }
 
 impl OpenAiClient {
@@ -57,7 +73,11 @@ impl OpenAiClient {
             .http_status_as_error(false)
             .build()
             .new_agent();
-        OpenAiClient { config, agent }
+        OpenAiClient {
+            config,
+            agent,
+            mode: AtomicU8::new(0),
+        }
     }
 
     /// The endpoint's settings.
@@ -65,55 +85,19 @@ impl OpenAiClient {
         &self.config
     }
 
-    fn post(&self, path: &str, body: &Value) -> Result<Value> {
-        let url = format!("{}{path}", self.config.base_url);
-        let text = serde_json::to_string(body).map_err(|e| Error::BadRequest(e.to_string()))?;
-        let mut pause = self.config.backoff;
-        let mut attempt = 0;
-        loop {
-            let mut req = self
-                .agent
-                .post(&url)
-                .header("Content-Type", "application/json");
-            if let Some(key) = &self.config.api_key {
-                req = req.header("Authorization", &format!("Bearer {key}"));
-            }
-            let retryable = match req.send(&text) {
-                Ok(mut resp) => {
-                    let status = resp.status().as_u16();
-                    let body = resp.body_mut().read_to_string().unwrap_or_default();
-                    if (200..300).contains(&status) {
-                        return serde_json::from_str(&body).map_err(|e| Error::Unreachable {
-                            url: url.clone(),
-                            reason: format!("the answer is not JSON ({e}): {}", clip(&body)),
-                        });
-                    }
-                    let err = Error::Http {
-                        url: url.clone(),
-                        status,
-                        body: clip(&body),
-                    };
-                    if !(status == 408 || status == 429 || status >= 500) {
-                        return Err(err);
-                    }
-                    err
-                }
-                Err(e) => Error::Unreachable {
-                    url: url.clone(),
-                    reason: format!("{e} (is the server running? check llm.endpoint)"),
-                },
-            };
-            if attempt >= self.config.retries {
-                return Err(retryable);
-            }
-            attempt += 1;
-            std::thread::sleep(pause);
-            pause *= 2;
+    /// The model and URL, and how structured output is asked for once that is known.
+    pub fn describe(&self) -> String {
+        let mut s = format!("{} at {}", self.config.model, self.config.base_url);
+        if let Some(mode) = self.structured_mode() {
+            s.push_str(&format!(" (structured output: {mode})"));
         }
+        s
     }
 
-    /// Chat completion; `schema` asks the server for JSON of that shape (`response_format`)
-    /// and the answer is checked against it.
+    /// Chat completion: `params.n` answers (asked for with `n`; when the server gives fewer,
+    /// the rest are asked one by one, answer `i` with seed `seed + i`). With `schema`, the
+    /// server is asked for JSON of that shape (see [`StructuredMode`]) and every answer is
+    /// checked against it.
     pub fn chat(
         &self,
         messages: &[Message],
@@ -121,14 +105,33 @@ impl OpenAiClient {
         schema: Option<&JsonSchema>,
     ) -> Result<Vec<Generation>> {
         params.validate()?;
+        let mut out = self.chat_request(messages, params, params.seed, params.n, schema)?;
+        out.truncate(params.n);
+        while out.len() < params.n {
+            let seed = params.seed.wrapping_add(out.len() as u64);
+            let more = self.chat_request(messages, params, seed, 1, schema)?;
+            out.extend(more.into_iter().take(1));
+        }
+        Ok(out)
+    }
+
+    /// One chat request for `n` answers; at least one comes back.
+    fn chat_request(
+        &self,
+        messages: &[Message],
+        params: &SamplingParams,
+        seed: u64,
+        n: usize,
+        schema: Option<&JsonSchema>,
+    ) -> Result<Vec<Generation>> {
         let started = Instant::now();
         let mut body = json!({
             "model": self.config.model,
             "messages": messages,
             "temperature": params.temperature,
             "max_tokens": params.max_tokens,
-            "seed": params.seed,
-            "n": params.n,
+            "seed": seed,
+            "n": n,
         });
         if let Some(p) = params.top_p {
             body["top_p"] = json!(p);
@@ -136,17 +139,25 @@ impl OpenAiClient {
         if !params.stop.is_empty() {
             body["stop"] = json!(params.stop);
         }
-        if let Some(schema) = schema {
-            body["response_format"] = json!({"type": "json_schema", "json_schema": {"name": "answer", "schema": schema.raw(), "strict": true}});
-        }
-        let answer = self.post("/chat/completions", &body)?;
-        let bad = |what: &str| Error::Unreachable {
-            url: format!("{}/chat/completions", self.config.base_url),
-            reason: format!("unexpected answer: {what}"),
+        let (answer, mode) = match schema {
+            Some(schema) => {
+                let (answer, mode) = self.post_structured(&body, schema)?;
+                (answer, Some((schema, mode)))
+            }
+            None => (self.post(CHAT, &body)?, None),
+        };
+        let url = self.url(CHAT);
+        let bad = |what: &str| Error::BadAnswer {
+            url: url.clone(),
+            reason: format!(
+                "{what}; is llm.endpoint an OpenAI-compatible /v1 URL? answer: {}",
+                http::clip(&answer.to_string())
+            ),
         };
         let choices = answer
             .get("choices")
             .and_then(Value::as_array)
+            .filter(|c| !c.is_empty())
             .ok_or_else(|| bad("no `choices`"))?;
         let usage = answer.get("usage");
         let count = |k: &str| {
@@ -162,28 +173,30 @@ impl OpenAiClient {
                 let text = c
                     .pointer("/message/content")
                     .and_then(Value::as_str)
-                    .ok_or_else(|| bad("a choice without message.content"))?
-                    .to_owned();
-                if let Some(schema) = schema {
-                    let doc: Value = serde_json::from_str(&text)
-                        .map_err(|e| bad(&format!("the answer is not JSON: {e}")))?;
-                    schema
-                        .validate(&doc)
-                        .map_err(|e| bad(&format!("the answer does not match the schema: {e}")))?;
-                }
-                let finish_reason = match c.get("finish_reason").and_then(Value::as_str) {
-                    Some("length") => FinishReason::Length,
-                    _ if schema.is_some() => FinishReason::Complete,
-                    _ => FinishReason::Stop,
+                    .ok_or_else(|| bad("a choice without message.content"))?;
+                let cut_short = c.get("finish_reason").and_then(Value::as_str) == Some("length");
+                let text = match mode {
+                    Some((schema, mode)) => {
+                        structured::check_answer(&url, text, schema, mode, cut_short)?
+                    }
+                    None => text.to_owned(),
+                };
+                let finish_reason = if cut_short {
+                    FinishReason::Length
+                } else if schema.is_some() {
+                    FinishReason::Complete
+                } else {
+                    FinishReason::Stop
                 };
                 Ok(Generation {
                     text,
                     tokens: Vec::new(),
                     finish_reason,
                     prompt_tokens: count("prompt_tokens"),
-                    completion_tokens: count("completion_tokens") / choices.len().max(1),
+                    completion_tokens: count("completion_tokens") / choices.len(),
                     prompt_seconds: 0.0,
-                    generation_seconds: seconds,
+                    generation_seconds: 0.0,
+                    total_seconds: seconds,
                 })
             })
             .collect()
@@ -195,9 +208,9 @@ impl OpenAiClient {
             "/embeddings",
             &json!({"model": self.config.model, "input": texts}),
         )?;
-        let bad = |what: &str| Error::Unreachable {
-            url: format!("{}/embeddings", self.config.base_url),
-            reason: format!("unexpected answer: {what}"),
+        let bad = |what: &str| Error::BadAnswer {
+            url: self.url("/embeddings"),
+            reason: format!("{what}; is embed.endpoint an OpenAI-compatible /v1 URL?"),
         };
         let data = answer
             .get("data")
@@ -223,13 +236,5 @@ impl OpenAiClient {
             return Err(bad("fewer vectors than texts"));
         }
         Ok(out)
-    }
-}
-
-fn clip(s: &str) -> String {
-    let s = s.trim();
-    match s.char_indices().nth(300) {
-        Some((i, _)) => format!("{}…", &s[..i]),
-        None => s.to_owned(),
     }
 }
