@@ -30,9 +30,10 @@ fn forbidden_class(language: Language) -> String {
 fn short_text_room(facts: &Facts, format: Format, rules: &Rules) -> usize {
     let base = recur_campaign::assemble(&FreeText::default(), facts, format);
     let limit = match format {
-        Format::Sms => rules
-            .max_body
-            .min(recur_campaign::sms_limit(&format!("{}好", base.body))),
+        // Chinese text needs Unicode (70 characters); English stays in GSM-7 (160) unless the
+        // facts already leave it.
+        Format::Sms if facts.language == Language::Zh => rules.max_body.min(70),
+        Format::Sms => rules.max_body.min(recur_campaign::sms_limit(&base.body)),
         _ => rules.max_body,
     };
     // A space or full stop joins the opening to the rest.
