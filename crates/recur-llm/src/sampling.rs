@@ -103,6 +103,8 @@ pub(crate) struct Sampler {
     window: usize,
     /// Sampling temperature (0: greedy).
     temperature: f64,
+    /// Top-k: only the k likeliest allowed tokens can be picked.
+    top_k: Option<usize>,
 }
 
 impl Sampler {
@@ -138,6 +140,7 @@ impl Sampler {
             } else {
                 p.temperature
             },
+            top_k: p.top_k,
         }
     }
 
@@ -186,19 +189,20 @@ impl Sampler {
     /// token costs far more than the logits): the most likely tokens are checked first, and
     /// checking stops once the tokens left unchecked could carry at most a millionth of the
     /// allowed probability mass (greedy: at the first allowed token). Those are then treated as
-    /// not allowed, which changes the sampling distribution by less than 1e-6; when the best
-    /// 256 candidates do not settle it, every token is checked.
+    /// not allowed, which changes the sampling distribution by less than 1e-6. With top-k, it
+    /// also stops at the k-th allowed token: top-k keeps no other, so that is exact. When the
+    /// best 256 candidates do not settle it, the rest are checked in order of likelihood.
     fn allowed_candidates(&self, logits: &[f32], allowed: &dyn Fn(u32) -> bool) -> Vec<bool> {
         const FIRST: usize = 256;
         let n = logits.len();
         let mut keep = vec![false; n];
         let mut order: Vec<u32> = (0..n as u32).collect();
         let desc = |a: &u32, b: &u32| logits[*b as usize].total_cmp(&logits[*a as usize]);
+        let head = FIRST.min(n);
         if n > FIRST {
             order.select_nth_unstable_by(FIRST - 1, desc);
-            order.truncate(FIRST);
         }
-        order.sort_unstable_by(|a, b| desc(a, b).then(a.cmp(b)));
+        order[..head].sort_unstable_by(|a, b| desc(a, b).then(a.cmp(b)));
         let best = logits[order[0] as usize];
         let weight = |l: f32| -> f64 {
             if self.temperature > 0.0 {
@@ -209,27 +213,37 @@ impl Sampler {
         };
         let mut mass = 0f64;
         let mut found = false;
-        for (rank, &i) in order.iter().enumerate() {
+        let mut kept = 0usize;
+        let mut rank = 0;
+        while rank < n {
+            if rank == head {
+                // The best candidates did not settle it: go on through the rest, in order.
+                order[head..].sort_unstable_by(|a, b| desc(a, b).then(a.cmp(b)));
+            }
+            let i = order[rank];
             if allowed(i) {
                 keep[i as usize] = true;
                 found = true;
+                kept += 1;
                 mass += weight(logits[i as usize]);
+                if self.top_k.is_some_and(|k| kept >= k) {
+                    return keep;
+                }
             }
             if found {
-                // Every token not yet checked is at most as likely as the next in order (or
-                // the last checked one, past the first FIRST).
+                // Every token not yet checked is at most as likely as the next in order (the
+                // order past `head` is sorted once it is reached; before, the head's last
+                // bounds them all).
                 let next = order
                     .get(rank + 1)
-                    .map_or(logits[i as usize], |&j| logits[j as usize]);
+                    .filter(|_| rank + 1 != head)
+                    .map_or(logits[order[head - 1] as usize], |&j| logits[j as usize]);
                 let unchecked = (n - rank - 1) as f64;
                 if self.temperature == 0.0 || unchecked * weight(next) < 1e-6 * mass {
                     return keep;
                 }
             }
-        }
-        // Not settled: check everything.
-        for (i, k) in keep.iter_mut().enumerate() {
-            *k = allowed(i as u32);
+            rank += 1;
         }
         keep
     }
