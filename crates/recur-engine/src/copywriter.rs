@@ -46,9 +46,7 @@ fn short_text_room(facts: &Facts, format: Format, rules: &Rules) -> usize {
 pub fn free_text_schema(facts: &Facts, format: Format, rules: &Rules) -> Option<JsonSchema> {
     let pattern = forbidden_class(facts.language);
     let zh = facts.language == Language::Zh;
-    let text = |min: usize, max: usize| {
-        serde_json::json!({"type": "string", "minLength": min, "maxLength": max, "pattern": pattern})
-    };
+    let text = |min: usize, max: usize| serde_json::json!({"type": "string", "minLength": min, "maxLength": max, "pattern": pattern});
     let mut props = serde_json::Map::new();
     let mut required: Vec<&str> = Vec::new();
     match format {
@@ -65,7 +63,7 @@ pub fn free_text_schema(facts: &Facts, format: Format, rules: &Rules) -> Option<
                 props.insert("reason".into(), text(if zh { 6 } else { 12 }, 200));
                 required.extend(["lead", "reason"]);
             }
-            props.insert("closing".into(), text(2, 40));
+            props.insert("closing".into(), text(2, 32));
             required.push("closing");
         }
         Format::Sms | Format::Push => {
@@ -120,7 +118,9 @@ fn segment_situation(segment: Segment, zh: bool) -> &'static str {
 
 fn source_reason(source: ProductSource, zh: bool) -> &'static str {
     match (source, zh) {
-        (ProductSource::Recommended, false) => "chosen by the shop from what they bought and viewed",
+        (ProductSource::Recommended, false) => {
+            "chosen by the shop from what they bought and viewed"
+        }
         (ProductSource::FavouriteCategory, false) => "best sellers of their favourite category",
         (ProductSource::PastPurchases, false) => "products they bought before and may need again",
         (ProductSource::ShopBestSellers, false) => "the shop's most popular products",
@@ -187,14 +187,17 @@ fn situation(facts: &Facts, format: Format) -> String {
             format!("Picked products ({why}): {}.", titles.join("; "))
         });
     }
-    let offer = facts.offer.as_ref().map(|o| match (o.percent_off, o.free_shipping, zh) {
-        (Some(_), _, false) => "a personal discount code",
-        (None, true, false) => "free shipping with a personal code",
-        (None, false, false) => "no incentive, just a friendly note",
-        (Some(_), _, true) => "专属折扣码",
-        (None, true, true) => "免运费专属码",
-        (None, false, true) => "没有优惠，只是问候",
-    });
+    let offer = facts
+        .offer
+        .as_ref()
+        .map(|o| match (o.percent_off, o.free_shipping, zh) {
+            (Some(_), _, false) => "a personal discount code",
+            (None, true, false) => "free shipping with a personal code",
+            (None, false, false) => "no incentive, just a friendly note",
+            (Some(_), _, true) => "专属折扣码",
+            (None, true, true) => "免运费专属码",
+            (None, false, true) => "没有优惠，只是问候",
+        });
     if let Some(o) = offer {
         lines.push(if zh {
             format!("优惠：{o}（具体内容由商店填写）。")
@@ -205,7 +208,65 @@ fn situation(facts: &Facts, format: Format) -> String {
     lines.join("\n")
 }
 
-/// The instructions and a worked example: the same for every draft of a language and format,
+/// Worked examples, one (situation, e-mail, SMS, push) each: three customers in different
+/// situations, so a small model learns to follow the situation rather than copy one answer.
+const EXAMPLES_EN: [(&str, &str, &str, &str); 3] = [
+    (
+        "Customer: a valuable customer who has not bought for a while.\nLast order: 120 days ago.\n\
+         Orders so far: 6.\nFavourite category: Green tea.\n\
+         Picked products (best sellers of their favourite category): Sencha Classic; Jasmine Pearls.\n\
+         Offer: a personal discount code (the shop adds the details).",
+        r#"{"subject": "Your favourite teas miss you", "opening": "It has been a while since your last cup with us, and we would love to welcome you back.", "lead": "Sencha Classic", "reason": "Sencha Classic and Jasmine Pearls are the teas our regulars come back to again and again.", "closing": "Warm wishes"}"#,
+        r#"{"opening": "We miss you! Your favourite green teas are waiting."}"#,
+        r#"{"subject": "Your teas miss you", "opening": "Come back for the green teas you love."}"#,
+    ),
+    (
+        "Customer: a loyal regular customer.\nLast order: 12 days ago.\nOrders so far: 15.\n\
+         Favourite category: Running.\n\
+         Picked products (chosen by the shop from what they bought and viewed): Trail Socks; Light Rain Jacket.\n\
+         Offer: free shipping with a personal code (the shop adds the details).",
+        r#"{"subject": "Fresh gear for your next run", "opening": "Thank you for running with us all year; your next run deserves something new.", "lead": "Light Rain Jacket", "reason": "The rain jacket and the trail socks go well with the running gear you already love.", "closing": "See you on the trail"}"#,
+        r#"{"opening": "Thanks for running with us! New gear picked for you."}"#,
+        r#"{"subject": "Gear for your next run", "opening": "We picked something new for your runs."}"#,
+    ),
+    (
+        "Customer: a customer who is drifting away.\nLast order: 75 days ago.\nOrders so far: 2.\n\
+         Picked products (products they bought before and may need again): LINEN TEA TOWEL; BEESWAX CANDLE.\n\
+         Offer: no incentive, just a friendly note.",
+        r#"{"subject": "Your home favourites, ready again", "opening": "We hope the things you picked last time made your home a little cosier.", "lead": "BEESWAX CANDLE", "reason": "The candle and the tea towel you chose before are ready whenever you want more.", "closing": "With care"}"#,
+        r#"{"opening": "Your home favourites are ready when you are."}"#,
+        r#"{"subject": "Home favourites", "opening": "The things you loved are ready again."}"#,
+    ),
+];
+
+const EXAMPLES_ZH: [(&str, &str, &str, &str); 3] = [
+    (
+        "顾客：很久没有购买的重要顾客。\n上次购买：120天前。\n已下单：6次。\n最喜欢的品类：绿茶。\n\
+         推荐商品（顾客最喜欢的品类里的热销商品）：Sencha Classic；Jasmine Pearls。\n\
+         优惠：专属折扣码（具体内容由商店填写）。",
+        r#"{"subject": "您喜欢的好茶在等您", "opening": "好久不见，我们很想念您，期待再次为您泡上一杯好茶。", "lead": "Sencha Classic", "reason": "这两款清新的绿茶是老茶友们最常回购的选择。", "closing": "祝您生活愉快"}"#,
+        r#"{"opening": "好久不见！您喜欢的绿茶在等您。"}"#,
+        r#"{"subject": "好茶在等您", "opening": "回来看看您喜欢的绿茶吧。"}"#,
+    ),
+    (
+        "顾客：忠实的老顾客。\n上次购买：12天前。\n已下单：15次。\n最喜欢的品类：跑步。\n\
+         推荐商品（根据顾客的购买和浏览推荐）：Trail Socks；Light Rain Jacket。\n\
+         优惠：免运费专属码（具体内容由商店填写）。",
+        r#"{"subject": "为您的下一次奔跑准备新装备", "opening": "感谢您一年来一直和我们一起奔跑。", "lead": "Light Rain Jacket", "reason": "这件轻便雨衣和越野袜很适合搭配您喜欢的跑步装备。", "closing": "跑道上见"}"#,
+        r#"{"opening": "感谢您一直的支持！新装备为您备好了。"}"#,
+        r#"{"subject": "跑步新装备", "opening": "我们为您挑选了新的跑步装备。"}"#,
+    ),
+    (
+        "顾客：正在慢慢流失的顾客。\n上次购买：75天前。\n已下单：2次。\n\
+         推荐商品（顾客以前买过、可能需要回购的商品）：LINEN TEA TOWEL；BEESWAX CANDLE。\n\
+         优惠：没有优惠，只是问候。",
+        r#"{"subject": "您的居家好物又到了", "opening": "希望您上次挑选的好物让家里更温馨。", "lead": "BEESWAX CANDLE", "reason": "您之前选过的蜡烛和茶巾随时可以再次带回家。", "closing": "祝您安好"}"#,
+        r#"{"opening": "您喜欢的居家好物随时等您回来。"}"#,
+        r#"{"subject": "居家好物", "opening": "您喜欢的好物又准备好了。"}"#,
+    ),
+];
+
+/// The instructions and worked examples: the same for every draft of a language and format,
 /// so a local model reuses them from its cache.
 fn preamble(language: Language, format: Format, shop: &str) -> Vec<Message> {
     let shop = if shop.trim().is_empty() {
@@ -213,75 +274,62 @@ fn preamble(language: Language, format: Format, shop: &str) -> Vec<Message> {
     } else {
         format!("the online shop {}", shop.trim())
     };
-    match language {
+    let (system, ask, examples) = match language {
         Language::En => {
             let fields = match format {
                 Format::Email => {
-                    "subject (a short subject line), opening (one or two warm sentences that speak to the customer's situation), lead (the product to feature), reason (one sentence on why the picked products suit this customer) and closing (a short sign-off)"
+                    "subject (a short subject line), opening (one or two warm sentences that speak to the customer's situation), lead (the product to feature), reason (one sentence on why the picked products suit them) and closing (a sign-off of two or three words)"
                 }
                 Format::Sms => "opening (one short, friendly sentence)",
                 Format::Push => "subject (a short title) and opening (one short sentence)",
             };
             let system = format!(
-                "You write marketing messages for {shop}. The shop inserts every product name, \
-                 price, discount, coupon code and date itself, so never write numbers, prices, \
-                 codes or dates, and never invent products. Write in English, warmly and \
-                 briefly, for the customer's situation. Speak as the shop (\"we\"), never as \"I\"; \
-                 do not mention offers, codes, stock or prices. Answer with JSON: {fields}."
+                "You write marketing messages for {shop}, addressed to the customer as \"you\". \
+                 The shop inserts every product name, price, discount, coupon code and date \
+                 itself, so never write numbers, prices, codes or dates, and never invent \
+                 products. Write in English, warmly and briefly, about this customer's situation \
+                 and products; do not copy the examples. Speak as the shop (\"we\"), never as \
+                 \"I\"; do not mention offers, codes, stock or prices. Answer with JSON: {fields}."
             );
-            let example_in = "Write the text of an e-mail for this customer.\n\
-                Customer: a valuable customer who has not bought for a while.\n\
-                Last order: 120 days ago.\nOrders so far: 6.\nFavourite category: Green tea.\n\
-                Picked products (best sellers of their favourite category): Sencha Classic; Jasmine Pearls.\n\
-                Offer: a personal discount code (the shop adds the details).";
-            let example_out = match format {
-                Format::Email => {
-                    r#"{"subject": "Your favourite teas miss you", "opening": "It has been a while since your last cup with us, and we would love to welcome you back.", "lead": "Sencha Classic", "reason": "These fresh green teas are the ones our tea lovers return to most.", "closing": "Warm wishes"}"#
-                }
-                Format::Sms => {
-                    r#"{"opening": "We miss you! Your favourite green teas are waiting."}"#
-                }
-                Format::Push => {
-                    r#"{"subject": "Your teas miss you", "opening": "Come back for the green teas you love."}"#
-                }
+            let ask = match format {
+                Format::Email => "Write the text of an e-mail for this customer.",
+                Format::Sms => "Write the text of a text message (SMS) for this customer.",
+                Format::Push => "Write the text of a push notification for this customer.",
             };
-            vec![
-                Message::system(system),
-                Message::user(example_in),
-                Message::assistant(example_out),
-            ]
+            (system, ask, &EXAMPLES_EN)
         }
         Language::Zh => {
             let fields = match format {
                 Format::Email => {
-                    "subject（简短的邮件标题）、opening（一两句贴合顾客情况的温暖开场）、lead（主推商品）、reason（一句话说明推荐商品为何适合这位顾客）和 closing（简短的结束语）"
+                    "subject（简短的邮件标题）、opening（一两句贴合顾客情况的温暖开场）、lead（主推商品）、reason（一句话说明推荐商品为何适合对方）和 closing（两三个词的结束语）"
                 }
                 Format::Sms => "opening（一句简短友好的话）",
                 Format::Push => "subject（简短标题）和 opening（一句简短的话）",
             };
             let system = format!(
-                "你为{shop}撰写营销文案。商品名称、价格、折扣、优惠码和日期都由商店自动填写，\
+                "你为{shop}撰写营销文案，以“您”称呼顾客。商品名称、价格、折扣、优惠码和日期都由商店自动填写，\
                  所以不要写数字、价格、优惠码或日期，也不要编造商品。请用简体中文，语气亲切简洁，\
-                 贴合顾客的情况。以商店（“我们”）的口吻，不要提优惠、价格或库存。用 JSON 回答：{fields}。"
+                 写这位顾客的情况和商品，不要照抄示例。以商店（“我们”）的口吻，不要提优惠、价格或库存。\
+                 用 JSON 回答：{fields}。"
             );
-            let example_in = "请为下面这位顾客写一封邮件的文字。\n顾客：很久没有购买的重要顾客。\n\
-                上次购买：120天前。\n已下单：6次。\n最喜欢的品类：绿茶。\n\
-                推荐商品（顾客最喜欢的品类里的热销商品）：Sencha Classic；Jasmine Pearls。\n\
-                优惠：专属折扣码（具体内容由商店填写）。";
-            let example_out = match format {
-                Format::Email => {
-                    r#"{"subject": "您喜欢的好茶在等您", "opening": "好久不见，我们很想念您，期待再次为您泡上一杯好茶。", "lead": "Sencha Classic", "reason": "这两款清新的绿茶是茶友们最常回购的选择。", "closing": "祝您生活愉快"}"#
-                }
-                Format::Sms => r#"{"opening": "好久不见！您喜欢的绿茶在等您。"}"#,
-                Format::Push => r#"{"subject": "好茶在等您", "opening": "回来看看您喜欢的绿茶吧。"}"#,
+            let ask = match format {
+                Format::Email => "请为下面这位顾客写一封邮件的文字。",
+                Format::Sms => "请为下面这位顾客写一条短信的文字。",
+                Format::Push => "请为下面这位顾客写一条推送通知的文字。",
             };
-            vec![
-                Message::system(system),
-                Message::user(example_in),
-                Message::assistant(example_out),
-            ]
+            (system, ask, &EXAMPLES_ZH)
         }
+    };
+    let mut messages = vec![Message::system(system)];
+    for (situation, email, sms, push) in examples {
+        messages.push(Message::user(format!("{ask}\n{situation}")));
+        messages.push(Message::assistant(match format {
+            Format::Email => *email,
+            Format::Sms => *sms,
+            Format::Push => *push,
+        }));
     }
+    messages
 }
 
 /// The prompt for one message: the shared preamble, then the customer's situation and what was
@@ -448,8 +496,9 @@ mod tests {
         let mut g = f.clone();
         g.customer.segment = Some(Segment::Champions);
         let n = draft_prompt(&g, Format::Email, &[]);
-        assert_eq!(m[..3], n[..3]);
-        assert_ne!(m[3].content, n[3].content);
+        let shared = m.len() - 1;
+        assert_eq!(m[..shared], n[..shared]);
+        assert_ne!(m[shared].content, n[shared].content);
     }
 
     #[test]
@@ -472,10 +521,17 @@ mod tests {
         }
         let mut invented = ok.clone();
         invented["lead"] = serde_json::json!("Matcha Latte");
-        assert!(s.validate(&invented).is_err(), "the lead is one of the supplied titles");
+        assert!(
+            s.validate(&invented).is_err(),
+            "the lead is one of the supplied titles"
+        );
         // Chinese free text has no Latin letters.
-        let z = free_text_schema(&facts(Language::Zh), Format::Push, &Rules::for_format(Format::Push))
-            .unwrap();
+        let z = free_text_schema(
+            &facts(Language::Zh),
+            Format::Push,
+            &Rules::for_format(Format::Push),
+        )
+        .unwrap();
         assert!(
             z.validate(&serde_json::json!({"subject": "好茶等您", "opening": "回来看看吧"}))
                 .is_ok()

@@ -82,8 +82,8 @@ pub use config::{
 };
 pub use copywriter::{draft_prompt, free_text_schema, llm_writer};
 pub use demo::{
-    CampaignDemo, CampaignRound, DemoObserver, DemoOptions, DemoOutcome, DemoRecommendations, DraftedSample,
-    DemoSource, DemoStage, StageError, demo_campaign, run_demo,
+    CampaignDemo, CampaignRound, DemoObserver, DemoOptions, DemoOutcome, DemoRecommendations,
+    DemoSource, DemoStage, DraftedSample, StageError, demo_campaign, run_demo,
 };
 pub use error::{Error, Result};
 pub use language::{open_embedder, open_generator, open_local, single_turn};

@@ -261,7 +261,10 @@ fn check(node: &Node, v: &Value, at: &str) -> std::result::Result<(), String> {
             if n < *min || n > *max {
                 return Err(format!("{at}: length {n} outside [{min}, {max}]"));
             }
-            if let Some(c) = forbid.as_ref().and_then(|f| s.chars().find(|c| f.contains(*c))) {
+            if let Some(c) = forbid
+                .as_ref()
+                .and_then(|f| s.chars().find(|c| f.contains(*c)))
+            {
                 return Err(format!("{at}: the character {c:?} is not allowed"));
             }
             Ok(())
@@ -815,7 +818,15 @@ mod tests {
         .unwrap();
         let m = s.matcher();
         assert!(m.accepts("\"Save on tea, 好".as_bytes()));
-        for bad in ["\"Save 20", "\"$", "\"%", "\"¥", "\"１", "\"a\\u0031", "\"\\\\"] {
+        for bad in [
+            "\"Save 20",
+            "\"$",
+            "\"%",
+            "\"¥",
+            "\"１",
+            "\"a\\u0031",
+            "\"\\\\",
+        ] {
             assert!(!m.accepts(bad.as_bytes()), "{bad} must be refused");
         }
         assert!(m.accepts(b"\"a\\n"), "a newline escape is fine");

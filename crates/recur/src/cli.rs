@@ -567,7 +567,7 @@ pub(crate) struct DemoArgs {
     pub(crate) customers: usize,
     /// Campaign messages drafted by the local language model (models/smollm2, from
     /// scripts/setup-models); the rest use the validated template. 0 turns it off.
-    #[arg(long, default_value_t = 24)]
+    #[arg(long, default_value_t = 8)]
     pub(crate) llm_drafts: usize,
     /// Print the result as one JSON document.
     #[arg(long)]

@@ -58,10 +58,7 @@ fn offer_short(facts: &Facts) -> Option<String> {
         } else {
             " with "
         };
-        s.push_str(&format!(
-            "{sep}{}{c}",
-            if zh { "优惠码" } else { "code " }
-        ));
+        s.push_str(&format!("{sep}{}{c}", if zh { "优惠码" } else { "code " }));
     }
     if let Some(d) = &o.expires {
         s.push_str(&if zh {
@@ -87,7 +84,8 @@ fn ordered_products(facts: &Facts, lead: Option<usize>) -> Vec<&super::ProductFa
 /// punctuation.
 fn sentence(text: &str, language: Language) -> String {
     let t = text.trim();
-    if t.is_empty() || t.ends_with(['.', '!', '?', ':', ',', '。', '！', '？', '：', '，', '…']) {
+    if t.is_empty() || t.ends_with(['.', '!', '?', ':', ',', '。', '！', '？', '：', '，', '…'])
+    {
         return t.to_owned();
     }
     match language {
@@ -245,7 +243,9 @@ pub fn template_text(facts: &Facts) -> FreeText {
                     format!("Best sellers in {cat}, a category you love:")
                 }
                 (ProductSource::PastPurchases, _) => "Favourites from your past orders:".into(),
-                (ProductSource::ShopBestSellers, _) => "Our customers' favourites right now:".into(),
+                (ProductSource::ShopBestSellers, _) => {
+                    "Our customers' favourites right now:".into()
+                }
                 _ => "Chosen for you from what you bought and browsed:".into(),
             },
             closing: "See you soon,".to_owned(),

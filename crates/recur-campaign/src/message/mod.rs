@@ -52,7 +52,9 @@ impl Language {
 }
 
 /// What kind of message a campaign sends; each has its own fields and length rules.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
     /// E-mail: subject, preheader and body.
@@ -509,16 +511,16 @@ mod tests {
         ));
         // Wrong language.
         let zh = facts(Language::Zh);
-        assert!(
-            validate(&template(&f, Format::Email), &zh, &r).contains(&Violation::WrongLanguage {
+        assert!(validate(&template(&f, Format::Email), &zh, &r).contains(
+            &Violation::WrongLanguage {
                 expected: Language::Zh
-            })
-        );
-        assert!(
-            validate(&template(&zh, Format::Email), &f, &r).contains(&Violation::WrongLanguage {
+            }
+        ));
+        assert!(validate(&template(&zh, Format::Email), &f, &r).contains(
+            &Violation::WrongLanguage {
                 expected: Language::En
-            })
-        );
+            }
+        ));
         // Over length.
         let long = "Night Cream. ".repeat(200);
         assert!(
@@ -558,7 +560,11 @@ mod tests {
         assert_eq!(calls, 2);
         // The lead product comes first, every fact is the engine's.
         let night = m.draft.body.find("- Night Cream ($32.00)").unwrap();
-        let serum = m.draft.body.find("- Hydrating Serum 30ml ($24.90)").unwrap();
+        let serum = m
+            .draft
+            .body
+            .find("- Hydrating Serum 30ml ($24.90)")
+            .unwrap();
         assert!(night < serum, "{}", m.draft.body);
         assert!(m.draft.preheader.contains("BACK15") && m.draft.preheader.contains("2026-12-31"));
         // A writer that never complies ends at the template.
@@ -588,6 +594,7 @@ mod tests {
             ("The serum is back in stock.", "offer"),
             ("I just love your style.", "voice"),
             ("Sorry about your last order.", "voice"),
+            ("Take ¼ off.", "number"),
         ] {
             let mut w = |_: &Facts, _: Format, _: &[Violation]| Some(text(opening));
             let m = compose(&f, &r, 1, Some(&mut w));
@@ -596,6 +603,7 @@ mod tests {
                 m.rejected[0].iter().any(|v| match v {
                     Violation::OfferInFreeText { .. } => kind == "offer",
                     Violation::Voice { .. } => kind == "voice",
+                    Violation::UnsuppliedNumber { .. } => kind == "number",
                     _ => false,
                 }),
                 "{opening}: {:?}",
@@ -611,7 +619,10 @@ mod tests {
                 ..text("Welcome back to your routine.")
             })
         };
-        assert_eq!(compose(&g, &r, 1, Some(&mut w)).path, MessagePath::FirstDraft);
+        assert_eq!(
+            compose(&g, &r, 1, Some(&mut w)).path,
+            MessagePath::FirstDraft
+        );
     }
 
     #[test]
@@ -659,7 +670,11 @@ mod tests {
             ..FreeText::default()
         };
         let d = assemble(&t, &f, Format::Sms);
-        assert!(d.body.contains("BACK15") && !d.body.contains("好久不见"), "{}", d.body);
+        assert!(
+            d.body.contains("BACK15") && !d.body.contains("好久不见"),
+            "{}",
+            d.body
+        );
     }
 
     #[test]
@@ -669,7 +684,11 @@ mod tests {
         assert!(p.body.starts_with("Hi Ada,"));
         let anon = personalise(&t, None, Language::En);
         assert!(anon.body.starts_with("Hi there,"));
-        let zh = personalise(&template(&facts(Language::Zh), Format::Email), None, Language::Zh);
+        let zh = personalise(
+            &template(&facts(Language::Zh), Format::Email),
+            None,
+            Language::Zh,
+        );
         assert!(zh.body.starts_with("您好"), "{}", zh.body);
     }
 }

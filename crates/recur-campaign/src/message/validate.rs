@@ -446,21 +446,86 @@ pub fn sms_limit(text: &str) -> usize {
 /// Words of the writer's free text that speak of an offer, a price or stock (the engine
 /// states the offer).
 const OFFER_WORDS_EN: &[&str] = &[
-    "code", "codes", "coupon", "voucher", "discount", "gift card", "giftcard", "sale", "deal", "promo",
-    "percent", "price", "cheap", "free shipping", "free delivery", "in stock", "out of stock",
-    "available", "expire", "event", "limited time", "today only", "points",
+    "code",
+    "codes",
+    "coupon",
+    "voucher",
+    "discount",
+    "gift card",
+    "giftcard",
+    "sale",
+    "deal",
+    "promo",
+    "percent",
+    "price",
+    "cheap",
+    "free shipping",
+    "free delivery",
+    "in stock",
+    "out of stock",
+    "available",
+    "expire",
+    "event",
+    "limited time",
+    "today only",
+    "points",
 ];
 const OFFER_WORDS_ZH: &[&str] = &[
-    "优惠码", "优惠券", "折扣", "打折", "礼品卡", "免费", "包邮", "免运费", "特价", "促销",
-    "价格", "库存", "有货", "缺货", "积分", "限时", "活动",
+    "优惠码",
+    "优惠券",
+    "折扣",
+    "打折",
+    "礼品卡",
+    "免费",
+    "包邮",
+    "免运费",
+    "特价",
+    "促销",
+    "价格",
+    "库存",
+    "有货",
+    "缺货",
+    "积分",
+    "限时",
+    "活动",
 ];
-const VOICE_EN: &[&str] = &["i", "i'm", "i've", "i'd", "i'll", "me", "my", "sorry", "apologize", "apologise"];
-const VOICE_ZH: &[&str] = &["抱歉", "对不起"];
+const VOICE_EN: &[&str] = &[
+    "i",
+    "i'm",
+    "i've",
+    "i'd",
+    "i'll",
+    "me",
+    "my",
+    "sorry",
+    "apologize",
+    "apologise",
+    "the customer",
+    "this customer",
+    "customer is",
+];
+const VOICE_ZH: &[&str] = &["抱歉", "对不起", "这位顾客", "该顾客"];
 
 /// The checks on the writer's own text: its language, no offer or stock talk, the shop's voice.
 pub(crate) fn check_free_text(text: &FreeText, facts: &Facts) -> Vec<Violation> {
     let mut out = Vec::new();
     out.extend(free_text_language(text, facts));
+    // Any numeral at all (digits of any script, fractions such as ¼, Roman numerals): numbers
+    // are the engine's to write.
+    let fields = [
+        ("subject", &text.subject),
+        ("opening", &text.opening),
+        ("reason", &text.reason),
+        ("closing", &text.closing),
+    ];
+    for (field, t) in fields {
+        if let Some(c) = t.chars().find(|c| c.is_numeric()) {
+            out.push(Violation::UnsuppliedNumber {
+                field,
+                text: c.to_string(),
+            });
+        }
+    }
     let all = format!(
         "{}\n{}\n{}\n{}",
         text.subject, text.opening, text.reason, text.closing

@@ -409,7 +409,10 @@ mod tests {
         ];
         assert!((distinct_2(same) - 0.25).abs() < 1e-9);
         assert!((distinct_2(varied) - 1.0).abs() < 1e-9);
-        assert!(distinct_2(["好久不见"]) > 0.99, "characters are words in Chinese");
+        assert!(
+            distinct_2(["好久不见"]) > 0.99,
+            "characters are words in Chinese"
+        );
         assert_eq!(distinct_2(["one"]), 0.0);
     }
 

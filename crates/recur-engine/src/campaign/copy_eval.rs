@@ -69,7 +69,13 @@ pub fn evaluate_campaign_copy(
             });
         }
         let lines = read_audit(&audit)?;
-        return Ok(evaluate_copy(&run.campaign, None, &lines, &catalog_titles, audit));
+        return Ok(evaluate_copy(
+            &run.campaign,
+            None,
+            &lines,
+            &catalog_titles,
+            audit,
+        ));
     };
     let source = FactSource::load(ws, &spec, &run.campaign, send_day, &run.shop, &run.currency)?;
     let mut treated: Vec<_> = store

@@ -8,8 +8,7 @@ use std::collections::HashMap;
 
 use recur_analytics::{ProductFacts, UNCATEGORIZED};
 use recur_campaign::{
-    CampaignSpec, CustomerContext, Facts, Language, OfferSpec, ProductFact,
-    ProductSource, Rules,
+    CampaignSpec, CustomerContext, Facts, Language, OfferSpec, ProductFact, ProductSource, Rules,
 };
 use recur_core::Segment;
 
@@ -111,7 +110,12 @@ impl FactSource {
         let fallbacks = "best sellers of the customer's favourite category, else their own past purchases, else the shop's best sellers";
         let product_source = recommender.as_ref().map_or_else(
             || format!("{fallbacks} (no behaviour model trained)"),
-            |r| format!("the behaviour model's recommendations ({}), else {fallbacks}", r.model_name()),
+            |r| {
+                format!(
+                    "the behaviour model's recommendations ({}), else {fallbacks}",
+                    r.model_name()
+                )
+            },
         );
         Ok(FactSource {
             shop: shop.trim().to_owned(),
@@ -134,11 +138,18 @@ impl FactSource {
         })
     }
 
-    fn products(&self, customer: &str, favourite: Option<&String>) -> (Vec<ProductFact>, ProductSource) {
+    fn products(
+        &self,
+        customer: &str,
+        favourite: Option<&String>,
+    ) -> (Vec<ProductFact>, ProductSource) {
         let recommended: Vec<ProductFact> = self
             .recommender
             .as_ref()
-            .and_then(|r| r.recommend(customer, 10, recur_model::Exclude::Nothing).ok())
+            .and_then(|r| {
+                r.recommend(customer, 10, recur_model::Exclude::Nothing)
+                    .ok()
+            })
             .map(|r| {
                 r.items
                     .into_iter()
@@ -158,7 +169,10 @@ impl FactSource {
                 favourite.and_then(|c| self.by_category.get(c)).cloned(),
                 ProductSource::FavouriteCategory,
             ),
-            (self.past.get(customer).cloned(), ProductSource::PastPurchases),
+            (
+                self.past.get(customer).cloned(),
+                ProductSource::PastPurchases,
+            ),
             (Some(self.shop_best.clone()), ProductSource::ShopBestSellers),
         ];
         candidates

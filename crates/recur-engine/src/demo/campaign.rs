@@ -6,17 +6,16 @@ use std::path::{Path, PathBuf};
 
 use recur_campaign::{
     Assignment, CampaignSpec, Candidate, CustomerContext, Facts, Features, Ledger, LiftReport,
-    MessageTally, OfferModels, Outcome, Outgoing, PastCampaign, PastRow, PlanSummary,
-    ProductFact, ProductSource, Rules, UpliftConfig, export_files, measure_lift,
-    plan_exploration,
+    MessageTally, OfferModels, Outcome, Outgoing, PastCampaign, PastRow, PlanSummary, ProductFact,
+    ProductSource, Rules, UpliftConfig, export_files, measure_lift, plan_exploration,
 };
 use recur_core::{Day, Segment};
 use serde::Serialize;
 
 use super::simulate::{DEMO_MARGIN, ShopCustomers, shop_customers, simulate};
 use crate::campaign::{
-    COPY_AUDIT_FILE, LEDGER_FILE, MIN_PER_ARM, MessageWriter, Recipient, feature_names,
-    offer_fact, write_audit,
+    COPY_AUDIT_FILE, LEDGER_FILE, MIN_PER_ARM, MessageWriter, Recipient, feature_names, offer_fact,
+    write_audit,
 };
 use crate::clv::WorkspaceValue;
 use crate::config::LlmSettings;
@@ -275,7 +274,14 @@ pub fn demo_campaign(
     }
     let drafted = writer.drafted();
     let mut files = export_files(out_dir, &outgoing)?;
-    let audit = out_dir.join(COPY_AUDIT_FILE);
+    // Where `recur eval copy --campaign demo-winback-2` reads it.
+    let audit_dir = out_dir.join(&spec2.id);
+    std::fs::create_dir_all(&audit_dir).map_err(|error| crate::error::Error::Io {
+        path: audit_dir.clone(),
+        action: "create the campaign folder",
+        error,
+    })?;
+    let audit = audit_dir.join(COPY_AUDIT_FILE);
     write_audit(&audit, writer.audit())?;
     files.push(audit);
     let paths = writer.into_paths();

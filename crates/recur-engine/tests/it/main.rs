@@ -1,8 +1,9 @@
 //! Integration tests of recur's use cases through the engine's public API: workspaces and
 //! imports, a campaign from plan to lift (sent to a local fake SMTP server), the demo's
-//! errors. Fast: the tiny test shop, no language model, no training.
+//! errors, campaign copy (one test with the real SmolLM2). Fast: the tiny test shop, no training.
 
 mod campaign;
+mod copy;
 mod demo;
 mod workspace;
 
@@ -27,6 +28,13 @@ pub(crate) fn import(ws: &Workspace, table: Table, path: &Path) -> ImportReport 
         mapping_label: "canonical column names".into(),
     };
     ws.import(&req, &NoProgress).expect("import")
+}
+
+/// Writes `text` to `dir/name` and returns the path.
+pub(crate) fn campaign_write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("write a test file");
+    path
 }
 
 /// A workspace in a fresh temporary folder with the tiny shop's orders and catalog.

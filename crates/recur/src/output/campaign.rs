@@ -338,7 +338,11 @@ pub(crate) fn generate_text(g: &recur_engine::GeneratedCampaign) -> String {
     let _ = writeln!(s, "Campaign {}: messages {}.", g.campaign, paths.join(", "));
     let _ = writeln!(s, "Products: {}.", g.product_source);
     let _ = writeln!(s, "Newly queued in the send ledger: {}.", g.queued);
-    if let Some(a) = g.files.iter().find(|f| f.ends_with(recur_engine::COPY_AUDIT_FILE)) {
+    if let Some(a) = g
+        .files
+        .iter()
+        .find(|f| f.ends_with(recur_engine::COPY_AUDIT_FILE))
+    {
         let _ = writeln!(
             s,
             "Copy audit: {} (summary: recur eval copy --campaign {}).",

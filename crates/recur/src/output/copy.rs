@@ -149,7 +149,11 @@ mod tests {
 
     #[test]
     fn columns_line_up_and_nothing_is_lost() {
-        let s = side_by_side("Hi there,\nwelcome back to the shop", "您好：\n好久不见", 12);
+        let s = side_by_side(
+            "Hi there,\nwelcome back to the shop",
+            "您好：\n好久不见",
+            12,
+        );
         let lines: Vec<&str> = s.lines().collect();
         assert!(lines.iter().all(|l| l.find('|') == Some(4 + 12 + 2)), "{s}");
         for word in ["welcome", "back", "shop", "好久不见"] {

@@ -15,8 +15,8 @@ use recur_engine::prelude::Interval;
 pub(crate) use campaign::{
     generate_text, hillstrom_text, plan_text, send_text, workspace_lift_text,
 };
-pub(crate) use copy::copy_text;
 pub(crate) use clv::{cdnow_text, fits_text, value_lines, values_text, workspace_eval_text};
+pub(crate) use copy::copy_text;
 pub(crate) use demo::demo_text;
 pub(crate) use import::{import_json, import_text};
 pub(crate) use recs::{recommendations_text, suite_text};

@@ -91,7 +91,7 @@ fn demo_runs_in_an_empty_folder() {
             .exists()
     );
     // Running it again reuses the workspace: every file is recognised as already imported.
-    let again = recur(dir.path(), &["demo", "-q", "--json"]);
+    let again = recur(dir.path(), &["demo", "-q", "--json", "--llm-drafts", "0"]);
     assert!(again.status.success(), "{}", stderr(&again));
     let doc: serde_json::Value = serde_json::from_slice(&again.stdout).unwrap();
     assert!(
@@ -391,7 +391,10 @@ fn campaign_send_killed_and_resumed_reaches_everyone_once() {
     let dir = tempfile::tempdir().unwrap();
     // A smaller shop keeps the test short: lettre writes the final "." of each message
     // separately, so Nagle and delayed ACKs cost ~40 ms per message on one connection.
-    let o = recur(dir.path(), &["demo", "-q", "--customers", "600"]);
+    let o = recur(
+        dir.path(),
+        &["demo", "-q", "--customers", "600", "--llm-drafts", "0"],
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     let ws = dir.path().join("recur-demo");
     // Plan a campaign from a TOML file: its holdout is recorded once and kept.
@@ -500,7 +503,10 @@ fn campaign_send_killed_and_resumed_reaches_everyone_once() {
 #[test]
 fn past_campaigns_teach_the_next_plan_and_redemptions_set_the_cost() {
     let dir = tempfile::tempdir().unwrap();
-    let o = recur(dir.path(), &["demo", "-q", "--customers", "600"]);
+    let o = recur(
+        dir.path(),
+        &["demo", "-q", "--customers", "600", "--llm-drafts", "0"],
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     let ws = dir.path().join("recur-demo");
     let spec = |id: &str, prefix: &str| {
@@ -596,6 +602,24 @@ fn past_campaigns_teach_the_next_plan_and_redemptions_set_the_cost() {
         &["campaign", "generate", "--campaign", "autumn", "--json"],
     );
     assert!(o.status.success(), "{}", stderr(&o));
+    // The copy audit of the messages just written, summarised (no model asked: all template).
+    let o = recur(&ws, &["eval", "copy", "--campaign", "autumn", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let e: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    for key in [
+        "accepted_share",
+        "template_share",
+        "distinct_2",
+        "seconds_per_draft",
+        "by_language",
+    ] {
+        assert!(e.get(key).is_some(), "{key} missing from {e}");
+    }
+    assert_eq!(e["drafted"], 0, "{e}");
+    assert_eq!(e["unsupplied_facts"], 0, "{e}");
+    assert!(e["template_only"].as_u64().unwrap() > 0, "{e}");
+    let o = recur(&ws, &["eval", "copy", "--campaign", "nope"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let jsonl = std::fs::read_to_string(ws.join("campaign/autumn/messages.jsonl")).unwrap();
     let code = jsonl
         .lines()
