@@ -367,14 +367,32 @@ fn whole_sentences(text: &str) -> String {
     }
 }
 
+/// Whether `text` is copied from a worked example's answer (a small model does that; the copy
+/// would speak of another customer's products).
+fn copied_from_examples(text: &str) -> bool {
+    let t = text.trim();
+    t.chars().count() > 12
+        && EXAMPLES_EN
+            .iter()
+            .chain(&EXAMPLES_ZH)
+            .flat_map(|(_, a, b, c)| [a, b, c])
+            .any(|answer| answer.contains(t))
+}
+
 /// Reads the model's JSON answer into free text (the lead as an index into the products;
-/// sentences the length limit cut off dropped from the opening and the reason).
+/// sentences the length limit cut off dropped from the opening and the reason; a field copied
+/// from a worked example left empty, and no free text at all when that is the opening).
 fn parse_answer(text: &str, facts: &Facts) -> Option<FreeText> {
     let doc: serde_json::Value = serde_json::from_str(text).ok()?;
     let field = |k: &str| {
         let t = doc[k].as_str().unwrap_or_default().trim().to_owned();
-        if matches!(k, "opening" | "reason") {
+        let t = if matches!(k, "opening" | "reason") {
             whole_sentences(&t)
+        } else {
+            t
+        };
+        if copied_from_examples(&t) {
+            String::new()
         } else {
             t
         }
@@ -567,5 +585,14 @@ mod tests {
         )
         .unwrap();
         assert_eq!(cut.opening, "Welcome back.");
+        let copied = parse_answer(
+            r#"{"subject": "Hi", "opening": "Welcome back.", "reason": "The candle and the tea towel you chose before are ready whenever you want more.", "closing": "c"}"#,
+            &f,
+        )
+        .unwrap();
+        assert_eq!(
+            copied.reason, "",
+            "a reason copied from an example is dropped"
+        );
     }
 }
