@@ -48,6 +48,22 @@ pub struct LlmSettings {
     pub api_key_env: String,
     /// Limit for one endpoint request, in seconds.
     pub timeout_seconds: u32,
+    /// Languages the model drafts campaign copy in, comma-separated (`en`, `zh-CN`); messages
+    /// in other languages use the template. Default `en`: SmolLM2-135M's Chinese passes the
+    /// checks but reads as nonsense (BENCHMARKS.md); add `zh-CN` for a model that writes it.
+    pub draft_languages: String,
+}
+
+impl LlmSettings {
+    /// The languages of [`draft_languages`](Self::draft_languages).
+    pub fn draft_languages(&self) -> Vec<recur_campaign::Language> {
+        self.draft_languages
+            .split(',')
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(|t| recur_campaign::Language::of_locale(Some(t)))
+            .collect()
+    }
 }
 
 /// Sentence-embedding settings.
@@ -76,6 +92,7 @@ impl Default for LlmSettings {
             endpoint_model: String::new(),
             api_key_env: "OPENAI_API_KEY".into(),
             timeout_seconds: 120,
+            draft_languages: "en".into(),
         }
     }
 }
@@ -170,6 +187,11 @@ pub const KEYS: &[(&str, &str, &str)] = &[
         "limit for one endpoint request, in seconds",
     ),
     (
+        "llm.draft_languages",
+        "RECUR_LLM_DRAFT_LANGUAGES",
+        "languages the model drafts campaign copy in (en, zh-CN; comma-separated)",
+    ),
+    (
         "embed.model",
         "RECUR_EMBED_MODEL",
         "sentence-embedding model folder",
@@ -251,6 +273,23 @@ impl Settings {
                     }
                 }
             }
+            "llm.draft_languages" => {
+                let ok = value.split(',').map(str::trim).all(|t| {
+                    t.is_empty()
+                        || t.eq_ignore_ascii_case("en")
+                        || t.to_ascii_lowercase().starts_with("en-")
+                        || t.to_ascii_lowercase().starts_with("zh")
+                });
+                if !ok {
+                    return Err(Error::BadSetting {
+                        key: key.to_owned(),
+                        value: value.to_owned(),
+                        hint: "expected language tags en and zh-CN, comma-separated (empty: none)"
+                            .into(),
+                    });
+                }
+                self.llm.draft_languages = value.trim().to_owned();
+            }
             "embed.model" => self.embed.model = PathBuf::from(value),
             "embed.endpoint" => self.embed.endpoint = value.trim().to_owned(),
             "embed.endpoint_model" => self.embed.endpoint_model = value.to_owned(),
@@ -289,7 +328,9 @@ impl Settings {
              # An OpenAI-compatible endpoint instead (Ollama, vLLM, llama.cpp server, hosted APIs):\n\
              # endpoint = \"http://localhost:11434/v1\"\n\
              # endpoint_model = \"qwen2.5:7b\"\n\
-             # api_key_env = \"OPENAI_API_KEY\"\n\n\
+             # api_key_env = \"OPENAI_API_KEY\"\n\
+             # Languages the model drafts campaign copy in (others use the template).\n\
+             draft_languages = \"{}\"\n\n\
              [embed]\n\
              # Sentence-embedding model folder (config.json, model.safetensors, tokenizer.json).\n\
              model = \"{}\"\n",
@@ -298,6 +339,7 @@ impl Settings {
             d.analytics.histogram_bin_days,
             d.llm.model.display(),
             d.llm.weights,
+            d.llm.draft_languages,
             d.embed.model.display(),
         )
     }

@@ -91,7 +91,7 @@ pub use recs::{
     CustomerRecommendations, MODEL_DIR, ModelSelection, RecommendedItem, RecsOptions, TrainOutcome,
     WorkspaceRecommender, train_workspace, transformer_settings, workspace_sequences,
 };
-pub use recur_campaign::{Outgoing, SmtpSecurity};
+pub use recur_campaign::{Language, Outgoing, SmtpSecurity};
 /// The language runtime (generation, embeddings, schemas, sampling).
 pub use recur_llm as llm;
 /// The behaviour model (transformer, baselines, evaluation).

@@ -206,6 +206,10 @@ pub(crate) struct EvalCopyArgs {
     /// Currency code or symbol for prices.
     #[arg(long, default_value = "USD")]
     pub(crate) currency: String,
+    /// Languages the model drafts the sample in (en, zh-CN; comma-separated)
+    /// [default: llm.draft_languages].
+    #[arg(long, value_delimiter = ',')]
+    pub(crate) languages: Vec<String>,
     /// Print the result as one JSON document.
     #[arg(long)]
     pub(crate) json: bool,

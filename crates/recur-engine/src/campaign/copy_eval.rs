@@ -26,6 +26,8 @@ pub struct CopyRun<'g> {
     pub shop: String,
     /// Currency of the prices.
     pub currency: String,
+    /// Languages the model drafts in; None: the workspace's `llm.draft_languages`.
+    pub languages: Option<Vec<recur_campaign::Language>>,
 }
 
 fn sample_key(seed: u64, customer: &str) -> u64 {
@@ -87,7 +89,11 @@ pub fn evaluate_campaign_copy(
     treated.sort_by_key(|a| (sample_key(run.seed, &a.customer), a.customer.clone()));
     treated.truncate(n);
     let model = run.generator.as_ref().map(|g| g.describe());
-    let mut writer = MessageWriter::new(&source.rules, &run.campaign, run.generator, n);
+    let mut writer = MessageWriter::new(&source.rules, &run.campaign, run.generator, n)
+        .with_languages(
+            run.languages
+                .unwrap_or_else(|| ws.settings().llm.draft_languages()),
+        );
     let total = treated.len();
     for (done, a) in treated.iter().enumerate() {
         progress(done, total);

@@ -69,7 +69,8 @@ pub fn generate_workspace_campaign(
         .into_iter()
         .map(|r| (r.customer_id, (r.name, r.email)))
         .collect();
-    let mut writer = MessageWriter::new(&source.rules, campaign, generator, llm_drafts);
+    let mut writer = MessageWriter::new(&source.rules, campaign, generator, llm_drafts)
+        .with_languages(ws.settings().llm.draft_languages());
     let mut outgoing = Vec::new();
     let assignments: Vec<_> = store
         .ledger

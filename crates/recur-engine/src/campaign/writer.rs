@@ -39,6 +39,8 @@ pub(crate) struct MessageWriter<'r, 'g> {
     llm_drafts: usize,
     /// Messages it was asked to draft so far.
     drafted: usize,
+    /// Languages the model drafts in (others: the template).
+    languages: Vec<recur_campaign::Language>,
     /// Path taken (or failure) → count.
     paths: BTreeMap<MessageTally, usize>,
     /// One audit line per written message.
@@ -59,9 +61,16 @@ impl<'r, 'g> MessageWriter<'r, 'g> {
             generator,
             llm_drafts,
             drafted: 0,
+            languages: vec![recur_campaign::Language::En, recur_campaign::Language::Zh],
             paths: BTreeMap::new(),
             audit: Vec::new(),
         }
+    }
+
+    /// Drafts with the model only in `languages` (the rest use the template).
+    pub(crate) fn with_languages(mut self, languages: Vec<recur_campaign::Language>) -> Self {
+        self.languages = languages;
+        self
     }
 
     /// The audit lines so far, one per written message.
@@ -87,7 +96,10 @@ impl<'r, 'g> MessageWriter<'r, 'g> {
         facts: &Facts,
         to: Recipient<'_>,
     ) -> Option<(Outgoing, MessagePath)> {
-        let seed = (self.drafted < self.llm_drafts && self.generator.is_some()).then(|| {
+        let seed = (self.drafted < self.llm_drafts
+            && self.generator.is_some()
+            && self.languages.contains(&facts.language))
+        .then(|| {
             self.drafted += 1;
             self.drafted as u64
         });

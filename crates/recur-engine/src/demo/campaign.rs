@@ -211,7 +211,8 @@ pub fn demo_campaign(
         None => None,
     };
     // The first `llm_drafts` messages are drafted by the language model.
-    let mut writer = MessageWriter::new(&rules, &spec2.id, generator, llm_drafts);
+    let mut writer = MessageWriter::new(&rules, &spec2.id, generator, llm_drafts)
+        .with_languages(ws.settings().llm.draft_languages());
     for (c, p) in customers.iter().zip(&plan2.customers) {
         let Assignment::Treated { offer, .. } = p.assignment else {
             continue;

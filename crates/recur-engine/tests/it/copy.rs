@@ -6,6 +6,7 @@ use std::cell::RefCell;
 use std::path::Path;
 use std::rc::Rc;
 
+use recur_engine::Language;
 use recur_engine::llm::{Generate, Generation, JsonSchema, Message, SamplingParams};
 use recur_engine::prelude::*;
 use recur_engine::{
@@ -136,14 +137,20 @@ fn prompts_hold_no_personal_data_and_the_model_adds_free_text_only() {
     let lines = audit_lines(dir.path());
     assert_eq!(lines.len(), generated.queued);
     for l in &lines {
-        assert_eq!(l["path"], "model", "{l}");
+        // `llm.draft_languages` is `en` by default: Chinese messages use the template.
+        let expected = if l["language"] == "zh" {
+            "template_only"
+        } else {
+            "model"
+        };
+        assert_eq!(l["path"], expected, "{l}");
         let code = l["facts"]["code"].as_str().unwrap();
         assert!(l["body"].as_str().unwrap().contains(code), "{l}");
         assert!(!l["body"].as_str().unwrap().contains("canary"), "{l}");
     }
-    // A Chinese customer gets Chinese copy, in Chinese free text.
+    // A Chinese customer gets Chinese copy.
     for l in lines.iter().filter(|l| l["language"] == "zh") {
-        assert!(l["body"].as_str().unwrap().contains("我们很想念您"), "{l}");
+        assert!(l["body"].as_str().unwrap().contains("您好"), "{l}");
     }
     let e = evaluate_campaign_copy(
         &ws,
@@ -154,11 +161,13 @@ fn prompts_hold_no_personal_data_and_the_model_adds_free_text_only() {
             generator: None,
             shop: "Tiny Shop".into(),
             currency: "EUR".into(),
+            languages: None,
         },
         &mut |_, _| {},
     )
     .unwrap();
-    assert_eq!(e.all.drafted, lines.len());
+    let english = lines.iter().filter(|l| l["language"] == "en").count();
+    assert_eq!(e.all.drafted, english);
     assert!((e.all.accepted_share - 1.0).abs() < 1e-9, "{e:?}");
     assert_eq!(e.unsupplied_facts, 0);
     assert!(e.by_language.contains_key("en"), "{e:?}");
@@ -200,7 +209,10 @@ fn invented_facts_never_reach_a_message() {
             "{invented} went out:\n{messages}"
         );
     }
-    for l in audit_lines(dir.path()) {
+    for l in audit_lines(dir.path())
+        .iter()
+        .filter(|l| l["language"] == "en")
+    {
         assert_eq!(l["path"], "template", "{l}");
         assert_eq!(l["rejected"].as_array().unwrap().len(), 2, "one retry: {l}");
     }
@@ -216,6 +228,7 @@ fn invented_facts_never_reach_a_message() {
             generator: None,
             shop: String::new(),
             currency: "EUR".into(),
+            languages: None,
         },
         &mut |_, _| {},
     )
@@ -245,6 +258,7 @@ fn smollm2_drafts_a_sample_with_only_supplied_facts() {
             generator: Some(&mut g),
             shop: "Tiny Shop".into(),
             currency: "EUR".into(),
+            languages: Some(vec![Language::En, Language::Zh]),
         },
         &mut |_, _| {},
     )

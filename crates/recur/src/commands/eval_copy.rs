@@ -38,6 +38,12 @@ pub(crate) fn run(ctx: &Context, a: &EvalCopyArgs) -> Result<ExitCode> {
                 .map(|g| &mut **g as &mut dyn recur_engine::llm::Generate),
             shop: a.shop.clone(),
             currency: a.currency.clone(),
+            languages: (!a.languages.is_empty()).then(|| {
+                a.languages
+                    .iter()
+                    .map(|l| recur_engine::Language::of_locale(Some(l)))
+                    .collect()
+            }),
         },
         &mut |done, total| {
             bar.set_length(total as u64);
