@@ -524,6 +524,8 @@ pub(crate) fn check_free_text(text: &FreeText, facts: &Facts) -> Vec<Violation> 
                 field,
                 text: c.to_string(),
             });
+        } else if let Some(n) = chinese_numeral(t) {
+            out.push(Violation::UnsuppliedNumber { field, text: n });
         }
     }
     let all = format!(
@@ -576,6 +578,26 @@ pub(crate) fn check_free_text(text: &FreeText, facts: &Facts) -> Vec<Violation> 
     out
 }
 
+/// A Chinese number written in characters (八十四, 十五, 三四): a run of two or more numeral
+/// characters that is not just 一 (which also writes 一起, 一直).
+fn chinese_numeral(text: &str) -> Option<String> {
+    const DIGITS: &str = "零〇一二三四五六七八九十百千万亿";
+    let mut run = String::new();
+    let mut found = None;
+    for c in text.chars().chain(std::iter::once(' ')) {
+        if DIGITS.contains(c) {
+            run.push(c);
+            continue;
+        }
+        if run.chars().count() >= 2 && run.chars().any(|d| d != '一') {
+            found = Some(std::mem::take(&mut run));
+            break;
+        }
+        run.clear();
+    }
+    found
+}
+
 /// Whether the writer's own text is in the customer's language (the facts it may repeat, in
 /// any script, do not count); a violation when it is not.
 pub(crate) fn free_text_language(text: &FreeText, facts: &Facts) -> Option<Violation> {
@@ -621,4 +643,17 @@ fn wrong_language(text: &str, facts: &Facts, supplied_text: &str) -> Option<Viol
     wrong.then_some(Violation::WrongLanguage {
         expected: facts.language,
     })
+}
+
+#[cfg(test)]
+mod numeral_tests {
+    use super::chinese_numeral;
+
+    #[test]
+    fn chinese_numbers_in_characters_are_found() {
+        assert_eq!(chinese_numeral("无望八十四点").as_deref(), Some("八十四"));
+        assert_eq!(chinese_numeral("立减十五").as_deref(), Some("十五"));
+        assert_eq!(chinese_numeral("我们一起一直在这里"), None);
+        assert_eq!(chinese_numeral("十分喜欢"), None);
+    }
 }
