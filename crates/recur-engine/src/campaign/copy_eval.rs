@@ -58,8 +58,9 @@ pub fn evaluate_campaign_copy(
     } = store.recorded(&run.campaign)?;
     let dir = store.dir.join(&run.campaign);
     let audit = dir.join(COPY_AUDIT_FILE);
-    let catalog_titles: Vec<String> = ws
-        .session()?
+    // One session for the catalog titles and, for a fresh sample, the facts.
+    let session = ws.session()?;
+    let catalog_titles: Vec<String> = session
         .product_titles()?
         .into_iter()
         .filter_map(|(_, title, _)| title)
@@ -79,7 +80,15 @@ pub fn evaluate_campaign_copy(
             audit,
         ));
     };
-    let source = FactSource::load(ws, &spec, &run.campaign, send_day, &run.shop, &run.currency)?;
+    let source = FactSource::load(
+        ws,
+        &session,
+        &spec,
+        &run.campaign,
+        send_day,
+        &run.shop,
+        &run.currency,
+    )?;
     let mut treated: Vec<_> = store
         .ledger
         .assignments(&run.campaign)?

@@ -54,13 +54,13 @@ impl FactSource {
     /// Loads what the facts of `campaign` (planned on `send_day`) are made of.
     pub(crate) fn load(
         ws: &Workspace,
+        session: &recur_analytics::Session,
         spec: &CampaignSpec,
         campaign: &str,
         send_day: i64,
         shop: &str,
         currency: &str,
     ) -> Result<FactSource> {
-        let session = ws.session()?;
         let favourites: HashMap<String, String> = session
             .favourite_categories()?
             .into_iter()

@@ -62,9 +62,10 @@ pub fn generate_workspace_campaign(
         planned_day: send_day,
         ..
     } = store.recorded(campaign)?;
-    let source = FactSource::load(ws, &spec, campaign, send_day, shop, currency)?;
-    let recipients: HashMap<String, (Option<String>, Option<String>)> = ws
-        .session()?
+    // One session for the facts and the addresses (each session materialises the sales).
+    let session = ws.session()?;
+    let source = FactSource::load(ws, &session, &spec, campaign, send_day, shop, currency)?;
+    let recipients: HashMap<String, (Option<String>, Option<String>)> = session
         .recipients()?
         .into_iter()
         .map(|r| (r.customer_id, (r.name, r.email)))

@@ -98,6 +98,19 @@ fn planned(dir: &Path, ws: &Workspace) {
     assert!(p.summary.treated >= 2, "{:?}", p.summary);
 }
 
+/// `eval copy` over the audit of the last `campaign generate` of campaign `copy`.
+fn from_audit() -> CopyRun<'static> {
+    CopyRun {
+        campaign: "copy".into(),
+        sample: None,
+        seed: 0,
+        generator: None,
+        shop: "Tiny Shop".into(),
+        currency: "EUR".into(),
+        languages: None,
+    }
+}
+
 fn audit_lines(dir: &Path) -> Vec<serde_json::Value> {
     std::fs::read_to_string(dir.join("campaign/copy").join(COPY_AUDIT_FILE))
         .unwrap()
@@ -152,20 +165,7 @@ fn prompts_hold_no_personal_data_and_the_model_adds_free_text_only() {
     for l in lines.iter().filter(|l| l["language"] == "zh") {
         assert!(l["body"].as_str().unwrap().contains("您好"), "{l}");
     }
-    let e = evaluate_campaign_copy(
-        &ws,
-        CopyRun {
-            campaign: "copy".into(),
-            sample: None,
-            seed: 0,
-            generator: None,
-            shop: "Tiny Shop".into(),
-            currency: "EUR".into(),
-            languages: None,
-        },
-        &mut |_, _| {},
-    )
-    .unwrap();
+    let e = evaluate_campaign_copy(&ws, from_audit(), &mut |_, _| {}).unwrap();
     let english = lines.iter().filter(|l| l["language"] == "en").count();
     assert_eq!(e.all.drafted, english);
     assert!((e.all.accepted_share - 1.0).abs() < 1e-9, "{e:?}");
@@ -219,20 +219,7 @@ fn invented_facts_never_reach_a_message() {
     // Without an audit, eval copy says what to run.
     let (_d2, ws2) = tiny_workspace();
     planned(_d2.path(), &ws2);
-    let err = evaluate_campaign_copy(
-        &ws2,
-        CopyRun {
-            campaign: "copy".into(),
-            sample: None,
-            seed: 0,
-            generator: None,
-            shop: String::new(),
-            currency: "EUR".into(),
-            languages: None,
-        },
-        &mut |_, _| {},
-    )
-    .unwrap_err();
+    let err = evaluate_campaign_copy(&ws2, from_audit(), &mut |_, _| {}).unwrap_err();
     assert!(
         err.is_user_error() && err.to_string().contains("--sample"),
         "{err}"
