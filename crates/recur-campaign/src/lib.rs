@@ -49,7 +49,7 @@ pub use hillstrom::{ArmReport, HillstromReport, Targeting, evaluate_hillstrom};
 pub use holdout::{assign_holdout, holdout_key};
 pub use learn::{OfferEvidence, OfferModels, PastCampaign, PastRow};
 pub use ledger::{
-    Ledger, Pending, RecordedAssignment, RecordedCampaign, Redemption, SendCounts, SendLock,
+    CustomerMessage, Ledger, Pending, RecordedAssignment, RecordedCampaign, Redemption, SendCounts, SendLock,
     SendStatus, message_id,
 };
 pub use message::{

@@ -28,6 +28,39 @@ pub struct Settings {
     /// Where the language model, the embeddings and the behaviour model compute: `cpu`
     /// (default) or `cuda`/`cuda:N` (builds with the `cuda` feature).
     pub device: ComputeDevice,
+    /// `recur serve` settings.
+    pub serve: ServeSettings,
+}
+
+/// `recur serve` settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServeSettings {
+    /// Address to listen on.
+    pub addr: String,
+    /// Browser origins allowed to call the API (CORS), comma-separated; empty: none.
+    pub cors_origins: String,
+    /// Requests per second one API key may make (bursts of twice as many).
+    pub rate_limit: u32,
+    /// Largest request body, in bytes.
+    pub max_body_bytes: u32,
+    /// Live events are folded into the stored tables at most this often, in seconds.
+    pub compact_seconds: u32,
+    /// One JSON line per request on stderr.
+    pub access_log: bool,
+}
+
+impl Default for ServeSettings {
+    fn default() -> Self {
+        ServeSettings {
+            addr: "127.0.0.1:8080".into(),
+            cors_origins: String::new(),
+            rate_limit: 10_000,
+            max_body_bytes: 4 * 1024 * 1024,
+            compact_seconds: 60,
+            access_log: true,
+        }
+    }
 }
 
 /// Language model settings: a local GGUF file (default) or an OpenAI-compatible endpoint.
@@ -125,6 +158,7 @@ impl Default for Settings {
             llm: LlmSettings::default(),
             embed: EmbedSettings::default(),
             device: ComputeDevice::Cpu,
+            serve: ServeSettings::default(),
         }
     }
 }
@@ -206,7 +240,45 @@ pub const KEYS: &[(&str, &str, &str)] = &[
         "RECUR_EMBED_ENDPOINT_MODEL",
         "embedding model name at the endpoint",
     ),
+    ("serve.addr", "RECUR_SERVE_ADDR", "address `recur serve` listens on"),
+    (
+        "serve.cors_origins",
+        "RECUR_SERVE_CORS_ORIGINS",
+        "browser origins allowed to call the API, comma-separated",
+    ),
+    (
+        "serve.rate_limit",
+        "RECUR_SERVE_RATE_LIMIT",
+        "requests per second one API key may make",
+    ),
+    (
+        "serve.max_body_bytes",
+        "RECUR_SERVE_MAX_BODY_BYTES",
+        "largest request body the server accepts, in bytes",
+    ),
+    (
+        "serve.compact_seconds",
+        "RECUR_SERVE_COMPACT_SECONDS",
+        "how often live events are folded into the stored tables, in seconds",
+    ),
+    (
+        "serve.access_log",
+        "RECUR_SERVE_ACCESS_LOG",
+        "true/false: one JSON line per request on stderr",
+    ),
 ];
+
+/// A whole number from `lo` to `hi` for `key`.
+fn whole(key: &str, value: &str, lo: u32, hi: u32) -> Result<u32> {
+    match value.trim().parse::<u32>() {
+        Ok(n) if (lo..=hi).contains(&n) => Ok(n),
+        _ => Err(Error::BadSetting {
+            key: key.to_owned(),
+            value: value.to_owned(),
+            hint: format!("expected a whole number from {lo} to {hi}"),
+        }),
+    }
+}
 
 impl Settings {
     /// Reads `recur.toml` over the defaults.
@@ -293,6 +365,38 @@ impl Settings {
             "embed.model" => self.embed.model = PathBuf::from(value),
             "embed.endpoint" => self.embed.endpoint = value.trim().to_owned(),
             "embed.endpoint_model" => self.embed.endpoint_model = value.to_owned(),
+            "serve.addr" => {
+                value
+                    .trim()
+                    .parse::<std::net::SocketAddr>()
+                    .map_err(|e| Error::BadSetting {
+                        key: key.to_owned(),
+                        value: value.to_owned(),
+                        hint: format!("{e}; expected IP:PORT such as 127.0.0.1:8080"),
+                    })?;
+                self.serve.addr = value.trim().to_owned();
+            }
+            "serve.cors_origins" => self.serve.cors_origins = value.trim().to_owned(),
+            "serve.rate_limit" => self.serve.rate_limit = whole(key, value, 1, 10_000_000)?,
+            "serve.max_body_bytes" => {
+                self.serve.max_body_bytes = whole(key, value, 1024, 1 << 30)?;
+            }
+            "serve.compact_seconds" => {
+                self.serve.compact_seconds = whole(key, value, 1, 86_400)?;
+            }
+            "serve.access_log" => {
+                self.serve.access_log = match value.trim() {
+                    "true" | "1" | "yes" => true,
+                    "false" | "0" | "no" => false,
+                    _ => {
+                        return Err(Error::BadSetting {
+                            key: key.to_owned(),
+                            value: value.to_owned(),
+                            hint: "expected true or false".into(),
+                        });
+                    }
+                };
+            }
             _ => {
                 return Err(Error::BadSetting {
                     key: key.to_owned(),
@@ -333,7 +437,17 @@ impl Settings {
              draft_languages = \"{}\"\n\n\
              [embed]\n\
              # Sentence-embedding model folder (config.json, model.safetensors, tokenizer.json).\n\
-             model = \"{}\"\n",
+             model = \"{}\"\n\n\
+             [serve]\n\
+             # `recur serve`: address, browser origins allowed (CORS, comma-separated), requests per\n\
+             # second per API key, largest request body, how often live events are folded into the\n\
+             # stored tables (seconds), one JSON line per request on stderr.\n\
+             addr = \"{}\"\n\
+             cors_origins = \"\"\n\
+             rate_limit = {}\n\
+             max_body_bytes = {}\n\
+             compact_seconds = {}\n\
+             access_log = true\n",
             d.data_dir.display(),
             d.analytics.repurchase_days,
             d.analytics.histogram_bin_days,
@@ -341,6 +455,10 @@ impl Settings {
             d.llm.weights,
             d.llm.draft_languages,
             d.embed.model.display(),
+            d.serve.addr,
+            d.serve.rate_limit,
+            d.serve.max_body_bytes,
+            d.serve.compact_seconds,
         )
     }
 }

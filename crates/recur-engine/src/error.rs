@@ -99,6 +99,22 @@ pub enum Error {
         /// The campaign.
         campaign: String,
     },
+    /// A posted event is invalid.
+    #[error("event field `{field}` {message}")]
+    BadEvent {
+        /// The field.
+        field: String,
+        /// What is wrong and what to send instead.
+        message: String,
+    },
+    /// Another process writes this workspace's live event log.
+    #[error(
+        "another recur process (a running `recur serve`) holds the live event log `{0}`; stop it or serve the workspace from that process"
+    )]
+    LiveLogBusy(PathBuf),
+    /// Recommendations were asked for before a model was trained.
+    #[error("no behaviour model is trained in this workspace; run `recur train` first")]
+    NoModel,
     /// A file the user named (such as a campaign definition) could not be read.
     #[error("could not read `{path}`: {error}; check the path and that the file is readable")]
     ReadInput {
@@ -142,6 +158,9 @@ impl Error {
             | Error::NoLedger { .. }
             | Error::NoSuchCampaign { .. }
             | Error::NoCopyAudit { .. }
+            | Error::BadEvent { .. }
+            | Error::LiveLogBusy(_)
+            | Error::NoModel
             | Error::ReadInput { .. } => true,
         }
     }

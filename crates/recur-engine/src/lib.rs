@@ -25,6 +25,9 @@
 //!  │   ├── outcome.rs       DemoOutcome (stage results, typed errors) and its JSON
 //!  │   ├── campaign.rs      the demo's two-round campaign loop
 //!  │   └── simulate.rs      simulated customers from the shop's ground truth
+//!  ├── keys.rs          API keys: hashed, scoped, shown once
+//!  ├── live/            live events: durable log, idempotency keys, compaction into tables
+//!  ├── serving.rs       ShopView: the in-memory snapshot a server answers from
 //!  ├── report.rs        the self-contained HTML report
 //!  └── error.rs         Error (user error or bug: Error::is_user_error), Result
 //! ```
@@ -60,14 +63,17 @@ mod config;
 mod copywriter;
 mod demo;
 mod error;
+mod keys;
+mod live;
 mod language;
 mod recs;
 mod report;
+mod serving;
 mod summaries;
 mod workspace;
 
 pub use campaign::{
-    COPY_AUDIT_FILE, CampaignStore, ChannelConfig, CopyAudit, CopyEvaluation, CopyPath, CopyRun,
+    COPY_AUDIT_FILE, CampaignStore, campaign_copy_audit, ChannelConfig, CopyAudit, CopyEvaluation, CopyPath, CopyRun,
     CopyShares, GeneratedCampaign, LEDGER_FILE, MIN_PER_ARM, PlannedCampaign, RecordedCampaign,
     SendOutcome, SendRun, WorkspaceLift, distinct_2, evaluate_campaign_copy,
     evaluate_workspace_campaign, generate_workspace_campaign, import_workspace_redemptions,
@@ -78,7 +84,7 @@ pub use clv::{
 };
 pub use config::{
     AnalyticsSettings, DEFAULT_EMBED, DEFAULT_LLM, EmbedSettings, KEYS, LlmSettings, SETTINGS_FILE,
-    Settings,
+    ServeSettings, Settings,
 };
 pub use copywriter::{draft_prompt, free_text_schema, llm_writer};
 pub use demo::{
@@ -91,7 +97,11 @@ pub use recs::{
     CustomerRecommendations, MODEL_DIR, ModelSelection, RecommendedItem, RecsOptions, TrainOutcome,
     WorkspaceRecommender, train_workspace, transformer_settings, workspace_sequences,
 };
-pub use recur_campaign::{Language, Outgoing, SmtpSecurity};
+pub use recur_campaign::{CustomerMessage, Language, Outgoing, SendCounts, SmtpSecurity, SendStatus};
+/// Domain-type parse errors (segments, statuses...).
+pub use recur_core::Error as CoreError;
+/// Import and storage errors (for callers that react to a busy workspace).
+pub use recur_ingest::Error as IngestError;
 /// The language runtime (generation, embeddings, schemas, sampling).
 pub use recur_llm as llm;
 /// The behaviour model (transformer, baselines, evaluation).
@@ -101,7 +111,21 @@ pub use summaries::{
     LIKELY_GONE_P_ALIVE, LikelyGone, MIN_REPEAT_GAPS, WIN_BACK_SEGMENTS, WinBackAudience,
     likely_gone, mean_cohort_retention, repeat_categories, sort_by_clv, win_back_audience,
 };
+pub use keys::{ApiKeys, KEYS_FILE, KeyRecord, Scope};
+pub use live::{
+    Appended, Compaction, EventLog, KEY_RETENTION_SECONDS, LIVE_DIR, LiveEvent, LiveKind,
+    LoggedEvent, MAX_ID_BYTES, MAX_TEXT_BYTES,
+};
+pub use serving::{
+    CampaignSummary, Contact, CustomerView, LiveActivity, PurchaseLine, ShopView, ViewProblem,
+    customer_messages,
+};
 pub use workspace::Workspace;
+
+/// Chart.js 4.6.1 (UMD build), vendored: the report and the dashboard draw with it offline.
+pub const CHART_JS: &str = include_str!("../assets/chart-4.6.1.umd.min.js");
+/// The Chart.js matrix chart 2.1.1 (cohort heatmaps), vendored.
+pub const CHART_MATRIX_JS: &str = include_str!("../assets/chartjs-chart-matrix-2.1.1.min.js");
 
 /// Re-exports of the types callers of the engine need.
 pub mod prelude {

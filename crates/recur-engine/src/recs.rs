@@ -13,6 +13,7 @@ use recur_model::{
 use serde::Serialize;
 
 use crate::error::{Error, Result};
+use crate::live::{LiveEvent, LiveKind};
 use crate::workspace::Workspace;
 
 /// Folder of the trained behaviour model inside a workspace.
@@ -297,6 +298,8 @@ pub struct WorkspaceRecommender {
     model: Box<dyn Recommender>,
     /// The trained transformer (for the time-to-next-purchase head, whichever model ranks).
     transformer: TransformerRecommender,
+    /// Co-occurrence neighbours, for "similar items".
+    neighbours: ItemKnn,
     titles: HashMap<String, (Option<String>, Option<f64>)>,
 }
 
@@ -351,11 +354,13 @@ impl WorkspaceRecommender {
             .into_iter()
             .map(|(p, t, pr)| (p, (t, pr)))
             .collect();
+        let neighbours = ItemKnn::fit(&data.sequences, n, ItemKnnConfig::default());
         Ok(Self {
             data,
             index,
             model,
             transformer: TransformerRecommender::new(saved.model),
+            neighbours,
             titles,
         })
     }
@@ -372,10 +377,38 @@ impl WorkspaceRecommender {
         k: usize,
         exclude: Exclude,
     ) -> Result<CustomerRecommendations> {
-        let &i = self.index.get(customer).ok_or_else(|| {
-            Error::Model(recur_model::Error::UnknownCustomer(customer.to_owned()))
-        })?;
-        let history = &self.data.sequences[i];
+        self.recommend_with(customer, &[], k, exclude)
+    }
+
+    /// Whether the model knows the customer (from the stored tables).
+    pub fn knows(&self, customer: &str) -> bool {
+        self.index.contains_key(customer)
+    }
+
+    /// The top `k` products for a customer whose history continues with `recent` (live
+    /// events not yet in the stored tables): the model scores the longer history as it is,
+    /// without retraining. A customer only `recent` knows is scored on those events alone.
+    pub fn recommend_with(
+        &self,
+        customer: &str,
+        recent: &[LiveEvent],
+        k: usize,
+        exclude: Exclude,
+    ) -> Result<CustomerRecommendations> {
+        let stored = self.index.get(customer).map(|&i| &self.data.sequences[i]);
+        let extended;
+        let history = match (stored, self.extend(stored, customer, recent)) {
+            (_, Some(longer)) => {
+                extended = longer;
+                &extended
+            }
+            (Some(h), None) => h,
+            (None, None) => {
+                return Err(Error::Model(recur_model::Error::UnknownCustomer(
+                    customer.to_owned(),
+                )));
+            }
+        };
         let top = recur_model::recommend(self.model.as_ref(), history, k, exclude)?;
         let p90 = recur_model::next_purchase(self.transformer.model(), &[history])?
             .pop()
@@ -408,5 +441,73 @@ impl WorkspaceRecommender {
             p_purchase_90d: p90,
             items,
         })
+    }
+
+    /// The stored history followed by the live events on products the model knows; `None`
+    /// when no live event adds anything.
+    fn extend(
+        &self,
+        stored: Option<&Sequence>,
+        customer: &str,
+        recent: &[LiveEvent],
+    ) -> Option<Sequence> {
+        let mut out = stored.cloned().unwrap_or_else(|| Sequence {
+            customer: customer.to_owned(),
+            ..Sequence::default()
+        });
+        let before = out.len();
+        let mut basket = out.baskets.last().map_or(0, |b| b + 1);
+        let mut last_order: Option<&str> = None;
+        for e in recent {
+            let kind = match e.kind {
+                LiveKind::View => EventKind::View,
+                LiveKind::AddToCart => EventKind::Cart,
+                LiveKind::Purchase => EventKind::Purchase,
+                LiveKind::Search | LiveKind::Review => continue,
+            };
+            let Some(ix) = e.product_id.as_deref().and_then(|p| self.data.vocab.get(p))
+            else {
+                continue;
+            };
+            // Lines of one order share a basket; every other event is a basket of its own.
+            let same_order = kind == EventKind::Purchase
+                && last_order.is_some()
+                && last_order == e.order_id.as_deref();
+            if out.len() > before && !same_order {
+                basket += 1;
+            }
+            last_order = (kind == EventKind::Purchase)
+                .then_some(e.order_id.as_deref())
+                .flatten();
+            out.items.push(ix);
+            out.events.push(kind as u8);
+            out.times.push(e.occurred_at.div_euclid(1_000_000));
+            out.baskets.push(basket);
+        }
+        (out.len() > before).then_some(out)
+    }
+
+    /// Products bought or viewed near `product` in customers' histories, most similar first.
+    pub fn similar(&self, product: &str, k: usize) -> Result<Vec<RecommendedItem>> {
+        let ix = self.data.vocab.get(product).ok_or_else(|| {
+            Error::Model(recur_model::Error::UnknownProduct(product.to_owned()))
+        })?;
+        Ok(self
+            .neighbours
+            .neighbours_of(ix)
+            .iter()
+            .take(k)
+            .map(|&(j, score)| {
+                let id = self.data.vocab.id(j).unwrap_or_default().to_owned();
+                let (title, price) = self.titles.get(&id).cloned().unwrap_or((None, None));
+                RecommendedItem {
+                    product_id: id,
+                    title,
+                    price,
+                    score,
+                    seen_before: false,
+                }
+            })
+            .collect())
     }
 }

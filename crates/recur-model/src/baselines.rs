@@ -124,6 +124,14 @@ impl ItemKnn {
     }
 }
 
+impl ItemKnn {
+    /// An item's nearest items with their similarity, most similar first (empty for an
+    /// unknown item).
+    pub fn neighbours_of(&self, item: u32) -> &[(u32, f32)] {
+        self.neighbours.get(item as usize).map_or(&[], Vec::as_slice)
+    }
+}
+
 impl Recommender for ItemKnn {
     fn name(&self) -> &str {
         "item-knn"

@@ -35,6 +35,11 @@ pub enum Error {
         "unknown customer `{0}`: the workspace has no orders or product events of this id; check the id (see `recur analyze --customer`)"
     )]
     UnknownCustomer(String),
+    /// A product the model never saw.
+    #[error(
+        "unknown product `{0}`: no customer's history holds it, so the model has no neighbours for it; check the id or retrain after importing its orders or views"
+    )]
+    UnknownProduct(String),
     /// A file could not be read or written (the OS error follows in the error chain).
     #[error("cannot read or write `{path}`")]
     Io {

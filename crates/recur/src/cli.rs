@@ -68,6 +68,58 @@ pub(crate) enum Command {
     /// Speed measurements.
     #[command(subcommand)]
     Bench(BenchCommand),
+    /// Serve the HTTP API, live events and the dashboard (keys: `recur keys create`).
+    Serve(ServeArgs),
+    /// API keys for `recur serve`: create (shown once), list, revoke.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+/// `recur serve`.
+#[derive(Debug, Args)]
+pub(crate) struct ServeArgs {
+    /// Address to listen on (default 127.0.0.1:8080; `serve.addr` in recur.toml).
+    #[arg(long, value_name = "IP:PORT")]
+    pub(crate) addr: Option<String>,
+    /// Also serve this workspace (repeatable); each key opens only its own workspace.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) also: Vec<PathBuf>,
+    /// Browser origins allowed to call the API, comma-separated (CORS).
+    #[arg(long, value_name = "ORIGINS")]
+    pub(crate) cors_origins: Option<String>,
+    /// Requests per second one key may make.
+    #[arg(long)]
+    pub(crate) rate_limit: Option<u32>,
+    /// No access log lines on stderr.
+    #[arg(long)]
+    pub(crate) no_access_log: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum KeysCommand {
+    /// Make a key; it is printed once (only its hash is stored).
+    Create {
+        /// What the key may do: read, write-events, campaigns, personal, admin (repeatable).
+        #[arg(long, required = true)]
+        scope: Vec<String>,
+        /// What the key is for.
+        #[arg(long)]
+        label: Option<String>,
+        /// Print the key as a JSON document.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The workspace's keys (ids, scopes; never the keys).
+    List {
+        /// Print as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove a key.
+    Revoke {
+        /// The key's id (`recur keys list`).
+        id: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -576,6 +628,12 @@ pub(crate) struct DemoArgs {
     /// Print the result as one JSON document.
     #[arg(long)]
     pub(crate) json: bool,
+    /// Then serve the demo workspace (dashboard and API) and print its address and a key.
+    #[arg(long)]
+    pub(crate) serve: bool,
+    /// Address for --serve.
+    #[arg(long, default_value = "127.0.0.1:8080", requires = "serve")]
+    pub(crate) addr: String,
 }
 
 #[derive(Debug, Subcommand)]

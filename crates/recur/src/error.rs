@@ -86,6 +86,9 @@ pub(crate) fn is_user_error(err: &anyhow::Error) -> bool {
         || err
             .downcast_ref::<recur_engine::Error>()
             .is_some_and(recur_engine::Error::is_user_error)
+        || err
+            .downcast_ref::<recur_server::Error>()
+            .is_some_and(recur_server::Error::is_user_error)
 }
 
 /// `err` and its causes joined with `: `, each cause once: a cause whose text the previous

@@ -14,8 +14,10 @@ use crate::error::{Error, Result};
 use crate::export::Outgoing;
 use crate::plan::{Assignment, Plan};
 
+mod history;
 mod lock;
 
+pub use history::CustomerMessage;
 pub use lock::SendLock;
 
 /// Schema migrations, applied in order; `PRAGMA user_version` records how many ran.
@@ -80,7 +82,8 @@ const MIGRATIONS: &[&str] = &[
 ];
 
 /// State of one message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum SendStatus {
     /// Waiting to be sent.
     Queued,

@@ -169,6 +169,18 @@ pub(crate) fn write_audit(path: &Path, lines: &[CopyAudit]) -> Result<()> {
 }
 
 /// Reads an audit written by `campaign generate` or `eval copy`.
+/// The copy audit of a recorded campaign: how each message was written (none before
+/// `campaign generate`). [`Error::NoSuchCampaign`] for an id the ledger does not know.
+pub fn campaign_copy_audit(ws: &crate::workspace::Workspace, campaign: &str) -> Result<Vec<CopyAudit>> {
+    let store = super::CampaignStore::open(ws)?;
+    store.recorded(campaign)?;
+    let path = store.dir.join(campaign).join(COPY_AUDIT_FILE);
+    if !path.exists() {
+        return Ok(Vec::new());
+    }
+    read_audit(&path)
+}
+
 pub(crate) fn read_audit(path: &Path) -> Result<Vec<CopyAudit>> {
     let text = std::fs::read_to_string(path).map_err(|error| Error::Io {
         path: path.to_owned(),

@@ -54,5 +54,29 @@ pub(crate) fn run(ctx: &Context, args: &DemoArgs) -> Result<ExitCode> {
     } else {
         print!("{}", output::demo_text(&outcome));
     }
+    if args.serve {
+        serve_demo(ctx, &outcome.workspace, &args.addr)?;
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Serves the demo workspace with a fresh admin key, printed with the dashboard's address.
+fn serve_demo(ctx: &Context, dir: &std::path::Path, addr: &str) -> Result<()> {
+    let sub = Context {
+        workspace: dir.to_owned(),
+        ..ctx.clone()
+    };
+    let ws = sub.open_workspace(&[("serve.addr", Some(addr.to_owned()))])?;
+    let (_, key) = recur_engine::ApiKeys::create(
+        &ws,
+        &[recur_engine::Scope::Admin],
+        "recur demo --serve",
+    )?;
+    eprintln!("Starting the server on the demo workspace...");
+    super::serve::serve_workspaces(&sub, ws, &[], addr, |bound| {
+        println!();
+        println!("Dashboard: http://{bound}/#key={key}");
+        println!("API:       http://{bound}/v1/docs");
+        println!("Key:       {key}   (admin scope; Ctrl-C stops the server)");
+    })
 }

@@ -10,9 +10,11 @@ mod eval;
 mod eval_copy;
 mod import;
 mod init;
+mod keys;
 mod llm;
 mod presets;
 mod recommend;
+mod serve;
 mod train;
 
 use std::process::ExitCode;
@@ -39,5 +41,7 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
         Command::Recommend(args) => recommend::run(&ctx, args),
         Command::Eval(cmd) => eval::run(&ctx, cmd),
         Command::Bench(cmd) => bench::run(cmd),
+        Command::Serve(args) => serve::run(&ctx, args),
+        Command::Keys(cmd) => keys::run(&ctx, cmd),
     }
 }

@@ -1,0 +1,406 @@
+//! The append-only event log: one JSON line per event, fsynced before a post is answered.
+
+use std::collections::{HashMap, HashSet};
+use std::fs::{File, OpenOptions};
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+use serde::{Deserialize, Serialize};
+
+use super::event::LiveEvent;
+use crate::error::{Error, Result};
+use crate::workspace::Workspace;
+
+/// The live folder inside a workspace.
+pub const LIVE_DIR: &str = "live";
+const LOG_FILE: &str = "events.log";
+const KEYS_FILE: &str = "keys.log";
+const COMPACTED_FILE: &str = "compacted";
+/// How long idempotency keys of compacted events are remembered, in seconds.
+pub const KEY_RETENTION_SECONDS: i64 = 7 * 86_400;
+
+/// One line of the log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LoggedEvent {
+    /// Sequence number (1, 2, ... over the workspace's life).
+    pub seq: u64,
+    /// Idempotency key (the client's, or one the server made).
+    pub key: String,
+    /// When the server accepted it (Unix seconds).
+    pub received_at: i64,
+    /// The event.
+    pub event: LiveEvent,
+}
+
+/// What an append did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct Appended {
+    /// Events written (durable).
+    pub accepted: usize,
+    /// Events whose key was seen before (not written again).
+    pub duplicates: usize,
+    /// Last sequence number in the log after the append.
+    pub last_seq: u64,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct KeyLine {
+    key: String,
+    at: i64,
+}
+
+pub(super) struct LogState {
+    pub(super) file: File,
+    pub(super) next_seq: u64,
+    /// Keys of every event in the log, the sealed logs and compacted recently.
+    keys: HashSet<String>,
+    /// Events not yet folded into the stored tables' snapshot, per customer.
+    pub(super) pending: HashMap<String, Vec<LoggedEvent>>,
+    pub(super) pending_count: usize,
+}
+
+/// The workspace's event log (one writer: the server that opened it).
+pub struct EventLog {
+    pub(super) dir: PathBuf,
+    pub(super) state: Mutex<LogState>,
+    _lock: File,
+}
+
+pub(super) fn io(action: &'static str, path: &Path) -> impl Fn(std::io::Error) -> Error + use<> {
+    let path = path.to_owned();
+    move |error| Error::Io {
+        path: path.clone(),
+        action,
+        error,
+    }
+}
+
+/// Reads a log's complete lines; a torn last line (a crash mid-write, never acknowledged)
+/// is cut off so the next append starts on a fresh line.
+pub(super) fn read_log(path: &Path, truncate_torn: bool) -> Result<Vec<LoggedEvent>> {
+    let file = match File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(io("read", path)(e)),
+    };
+    let mut reader = BufReader::new(file);
+    let mut out = Vec::new();
+    let mut good_bytes = 0u64;
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        let n = reader
+            .read_until(b'\n', &mut line)
+            .map_err(io("read", path))?;
+        if n == 0 {
+            break;
+        }
+        if line.last() != Some(&b'\n') {
+            break;
+        }
+        match serde_json::from_slice::<LoggedEvent>(&line) {
+            Ok(e) => {
+                out.push(e);
+                good_bytes += n as u64;
+            }
+            Err(e) => {
+                return Err(Error::Config {
+                    path: path.to_owned(),
+                    message: format!(
+                        "event {} is unreadable ({e}); the log was changed by hand: restore it",
+                        out.len() + 1
+                    ),
+                });
+            }
+        }
+    }
+    if truncate_torn {
+        let len = std::fs::metadata(path).map_err(io("read", path))?.len();
+        if len > good_bytes {
+            let f = OpenOptions::new()
+                .write(true)
+                .open(path)
+                .map_err(io("open", path))?;
+            f.set_len(good_bytes).map_err(io("truncate", path))?;
+            f.sync_all().map_err(io("sync", path))?;
+        }
+    }
+    Ok(out)
+}
+
+pub(super) fn sealed_logs(dir: &Path) -> Result<Vec<(u64, PathBuf)>> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(io("list", dir))? {
+        let entry = entry.map_err(io("list", dir))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if let Some(n) = name
+            .strip_prefix("sealed-")
+            .and_then(|r| r.strip_suffix(".log"))
+            .and_then(|n| n.parse::<u64>().ok())
+        {
+            out.push((n, entry.path()));
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+pub(super) fn read_compacted(dir: &Path) -> Result<u64> {
+    let path = dir.join(COMPACTED_FILE);
+    match std::fs::read_to_string(&path) {
+        Ok(t) => t.trim().parse().map_err(|_| Error::Config {
+            path: path.clone(),
+            message: "is not a sequence number; restore it from a backup".into(),
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(0),
+        Err(e) => Err(io("read", &path)(e)),
+    }
+}
+
+pub(super) fn write_atomic(path: &Path, text: &str) -> Result<()> {
+    let tmp = path.with_extension("tmp");
+    let mut f = File::create(&tmp).map_err(io("create", &tmp))?;
+    f.write_all(text.as_bytes()).map_err(io("write", &tmp))?;
+    f.sync_all().map_err(io("sync", &tmp))?;
+    std::fs::rename(&tmp, path).map_err(io("replace", path))?;
+    sync_dir(path.parent().unwrap_or(Path::new(".")))
+}
+
+pub(super) fn sync_dir(dir: &Path) -> Result<()> {
+    // Directory fsync makes renames durable (Linux; a no-op error elsewhere is ignored).
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+fn open_append(path: &Path) -> Result<File> {
+    OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_err(io("open", path))
+}
+
+impl EventLog {
+    /// Opens (creating) the workspace's log; one process at a time holds it.
+    pub fn open(ws: &Workspace) -> Result<EventLog> {
+        let dir = ws.root().join(LIVE_DIR);
+        std::fs::create_dir_all(&dir).map_err(io("create", &dir))?;
+        let lock_path = dir.join(".lock");
+        let lock = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(io("create", &lock_path))?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(Error::LiveLogBusy(lock_path));
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(io("lock", &lock_path)(e)),
+        }
+        let compacted = read_compacted(&dir)?;
+        let now = chrono::Utc::now().timestamp();
+        // Keys of recently compacted events; the file is rewritten without expired ones.
+        let keys_path = dir.join(KEYS_FILE);
+        let mut keys = HashSet::new();
+        let mut kept = String::new();
+        if let Ok(text) = std::fs::read_to_string(&keys_path) {
+            for line in text.lines() {
+                if let Ok(k) = serde_json::from_str::<KeyLine>(line)
+                    && now - k.at <= KEY_RETENTION_SECONDS
+                {
+                    kept.push_str(line);
+                    kept.push('\n');
+                    keys.insert(k.key);
+                }
+            }
+            write_atomic(&keys_path, &kept)?;
+        }
+        let mut pending: HashMap<String, Vec<LoggedEvent>> = HashMap::new();
+        let mut pending_count = 0;
+        let mut last = compacted;
+        let mut files: Vec<PathBuf> = sealed_logs(&dir)?.into_iter().map(|s| s.1).collect();
+        files.push(dir.join(LOG_FILE));
+        for path in &files {
+            let is_open_log = path.ends_with(LOG_FILE);
+            for e in read_log(path, is_open_log)? {
+                last = last.max(e.seq);
+                keys.insert(e.key.clone());
+                if e.seq > compacted {
+                    pending_count += 1;
+                    pending
+                        .entry(e.event.customer_id.clone())
+                        .or_default()
+                        .push(e);
+                }
+            }
+        }
+        let file = open_append(&dir.join(LOG_FILE))?;
+        Ok(EventLog {
+            dir,
+            state: Mutex::new(LogState {
+                file,
+                next_seq: last + 1,
+                keys,
+                pending,
+                pending_count,
+            }),
+            _lock: lock,
+        })
+    }
+
+    pub(super) fn lock_state(&self) -> MutexGuard<'_, LogState> {
+        // A panic while holding the lock cannot leave the state half-changed (appends
+        // change it only after the write succeeded), so a poisoned lock is still usable.
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Writes events (key, event) durably, skipping keys seen before (also within the batch).
+    /// Returns only after the data reached the disk.
+    pub fn append(&self, batch: Vec<(Option<String>, LiveEvent)>) -> Result<Appended> {
+        let now = chrono::Utc::now().timestamp();
+        let mut st = self.lock_state();
+        let mut lines = Vec::with_capacity(batch.len() * 160);
+        let mut logged = Vec::with_capacity(batch.len());
+        let mut duplicates = 0;
+        let mut batch_keys = HashSet::new();
+        let mut seq = st.next_seq;
+        for (key, event) in batch {
+            let key = key.unwrap_or_else(|| format!("auto-{seq}"));
+            if st.keys.contains(&key) || !batch_keys.insert(key.clone()) {
+                duplicates += 1;
+                continue;
+            }
+            let e = LoggedEvent {
+                seq,
+                key,
+                received_at: now,
+                event,
+            };
+            serde_json::to_writer(&mut lines, &e).map_err(|e| Error::Io {
+                path: self.dir.join(LOG_FILE),
+                action: "encode",
+                error: std::io::Error::other(e),
+            })?;
+            lines.push(b'\n');
+            logged.push(e);
+            seq += 1;
+        }
+        if !logged.is_empty() {
+            let path = self.dir.join(LOG_FILE);
+            st.file.write_all(&lines).map_err(io("append to", &path))?;
+            st.file.sync_data().map_err(io("sync", &path))?;
+        }
+        let accepted = logged.len();
+        st.next_seq = seq;
+        for e in logged {
+            st.keys.insert(e.key.clone());
+            st.pending_count += 1;
+            st.pending
+                .entry(e.event.customer_id.clone())
+                .or_default()
+                .push(e);
+        }
+        Ok(Appended {
+            accepted,
+            duplicates,
+            last_seq: st.next_seq - 1,
+        })
+    }
+
+    /// The customer's events after sequence number `after` (what a snapshot built through
+    /// `after` does not hold yet), oldest first.
+    pub fn recent(&self, customer: &str, after: u64) -> Vec<LiveEvent> {
+        let st = self.lock_state();
+        st.pending.get(customer).map_or_else(Vec::new, |v| {
+            v.iter()
+                .filter(|e| e.seq > after)
+                .map(|e| e.event.clone())
+                .collect()
+        })
+    }
+
+    /// The last sequence number folded into the stored tables.
+    pub fn compacted_through(&self) -> Result<u64> {
+        read_compacted(&self.dir)
+    }
+
+    /// Events logged but not yet compacted into the stored tables.
+    pub fn depth(&self) -> usize {
+        self.lock_state().pending_count
+    }
+
+    /// Forgets events through `seq` (a refreshed snapshot now holds them).
+    pub fn forget_through(&self, seq: u64) {
+        let mut st = self.lock_state();
+        let mut removed = 0;
+        st.pending.retain(|_, v| {
+            let before = v.len();
+            v.retain(|e| e.seq > seq);
+            removed += before - v.len();
+            !v.is_empty()
+        });
+        st.pending_count -= removed;
+    }
+
+    /// The keys file (appended to by compaction).
+    pub(super) fn keys_path(&self) -> PathBuf {
+        self.dir.join(KEYS_FILE)
+    }
+
+    pub(super) fn log_path(&self) -> PathBuf {
+        self.dir.join(LOG_FILE)
+    }
+
+    pub(super) fn compacted_path(&self) -> PathBuf {
+        self.dir.join(COMPACTED_FILE)
+    }
+
+    /// Closes the open log for compaction: renames it `sealed-<last seq>.log` and starts a
+    /// fresh one. Nothing to seal: `None`.
+    pub(super) fn seal(&self) -> Result<Option<u64>> {
+        let mut st = self.lock_state();
+        let path = self.log_path();
+        let len = st.file.metadata().map_err(io("read", &path))?.len();
+        if len == 0 {
+            return Ok(None);
+        }
+        let last = st.next_seq - 1;
+        let sealed = self.dir.join(format!("sealed-{last:020}.log"));
+        std::fs::rename(&path, &sealed).map_err(io("seal", &path))?;
+        st.file = open_append(&path)?;
+        sync_dir(&self.dir)?;
+        Ok(Some(last))
+    }
+
+    /// Appends the keys of compacted events to the keys file.
+    pub(super) fn remember_keys(&self, events: &[LoggedEvent]) -> Result<()> {
+        let path = self.keys_path();
+        let mut text = Vec::new();
+        let now = chrono::Utc::now().timestamp();
+        for e in events {
+            serde_json::to_writer(
+                &mut text,
+                &KeyLine {
+                    key: e.key.clone(),
+                    at: now,
+                },
+            )
+            .map_err(|e| Error::Io {
+                path: path.clone(),
+                action: "encode",
+                error: std::io::Error::other(e),
+            })?;
+            text.push(b'\n');
+        }
+        let mut f = open_append(&path)?;
+        f.write_all(&text).map_err(io("append to", &path))?;
+        f.sync_data().map_err(io("sync", &path))
+    }
+}

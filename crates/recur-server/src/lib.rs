@@ -1,0 +1,226 @@
+//! recur as a service: `recur serve`.
+//!
+//! An HTTP API under `/v1` (JSON; described by an OpenAPI 3.1 document generated from the
+//! handlers at `/v1/openapi.json`, browsable at `/v1/docs`), live events in (durable before
+//! the answer, folded into the stored tables in the background), API keys with scopes per
+//! workspace, Prometheus metrics, health checks and the dashboard at `/`. The engine does
+//! the work; this crate only speaks HTTP.
+//!
+//! ```text
+//!  lib.rs         router, serve (graceful shutdown), the background compaction loop
+//!  state.rs       Shop (one workspace: keys, event log, snapshot, cache), AppState, ServerConfig
+//!  auth.rs        keys → workspace + scopes; per-key token buckets
+//!  ops.rs         request ids, the one error shape, access log, health, metrics
+//!  api/           events, customers, insights (analytics, value, model, products), campaigns
+//!  openapi.rs     the OpenAPI document
+//!  dashboard.rs   the dashboard and the API page (assets embedded: works offline)
+//! ```
+//!
+//! ```no_run
+//! # async fn run() -> recur_server::Result<()> {
+//! use recur_server::{AppState, ServerConfig, Shop, serve};
+//!
+//! let ws = recur_engine::Workspace::open(std::path::Path::new("shop"))?;
+//! let state = AppState::new(vec![Shop::open(ws)?], ServerConfig::default())?;
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await.map_err(
+//!     |error| recur_server::Error::Bind { addr: "127.0.0.1:8080".into(), error })?;
+//! serve(listener, state, std::future::pending()).await
+//! # }
+//! ```
+
+mod api;
+mod auth;
+mod dashboard;
+mod error;
+mod metrics;
+mod openapi;
+mod ops;
+mod state;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderValue, Method, header};
+use axum::routing::{get, post};
+use tower_http::cors::{AllowOrigin, CorsLayer};
+
+pub use error::{Error, Result};
+pub use state::{AppState, ServerConfig, Shop};
+
+use crate::api::{campaigns, customers, events, insights};
+
+/// The OpenAPI document the server serves (for tools and tests).
+pub fn openapi_json() -> String {
+    openapi::document()
+}
+
+/// The application: every route, the auth, request-id, CORS and body-limit layers.
+pub fn router(state: Arc<AppState>) -> Router {
+    let v1 = Router::new()
+        .route("/events", post(events::post_events))
+        .route("/customers", get(customers::list))
+        .route("/customers/{id}", get(customers::get_customer))
+        .route("/customers/{id}/recommendations", get(customers::recommendations))
+        .route("/customers/{id}/messages", get(customers::messages))
+        .route("/products/{id}/similar", get(insights::similar))
+        .route("/status", get(insights::status))
+        .route("/analytics", get(insights::analytics))
+        .route("/segments", get(insights::segments))
+        .route("/value", get(insights::value))
+        .route("/model", get(insights::model))
+        .route("/campaigns", get(campaigns::list).post(campaigns::plan))
+        .route("/campaigns/{id}", get(campaigns::detail))
+        .route("/campaigns/{id}/lift", get(campaigns::lift))
+        .route("/campaigns/{id}/generate", post(campaigns::generate))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::authenticate,
+        ));
+    let origins: Vec<HeaderValue> = state
+        .config
+        .cors_origins
+        .iter()
+        .filter_map(|o| HeaderValue::from_str(o.trim()).ok())
+        .collect();
+    let cors = CorsLayer::new()
+        .allow_origin(AllowOrigin::list(origins))
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, "x-api-key".parse().unwrap_or(header::AUTHORIZATION)]);
+    Router::new()
+        .nest("/v1", v1)
+        .route("/v1/openapi.json", get(dashboard::openapi))
+        .route("/v1/docs", get(dashboard::api_page))
+        .route("/health/live", get(ops::live))
+        .route("/health/ready", get(ops::ready))
+        .route("/metrics", get(ops::metrics))
+        .route("/", get(dashboard::index))
+        .route("/assets/{name}", get(dashboard::asset))
+        .fallback(ops::fallback)
+        .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            ops::request_layer,
+        ))
+        .layer(cors)
+        .with_state(state)
+}
+
+/// Folds live events into the stored tables when enough wait or enough time passed, and
+/// rebuilds a snapshot when the stored tables changed under the server (a `recur import`).
+async fn background(state: Arc<AppState>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        tick.tick().await;
+        for shop in &state.shops {
+            let depth = shop.log.depth();
+            let due = shop
+                .last_compaction
+                .lock()
+                .map(|t| t.elapsed() >= Duration::from_secs(state.config.compact_seconds))
+                .unwrap_or(true);
+            let work = if depth > 0 && (due || depth >= state.config.compact_events) {
+                Some(true)
+            } else if shop.data_changed() {
+                Some(false)
+            } else {
+                None
+            };
+            let Some(compact) = work else { continue };
+            let s = shop.clone();
+            let done = tokio::task::spawn_blocking(move || {
+                if compact { s.compact().map(|_| ()) } else { s.refresh() }
+            })
+            .await;
+            match done {
+                Ok(Ok(())) => {
+                    if compact {
+                        state
+                            .metrics
+                            .compactions
+                            .get_or_create(&metrics::ShopLabels {
+                                shop: shop.name.clone(),
+                            })
+                            .inc();
+                    }
+                }
+                // Logged without data; the next tick tries again (imports are idempotent).
+                Ok(Err(e)) => eprintln!(
+                    "{}",
+                    serde_json::json!({"level": "warn", "shop": shop.name, "event": if compact {"compaction failed"} else {"refresh failed"}, "error": e.to_string()})
+                ),
+                Err(e) => eprintln!(
+                    "{}",
+                    serde_json::json!({"level": "error", "shop": shop.name, "event": "background task panicked", "error": e.to_string()})
+                ),
+            }
+        }
+    }
+}
+
+/// Serves until `shutdown` completes, then stops taking connections and lets the requests
+/// in flight finish (graceful shutdown). Events acknowledged are on disk at every moment.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: Arc<AppState>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<()> {
+    let worker = tokio::spawn(background(state.clone()));
+    let app = router(state);
+    let served = axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+        .map_err(Error::Serve);
+    worker.abort();
+    served
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}
+
+/// Binds `addr` and serves `shops` until Ctrl-C or SIGTERM, on a runtime of its own (for
+/// callers without one). `ready` gets the bound address once the server listens.
+pub fn run(
+    addr: &str,
+    shops: Vec<Shop>,
+    config: ServerConfig,
+    ready: impl FnOnce(std::net::SocketAddr),
+) -> Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(Error::Serve)?;
+    runtime.block_on(async {
+        let state = AppState::new(shops, config)?;
+        let listener =
+            tokio::net::TcpListener::bind(addr)
+                .await
+                .map_err(|error| Error::Bind {
+                    addr: addr.to_owned(),
+                    error,
+                })?;
+        ready(listener.local_addr().map_err(Error::Serve)?);
+        serve(listener, state, shutdown_signal()).await
+    })
+}

@@ -1,0 +1,66 @@
+//! The OpenAPI 3.1 document, generated from the handlers and types.
+
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::api::{campaigns, customers, events, insights};
+use crate::ops;
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "A key from `recur keys create --scope ...` (also accepted as `X-API-Key`)",
+                    ))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("x-api-key"))),
+        );
+    }
+}
+
+/// The API's description.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "recur",
+        description = "Repurchase and retention engine: customers' value and recommendations, live events, campaigns with randomised holdouts. Every /v1 route but this document needs a key (`Authorization: Bearer KEY`); errors share one shape (`ErrorBody`) with a stable code and the request id.",
+        license(name = "Apache-2.0", identifier = "Apache-2.0"),
+    ),
+    paths(
+        ops::live, ops::ready, ops::metrics,
+        events::post_events,
+        customers::list, customers::get_customer, customers::recommendations, customers::messages,
+        insights::status, insights::analytics, insights::segments, insights::value, insights::model,
+        insights::similar,
+        campaigns::list, campaigns::detail, campaigns::lift, campaigns::plan, campaigns::generate,
+    ),
+    components(schemas(crate::error::ErrorBody)),
+    modifiers(&Security),
+    tags(
+        (name = "events", description = "Live events from the shop's site"),
+        (name = "customers", description = "Profiles, value, recommendations, messages"),
+        (name = "products", description = "Similar products"),
+        (name = "shop", description = "Analytics, segments, value, the behaviour model"),
+        (name = "campaigns", description = "Plans, messages, measured lift"),
+        (name = "operations", description = "Health and metrics"),
+    )
+)]
+pub(crate) struct ApiDoc;
+
+/// The document as JSON.
+pub(crate) fn document() -> String {
+    ApiDoc::openapi()
+        .to_pretty_json()
+        .unwrap_or_else(|_| "{}".into())
+}
