@@ -28,7 +28,9 @@
 //!  ├── keys.rs          API keys: hashed, scoped, shown once
 //!  ├── live/            live events: durable log, idempotency keys, compaction into tables
 //!  ├── serving.rs       ShopView: the in-memory snapshot a server answers from
-//!  ├── report.rs        the self-contained HTML report
+//!  ├── report/          the self-contained HTML report
+//!  │   ├── sections.rs      ReportSections: value, model, campaign data (serialisable)
+//!  │   └── html.rs, sections.js   their tables and charts
 //!  └── error.rs         Error (user error or bug: Error::is_user_error), Result
 //! ```
 //!
@@ -106,7 +108,11 @@ pub use recur_ingest::Error as IngestError;
 pub use recur_llm as llm;
 /// The behaviour model (transformer, baselines, evaluation).
 pub use recur_model as model;
-pub use report::render_html;
+pub use report::{
+    BehaviourSection, Bin, CampaignSection, HoldoutCheck, ModelRow, OfferCount, PathCount,
+    ReportSections, RoundSection, SampleMessage, Section, TOP_AT_RISK, TransformerRun,
+    ValueSection, render_html, render_report,
+};
 pub use summaries::{
     LIKELY_GONE_P_ALIVE, LikelyGone, MIN_REPEAT_GAPS, WIN_BACK_SEGMENTS, WinBackAudience,
     likely_gone, mean_cohort_retention, repeat_categories, sort_by_clv, win_back_audience,

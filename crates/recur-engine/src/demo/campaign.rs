@@ -12,15 +12,16 @@ use recur_campaign::{
 use recur_core::{Day, Segment};
 use serde::Serialize;
 
-use super::simulate::{DEMO_MARGIN, ShopCustomers, shop_customers, simulate};
+use super::simulate::{DEMO_MARGIN, DemoCustomer, ShopCustomers, shop_customers, simulate};
 use crate::campaign::{
-    COPY_AUDIT_FILE, LEDGER_FILE, MIN_PER_ARM, MessageWriter, Recipient, feature_names, offer_fact,
-    write_audit,
+    COPY_AUDIT_FILE, CopyAudit, LEDGER_FILE, MIN_PER_ARM, MessageWriter, Recipient, feature_names,
+    offer_fact, write_audit,
 };
 use crate::clv::WorkspaceValue;
 use crate::config::LlmSettings;
 use crate::error::Result;
 use crate::language::open_generator;
+use crate::report::SampleMessage;
 use crate::workspace::Workspace;
 
 /// The demo's campaign: win back lapsing customers with one of four offers.
@@ -108,6 +109,11 @@ pub struct CampaignDemo {
     pub sample_message: Option<Outgoing>,
     /// Files written for the ESP import (Braze, Klaviyo, JSONL).
     pub files: Vec<PathBuf>,
+    /// The sample message and the language model's samples as drafted, before the first name
+    /// is filled in: what the HTML report shows, so that no name reaches it. Not part of the
+    /// JSON (the samples above are).
+    #[serde(skip)]
+    pub report_samples: Vec<SampleMessage>,
 }
 
 /// Runs the campaign loop on the synthetic shop: an exploration round with random offers and a
@@ -274,6 +280,14 @@ pub fn demo_campaign(
         outgoing.push(message);
     }
     let drafted = writer.drafted();
+    let sample_message = outgoing.get(drafted).or(outgoing.first()).cloned();
+    let report_samples = report_samples(
+        writer.audit(),
+        sample_message
+            .iter()
+            .chain(llm_samples.iter().map(|d| &d.message)),
+        &customers,
+    );
     let mut files = export_files(out_dir, &outgoing)?;
     // Where `recur eval copy --campaign demo-winback-2` reads it.
     let audit_dir = out_dir.join(&spec2.id);
@@ -329,15 +343,38 @@ pub fn demo_campaign(
         queued,
         ledger: out_dir.join(LEDGER_FILE),
         // A template message (the language model's first draft is shown apart).
-        sample_message: outgoing
-            .get(drafted)
-            .or(outgoing.first())
-            .cloned()
-            .map(|mut m| {
-                // The sample is printed: keep the address out of the terminal.
-                m.email = None;
-                m
-            }),
+        sample_message: sample_message.map(|mut m| {
+            // The sample is printed: keep the address out of the terminal.
+            m.email = None;
+            m
+        }),
         files,
+        report_samples,
     })
+}
+
+/// The audited drafts (`{first_name}` not filled in) of the messages in `shown`, with the
+/// customers' segments.
+fn report_samples<'a>(
+    audit: &[CopyAudit],
+    shown: impl Iterator<Item = &'a Outgoing>,
+    customers: &[DemoCustomer],
+) -> Vec<SampleMessage> {
+    shown
+        .filter_map(|m| {
+            let a = audit.iter().find(|a| a.customer_id == m.customer_id)?;
+            Some(SampleMessage {
+                customer_id: m.customer_id.clone(),
+                segment: customers
+                    .iter()
+                    .find(|c| c.candidate.customer_id == m.customer_id)
+                    .map(|c| c.candidate.segment),
+                offer: m.offer.clone(),
+                path: a.path,
+                subject: a.subject.clone(),
+                preheader: a.preheader.clone(),
+                body: a.body.clone(),
+            })
+        })
+        .collect()
 }

@@ -23,7 +23,7 @@ use crate::clv::{CustomerValue, WorkspaceValue, customer_value};
 use crate::config::LlmSettings;
 use crate::error::{Error, Result};
 use crate::recs::{RecsOptions, WorkspaceRecommender, train_workspace};
-use crate::report::render_html;
+use crate::report::{ReportSections, render_report};
 use crate::workspace::Workspace;
 
 const MARKER: &str = ".recur-demo";
@@ -201,12 +201,12 @@ pub fn run_demo(opts: &DemoOptions, observer: &dyn DemoObserver) -> Result<DemoO
     observer.stage("Writing the HTML report");
     let html = opts.dir.join("report.html");
     let manifest = ws.manifest()?;
-    std::fs::write(&html, render_html(&title, &report, &manifest.imports)).map_err(|error| {
-        Error::Io {
-            path: html.clone(),
-            action: "write",
-            error,
-        }
+    let sections = ReportSections::from_stages(&value, &recommendations, campaign.as_ref());
+    let page = render_report(&title, &report, &manifest.imports, &sections);
+    std::fs::write(&html, page).map_err(|error| Error::Io {
+        path: html.clone(),
+        action: "write",
+        error,
     })?;
     Ok(DemoOutcome {
         workspace: opts.dir.clone(),

@@ -1,10 +1,12 @@
 //! Integration tests of recur's use cases through the engine's public API: workspaces and
 //! imports, a campaign from plan to lift (sent to a local fake SMTP server), the demo's
-//! errors, campaign copy (one test with the real SmolLM2). Fast: the tiny test shop, no training.
+//! errors, the HTML report's sections, campaign copy (one test with the real SmolLM2). Fast:
+//! the tiny test shop, no training.
 
 mod campaign;
 mod copy;
 mod demo;
+mod report;
 mod workspace;
 
 use std::path::{Path, PathBuf};

@@ -1,10 +1,25 @@
 //! The self-contained HTML report: charts drawn by Chart.js (inlined, works offline).
+//!
+//! `mod.rs` renders the page and the analytics; `sections.rs` holds the data of the sections
+//! on customer value, the behaviour model and campaigns ([`ReportSections`], serialisable: the
+//! page embeds it as JSON) and `build.rs` assembles it from the demo's stage results;
+//! `html.rs` renders their headings and tables, `sections.js` their charts.
+
+mod build;
+mod html;
+mod sections;
 
 use recur_analytics::Report;
 use recur_ingest::ImportRecord;
 
-const CHART_JS: &str = include_str!("../assets/chart-4.6.1.umd.min.js");
-const MATRIX_JS: &str = include_str!("../assets/chartjs-chart-matrix-2.1.1.min.js");
+pub use sections::{
+    BehaviourSection, Bin, CampaignSection, HoldoutCheck, ModelRow, OfferCount, PathCount,
+    ReportSections, RoundSection, SampleMessage, Section, TOP_AT_RISK, TransformerRun,
+    ValueSection,
+};
+
+use crate::{CHART_JS, CHART_MATRIX_JS as MATRIX_JS};
+const SECTIONS_JS: &str = include_str!("sections.js");
 
 fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
@@ -17,15 +32,31 @@ fn pct(x: f64) -> String {
     format!("{:.1}%", x * 100.0)
 }
 
-/// Makes JSON safe inside a `<script>` element.
+/// Makes JSON safe inside a `<script>` element: `<`, `>` and `&` (which JSON has only inside
+/// strings) become `\u` escapes, so no text can close the element or open a comment.
 fn script_json<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string(v)
         .unwrap_or_else(|_| "null".into())
-        .replace("</", "<\\/")
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
 }
 
-/// Renders the report as one HTML document with inline data, styles and chart code.
+/// Renders the report of the analytics alone as one HTML document with inline data, styles
+/// and chart code (see [`render_report`] for the sections on value, model and campaigns).
 pub fn render_html(title: &str, report: &Report, imports: &[ImportRecord]) -> String {
+    render_report(title, report, imports, &ReportSections::default())
+}
+
+/// Renders the report as one HTML document with inline data, styles and chart code: the
+/// analytics, then the `sections` present (customer value, behaviour model, campaigns; a
+/// failed stage shows its error), then the imports.
+pub fn render_report(
+    title: &str,
+    report: &Report,
+    imports: &[ImportRecord],
+    sections: &ReportSections,
+) -> String {
     let o = &report.overview;
     let r = &report.repurchase_rate;
     let at_risk: f64 = report
@@ -117,6 +148,9 @@ h2{{font-size:17px;margin:0 0 10px}} .kpis{{display:flex;flex-wrap:wrap;gap:12px
 .kpi .v{{font-size:22px;font-weight:600}} .kpi .k{{font-size:12px;color:#5b6675}}
 table{{border-collapse:collapse;width:100%;font-size:13px}} th,td{{text-align:right;padding:4px 8px;border-bottom:1px solid #e5e8ec}} th:first-child,td:first-child{{text-align:left}}
 .note{{font-size:12px;color:#5b6675}} canvas{{max-height:420px}}
+h3{{font-size:14px;margin:16px 0 6px}} .two{{display:grid;grid-template-columns:1fr 1fr;gap:16px;align-items:start}}
+.error{{color:#9b2226;background:#fdecea;padding:8px 12px;border-radius:6px}} section .kpis{{margin:0 0 12px}}
+.msg{{border:1px solid #e5e8ec;border-radius:6px;padding:8px 12px;margin:8px 0}} .msg pre{{white-space:pre-wrap;font-family:inherit;margin:6px 0 0}}
 </style></head><body>
 <header><h1>{title}</h1><p>Orders from {first} to {last} · reference date for recency: {last}</p></header>
 <main>
@@ -127,7 +161,7 @@ table{{border-collapse:collapse;width:100%;font-size:13px}} th,td{{text-align:ri
 <table><tr><th>Segment</th><th>Customers</th><th>Share</th><th>Revenue</th><th>Revenue share</th><th>Avg days since last order</th><th>Avg orders</th></tr>{segments}</table></section>
 <section><h2>Days between orders</h2><p class=note>Gaps between consecutive orders of the same customer; the last bar is open-ended.</p><canvas id=gaps></canvas></section>
 <section><h2>Repurchase cycle by category</h2><table><tr><th>Category</th><th>Buyers</th><th>Bought again</th><th>Gaps</th><th>P25 days</th><th>Median days</th><th>P75 days</th></tr>{categories}</table></section>
-<section><h2>Imports</h2><table><tr><th>Import</th><th>Table</th><th>Source</th><th>Read</th><th>Imported</th><th>Quarantined</th><th>Duplicates</th></tr>{accounting}</table></section>
+{extra}<section><h2>Imports</h2><table><tr><th>Import</th><th>Table</th><th>Source</th><th>Read</th><th>Imported</th><th>Quarantined</th><th>Duplicates</th></tr>{accounting}</table></section>
 </main>
 <script>{CHART_JS}</script>
 <script>{MATRIX_JS}</script>
@@ -164,6 +198,10 @@ new Chart(document.getElementById('gaps'), {{
   options: {{ scales: {{ x: {{ title: {{display: true, text: 'days'}} }}, y: {{ title: {{display: true, text: 'count'}} }} }} }}
 }});
 </script>
+<script>
+const S = {sections_data};
+{SECTIONS_JS}
+</script>
 </body></html>
 "#,
         title = esc(title),
@@ -172,5 +210,7 @@ new Chart(document.getElementById('gaps'), {{
         definition = esc(&r.definition),
         windows = esc(&windows),
         data = script_json(report),
+        extra = html::sections_html(sections, &currency),
+        sections_data = script_json(sections),
     )
 }
