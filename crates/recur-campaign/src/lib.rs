@@ -49,8 +49,8 @@ pub use hillstrom::{ArmReport, HillstromReport, Targeting, evaluate_hillstrom};
 pub use holdout::{assign_holdout, holdout_key};
 pub use learn::{OfferEvidence, OfferModels, PastCampaign, PastRow};
 pub use ledger::{
-    CustomerMessage, Ledger, Pending, RecordedAssignment, RecordedCampaign, Redemption, SendCounts, SendLock,
-    SendStatus, message_id,
+    CustomerMessage, Ledger, Pending, RecordedAssignment, RecordedCampaign, Redemption, SendCounts,
+    SendLock, SendStatus, message_id,
 };
 pub use message::{
     CustomerContext, Draft, Facts, Format, FreeText, Language, Message, OfferFact, ProductFact,

@@ -240,7 +240,11 @@ pub const KEYS: &[(&str, &str, &str)] = &[
         "RECUR_EMBED_ENDPOINT_MODEL",
         "embedding model name at the endpoint",
     ),
-    ("serve.addr", "RECUR_SERVE_ADDR", "address `recur serve` listens on"),
+    (
+        "serve.addr",
+        "RECUR_SERVE_ADDR",
+        "address `recur serve` listens on",
+    ),
     (
         "serve.cors_origins",
         "RECUR_SERVE_CORS_ORIGINS",

@@ -255,7 +255,10 @@ mod tests {
         let (rec, key) = ApiKeys::create(&ws, &[Scope::Read, Scope::Read], "site").unwrap();
         assert_eq!(rec.scopes, vec![Scope::Read]);
         let keys = ApiKeys::open(&ws).unwrap();
-        assert_eq!(keys.verify(&key).map(|r| r.id.as_str()), Some(rec.id.as_str()));
+        assert_eq!(
+            keys.verify(&key).map(|r| r.id.as_str()),
+            Some(rec.id.as_str())
+        );
         assert!(keys.verify(&format!("{key}0")).is_none());
         assert!(keys.verify("rk_00000000_00").is_none());
         assert!(keys.verify("").is_none());

@@ -66,8 +66,8 @@ mod copywriter;
 mod demo;
 mod error;
 mod keys;
-mod live;
 mod language;
+mod live;
 mod recs;
 mod report;
 mod serving;
@@ -75,9 +75,9 @@ mod summaries;
 mod workspace;
 
 pub use campaign::{
-    COPY_AUDIT_FILE, CampaignStore, campaign_copy_audit, ChannelConfig, CopyAudit, CopyEvaluation, CopyPath, CopyRun,
+    COPY_AUDIT_FILE, CampaignStore, ChannelConfig, CopyAudit, CopyEvaluation, CopyPath, CopyRun,
     CopyShares, GeneratedCampaign, LEDGER_FILE, MIN_PER_ARM, PlannedCampaign, RecordedCampaign,
-    SendOutcome, SendRun, WorkspaceLift, distinct_2, evaluate_campaign_copy,
+    SendOutcome, SendRun, WorkspaceLift, campaign_copy_audit, distinct_2, evaluate_campaign_copy,
     evaluate_workspace_campaign, generate_workspace_campaign, import_workspace_redemptions,
     plan_workspace_campaign, send_campaign,
 };
@@ -94,12 +94,19 @@ pub use demo::{
     DemoSource, DemoStage, DraftedSample, StageError, demo_campaign, run_demo,
 };
 pub use error::{Error, Result};
+pub use keys::{ApiKeys, KEYS_FILE, KeyRecord, Scope};
 pub use language::{open_embedder, open_generator, open_local, single_turn};
+pub use live::{
+    Appended, Compaction, EventLog, KEY_RETENTION_SECONDS, LIVE_DIR, LiveEvent, LiveKind,
+    LoggedEvent, MAX_ID_BYTES, MAX_TEXT_BYTES,
+};
 pub use recs::{
     CustomerRecommendations, MODEL_DIR, ModelSelection, RecommendedItem, RecsOptions, TrainOutcome,
     WorkspaceRecommender, train_workspace, transformer_settings, workspace_sequences,
 };
-pub use recur_campaign::{CustomerMessage, Language, Outgoing, SendCounts, SmtpSecurity, SendStatus};
+pub use recur_campaign::{
+    CustomerMessage, Language, Outgoing, SendCounts, SendStatus, SmtpSecurity,
+};
 /// Domain-type parse errors (segments, statuses...).
 pub use recur_core::Error as CoreError;
 /// Import and storage errors (for callers that react to a busy workspace).
@@ -113,18 +120,13 @@ pub use report::{
     ReportSections, RoundSection, SampleMessage, Section, TOP_AT_RISK, TransformerRun,
     ValueSection, render_html, render_report,
 };
-pub use summaries::{
-    LIKELY_GONE_P_ALIVE, LikelyGone, MIN_REPEAT_GAPS, WIN_BACK_SEGMENTS, WinBackAudience,
-    likely_gone, mean_cohort_retention, repeat_categories, sort_by_clv, win_back_audience,
-};
-pub use keys::{ApiKeys, KEYS_FILE, KeyRecord, Scope};
-pub use live::{
-    Appended, Compaction, EventLog, KEY_RETENTION_SECONDS, LIVE_DIR, LiveEvent, LiveKind,
-    LoggedEvent, MAX_ID_BYTES, MAX_TEXT_BYTES,
-};
 pub use serving::{
     CampaignSummary, Contact, CustomerView, LiveActivity, PurchaseLine, ShopView, ViewProblem,
     customer_messages,
+};
+pub use summaries::{
+    LIKELY_GONE_P_ALIVE, LikelyGone, MIN_REPEAT_GAPS, WIN_BACK_SEGMENTS, WinBackAudience,
+    likely_gone, mean_cohort_retention, repeat_categories, sort_by_clv, win_back_audience,
 };
 pub use workspace::Workspace;
 

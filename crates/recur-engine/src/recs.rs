@@ -465,8 +465,7 @@ impl WorkspaceRecommender {
                 LiveKind::Purchase => EventKind::Purchase,
                 LiveKind::Search | LiveKind::Review => continue,
             };
-            let Some(ix) = e.product_id.as_deref().and_then(|p| self.data.vocab.get(p))
-            else {
+            let Some(ix) = e.product_id.as_deref().and_then(|p| self.data.vocab.get(p)) else {
                 continue;
             };
             // Lines of one order share a basket; every other event is a basket of its own.
@@ -489,9 +488,10 @@ impl WorkspaceRecommender {
 
     /// Products bought or viewed near `product` in customers' histories, most similar first.
     pub fn similar(&self, product: &str, k: usize) -> Result<Vec<RecommendedItem>> {
-        let ix = self.data.vocab.get(product).ok_or_else(|| {
-            Error::Model(recur_model::Error::UnknownProduct(product.to_owned()))
-        })?;
+        let ix =
+            self.data.vocab.get(product).ok_or_else(|| {
+                Error::Model(recur_model::Error::UnknownProduct(product.to_owned()))
+            })?;
         Ok(self
             .neighbours
             .neighbours_of(ix)

@@ -274,9 +274,10 @@ impl ShopView {
                 Ok(r) => view.recommender = Some(r),
                 Err(e) => note(&mut problems, "model", &e),
             }
-            view.selection = std::fs::read_to_string(ws.root().join(MODEL_DIR).join("selection.json"))
-                .ok()
-                .and_then(|t| serde_json::from_str(&t).ok());
+            view.selection =
+                std::fs::read_to_string(ws.root().join(MODEL_DIR).join("selection.json"))
+                    .ok()
+                    .and_then(|t| serde_json::from_str(&t).ok());
         } else {
             problems.push(ViewProblem {
                 part: "model",
@@ -319,7 +320,9 @@ impl ShopView {
 
     /// The model that ranks recommendations, when one is trained.
     pub fn model_name(&self) -> Option<&str> {
-        self.recommender.as_ref().map(WorkspaceRecommender::model_name)
+        self.recommender
+            .as_ref()
+            .map(WorkspaceRecommender::model_name)
     }
 
     /// Campaigns in the ledger.
@@ -347,10 +350,7 @@ impl ShopView {
             .and_then(|&i| self.value.as_ref().map(|v| v.customers[i].clone()));
         let known = rfm.is_some()
             || value.is_some()
-            || self
-                .recommender
-                .as_ref()
-                .is_some_and(|r| r.knows(customer));
+            || self.recommender.as_ref().is_some_and(|r| r.knows(customer));
         if !known && recent.is_empty() {
             return None;
         }
@@ -371,7 +371,11 @@ impl ShopView {
 
     /// Customers ranked by value at risk (highest first), at most `limit`, optionally of
     /// one segment.
-    pub fn at_risk(&self, segment: Option<recur_core::Segment>, limit: usize) -> Vec<CustomerValue> {
+    pub fn at_risk(
+        &self,
+        segment: Option<recur_core::Segment>,
+        limit: usize,
+    ) -> Vec<CustomerValue> {
         let Some(v) = &self.value else {
             return Vec::new();
         };
@@ -379,7 +383,11 @@ impl ShopView {
             .customers
             .iter()
             .filter(|c| {
-                segment.is_none_or(|s| self.scores.get(&c.customer_id).is_some_and(|r| r.segment == s))
+                segment.is_none_or(|s| {
+                    self.scores
+                        .get(&c.customer_id)
+                        .is_some_and(|r| r.segment == s)
+                })
             })
             .collect();
         out.sort_by(|a, b| {

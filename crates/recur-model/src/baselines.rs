@@ -128,7 +128,9 @@ impl ItemKnn {
     /// An item's nearest items with their similarity, most similar first (empty for an
     /// unknown item).
     pub fn neighbours_of(&self, item: u32) -> &[(u32, f32)] {
-        self.neighbours.get(item as usize).map_or(&[], Vec::as_slice)
+        self.neighbours
+            .get(item as usize)
+            .map_or(&[], Vec::as_slice)
     }
 }
 

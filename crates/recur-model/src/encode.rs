@@ -33,7 +33,8 @@ fn gap_bucket(seq: &Sequence, i: usize) -> u32 {
         return 1;
     }
     let days = (seq.times[i] - seq.times[i - 1]) as f64 / DAY;
-    3 + GAP_DAYS.iter().take_while(|&&b| days >= b).count() as u32
+    // A gap of a year or more shares the last range (the embedding has GAP_BUCKETS rows).
+    (3 + GAP_DAYS.iter().take_while(|&&b| days >= b).count() as u32).min(GAP_BUCKETS as u32 - 1)
 }
 
 /// The class of a gap until the next purchase.
@@ -231,6 +232,24 @@ pub(crate) fn targets(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn gaps_of_any_length_stay_inside_the_embedding() {
+        let day = DAY as i64;
+        let seq = Sequence {
+            customer: "a".into(),
+            items: vec![1, 2, 3, 4],
+            events: vec![1; 4],
+            times: vec![0, day / 2, 400 * day, 40_000 * day],
+            baskets: vec![0, 1, 2, 3],
+        };
+        let buckets: Vec<u32> = (0..4).map(|i| gap_bucket(&seq, i)).collect();
+        assert_eq!(buckets[..2], [1, 3]);
+        assert!(
+            buckets.iter().all(|&b| (b as usize) < GAP_BUCKETS),
+            "{buckets:?}"
+        );
+    }
 
     #[test]
     fn windows_pad_right_and_mask_causally() {

@@ -4,6 +4,7 @@
 
 const KEY = 'recur-key';
 const charts = [];
+const pending = [];
 
 function h(tag, attrs, ...children) {
   const el = document.createElement(tag);
@@ -37,10 +38,15 @@ function section(title, ...body) {
   return h('section', {}, h('h2', {}, title), ...body);
 }
 
+// Charts are drawn once their canvas is in the page (Chart.js sizes them from the layout).
 function chart(canvas, config) {
   config.options = Object.assign({ animation: false, responsive: true }, config.options || {});
-  charts.push(new Chart(canvas, config));
+  pending.push([canvas, config]);
   return canvas;
+}
+
+function drawPending() {
+  for (const [canvas, config] of pending.splice(0)) charts.push(new Chart(canvas, config));
 }
 
 class ApiError extends Error {
@@ -98,7 +104,7 @@ async function overview() {
           height: ({ chart }) => (chart.chartArea || {}).height / Math.max(1, cohorts.length) - 2 }] },
         options: { plugins: { legend: { display: false }, tooltip: { callbacks: { title: () => '',
           label: (c) => `cohort ${c.raw.y}, month +${c.raw.x}: ${(c.raw.v * 100).toFixed(1)}% (${c.raw.n} customers)` } } },
-          scales: { x: { type: 'linear', min: 0.5, max: maxK + 0.5, ticks: { callback: (v) => '+' + v }, grid: { display: false } },
+          scales: { x: { type: 'linear', min: 0.5, max: maxK + 0.5, offset: false, afterBuildTicks: (axis) => { axis.ticks = Array.from({ length: maxK }, (_, i) => ({ value: i + 1 })); }, ticks: { callback: (v) => '+' + v }, grid: { display: false } },
             y: { type: 'category', labels: cohorts.map((c) => c.cohort), offset: true } } },
       })));
     const seg = report.rfm_segments;
@@ -263,6 +269,7 @@ async function show() {
   document.querySelectorAll('#nav a').forEach((a) => a.classList.toggle('on', a.dataset.page === page));
   const root = document.getElementById('page');
   charts.splice(0).forEach((c) => c.destroy());
+  pending.splice(0);
   root.replaceChildren(h('p', { class: 'note' }, 'Loading...'));
   try {
     const status = await api('/v1/status');
@@ -270,6 +277,7 @@ async function show() {
     document.getElementById('login').hidden = true;
     const parts = await PAGES[page](arg ? decodeURIComponent(arg) : undefined);
     root.replaceChildren(...parts);
+    drawPending();
     document.body.dataset.rendered = page;
   } catch (e) {
     if (e.status === 401 || !sessionStorage.getItem(KEY)) {
@@ -289,11 +297,12 @@ document.getElementById('login-form').addEventListener('submit', (e) => {
   show();
 });
 
-// A key in the address (#key=...) is taken once and removed from the address bar.
-const m = location.hash.match(/key=([^&]+)/);
+// A key in the address (#page&key=...) is taken once and removed from the address bar.
+const m = location.hash.match(/[#&]key=([^&]+)/);
 if (m) {
   sessionStorage.setItem(KEY, decodeURIComponent(m[1]));
-  history.replaceState(null, '', location.pathname + '#overview');
+  const rest = location.hash.slice(1).split('&').filter((p) => !p.startsWith('key=')).join('&');
+  history.replaceState(null, '', location.pathname + '#' + (rest || 'overview'));
 }
 window.addEventListener('hashchange', show);
 show();

@@ -57,8 +57,12 @@ pub(crate) async fn asset(Path(name): Path<String>) -> Response {
         "chart.js" => (CHART_JS, "text/javascript; charset=utf-8"),
         "chart-matrix.js" => (MATRIX_JS, "text/javascript; charset=utf-8"),
         _ => {
-            return crate::error::ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such asset")
-                .into_response();
+            return crate::error::ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "no such asset",
+            )
+            .into_response();
         }
     };
     page(body, kind)

@@ -13,7 +13,9 @@ pub enum Error {
     #[error(transparent)]
     Engine(#[from] recur_engine::Error),
     /// The address could not be bound.
-    #[error("cannot listen on {addr}: {error}; choose another address with --addr (or stop what runs there)")]
+    #[error(
+        "cannot listen on {addr}: {error}; choose another address with --addr (or stop what runs there)"
+    )]
     Bind {
         /// The address.
         addr: String,
@@ -24,7 +26,9 @@ pub enum Error {
     #[error("the server stopped: {0}")]
     Serve(std::io::Error),
     /// Two workspaces were given the same name.
-    #[error("two workspaces are served under the name `{0}`; give each folder a different last path component")]
+    #[error(
+        "two workspaces are served under the name `{0}`; give each folder a different last path component"
+    )]
     DuplicateShop(String),
 }
 
@@ -90,8 +94,10 @@ impl ApiError {
         Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", message)
     }
 
-    pub(crate) fn internal(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", message)
+    /// A bug: the client is told so; the detail goes to the server's log under the request
+    /// id (see `ops::request_layer`), never into the answer.
+    pub(crate) fn internal(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", detail)
     }
 
     /// The code a status gets when no handler chose one (framework rejections).
@@ -131,7 +137,6 @@ impl From<recur_engine::Error> for ApiError {
                 ApiError::unavailable(format!("{message}; retry in a few seconds"))
             }
             _ if e.is_user_error() => ApiError::invalid(message),
-            // Internal details stay in the server's log, keyed by the request id.
             _ => ApiError::internal(message),
         }
     }

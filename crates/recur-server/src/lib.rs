@@ -63,7 +63,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/events", post(events::post_events))
         .route("/customers", get(customers::list))
         .route("/customers/{id}", get(customers::get_customer))
-        .route("/customers/{id}/recommendations", get(customers::recommendations))
+        .route(
+            "/customers/{id}/recommendations",
+            get(customers::recommendations),
+        )
         .route("/customers/{id}/messages", get(customers::messages))
         .route("/products/{id}/similar", get(insights::similar))
         .route("/status", get(insights::status))
@@ -88,7 +91,11 @@ pub fn router(state: Arc<AppState>) -> Router {
     let cors = CorsLayer::new()
         .allow_origin(AllowOrigin::list(origins))
         .allow_methods([Method::GET, Method::POST])
-        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, "x-api-key".parse().unwrap_or(header::AUTHORIZATION)]);
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            "x-api-key".parse().unwrap_or(header::AUTHORIZATION),
+        ]);
     Router::new()
         .nest("/v1", v1)
         .route("/v1/openapi.json", get(dashboard::openapi))
@@ -131,7 +138,11 @@ async fn background(state: Arc<AppState>) {
             let Some(compact) = work else { continue };
             let s = shop.clone();
             let done = tokio::task::spawn_blocking(move || {
-                if compact { s.compact().map(|_| ()) } else { s.refresh() }
+                if compact {
+                    s.compact().map(|_| ())
+                } else {
+                    s.refresh()
+                }
             })
             .await;
             match done {
@@ -213,13 +224,12 @@ pub fn run(
         .map_err(Error::Serve)?;
     runtime.block_on(async {
         let state = AppState::new(shops, config)?;
-        let listener =
-            tokio::net::TcpListener::bind(addr)
-                .await
-                .map_err(|error| Error::Bind {
-                    addr: addr.to_owned(),
-                    error,
-                })?;
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|error| Error::Bind {
+                addr: addr.to_owned(),
+                error,
+            })?;
         ready(listener.local_addr().map_err(Error::Serve)?);
         serve(listener, state, shutdown_signal()).await
     })

@@ -1,6 +1,7 @@
 //! The OpenAPI 3.1 document, generated from the handlers and types.
 
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{Content, Ref, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 use crate::api::{campaigns, customers, events, insights};
@@ -26,6 +27,40 @@ impl Modify for Security {
             "api_key",
             SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("x-api-key"))),
         );
+        // Every route behind a key can answer these; they are documented once here.
+        let common = [
+            ("401", "No key, or a key no workspace here knows"),
+            ("403", "The key lacks the scope this route needs"),
+            (
+                "429",
+                "The key made too many requests; retry after `Retry-After` seconds",
+            ),
+            ("400", "The request is malformed (JSON, query)"),
+            ("413", "The body is larger than `serve.max_body_bytes`"),
+            ("415", "The body is not `application/json`"),
+            ("422", "A value is invalid; the message names it"),
+        ];
+        for item in openapi.paths.paths.values_mut() {
+            for op in [&mut item.get, &mut item.post].into_iter().flatten() {
+                if op.security.is_none() {
+                    continue;
+                }
+                for (code, description) in common {
+                    op.responses
+                        .responses
+                        .entry(code.to_owned())
+                        .or_insert_with(|| {
+                            ResponseBuilder::new()
+                                .description(description)
+                                .content(
+                                    "application/json",
+                                    Content::new(Some(Ref::from_schema_name("ErrorBody"))),
+                                )
+                                .into()
+                        });
+                }
+            }
+        }
     }
 }
 

@@ -51,7 +51,24 @@ pub(crate) async fn request_layer(
     let response = next.run(request).await;
     let status = response.status();
     let mut response = if let Some(e) = response.extensions().get::<ApiError>().cloned() {
-        error_response(e.status, e.code, e.message, &id)
+        if e.status.is_server_error() && e.code == "internal" {
+            // The detail (which may name files or carry a backtrace) stays in the log.
+            let detail = e.message.lines().next().unwrap_or_default();
+            eprintln!(
+                "{}",
+                serde_json::json!({"level": "error", "request_id": id, "route": route, "error": detail})
+            );
+            error_response(
+                e.status,
+                e.code,
+                format!(
+                    "internal error (a bug); the server log has the details under request id {id}; please report it"
+                ),
+                &id,
+            )
+        } else {
+            error_response(e.status, e.code, e.message, &id)
+        }
     } else if (status.is_client_error() || status.is_server_error())
         && response
             .headers()

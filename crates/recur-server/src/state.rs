@@ -80,7 +80,11 @@ impl Shop {
         let keys = ApiKeys::open(&ws)?;
         let log = EventLog::open(&ws)?;
         let through = log.compacted_through()?;
-        let stamp = modified(&ws.root().join(&ws.settings().data_dir).join("manifest.json"));
+        let stamp = modified(
+            &ws.root()
+                .join(&ws.settings().data_dir)
+                .join("manifest.json"),
+        );
         let view = ShopView::build(&ws, through);
         Ok(Shop {
             keys: RwLock::new((keys, modified(&ws.root().join(recur_engine::KEYS_FILE)))),
@@ -102,7 +106,10 @@ impl Shop {
 
     /// The current snapshot and its generation.
     pub(crate) fn view(&self) -> (u64, Arc<ShopView>) {
-        let g = self.view.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let g = self
+            .view
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         (g.0, g.1.clone())
     }
 
@@ -164,7 +171,10 @@ impl Shop {
     pub(crate) fn key(&self, presented: &str) -> Option<KeyRecord> {
         let path = self.ws.root().join(recur_engine::KEYS_FILE);
         {
-            let g = self.keys.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let g = self
+                .keys
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             if let Some(r) = g.0.verify(presented) {
                 return Some(r.clone());
             }

@@ -171,7 +171,10 @@ pub(crate) fn write_audit(path: &Path, lines: &[CopyAudit]) -> Result<()> {
 /// Reads an audit written by `campaign generate` or `eval copy`.
 /// The copy audit of a recorded campaign: how each message was written (none before
 /// `campaign generate`). [`Error::NoSuchCampaign`] for an id the ledger does not know.
-pub fn campaign_copy_audit(ws: &crate::workspace::Workspace, campaign: &str) -> Result<Vec<CopyAudit>> {
+pub fn campaign_copy_audit(
+    ws: &crate::workspace::Workspace,
+    campaign: &str,
+) -> Result<Vec<CopyAudit>> {
     let store = super::CampaignStore::open(ws)?;
     store.recorded(campaign)?;
     let path = store.dir.join(campaign).join(COPY_AUDIT_FILE);

@@ -29,7 +29,10 @@ mod store;
 mod writer;
 
 pub(crate) use audit::write_audit;
-pub use audit::{COPY_AUDIT_FILE, CopyAudit, campaign_copy_audit, CopyEvaluation, CopyPath, CopyShares, distinct_2};
+pub use audit::{
+    COPY_AUDIT_FILE, CopyAudit, CopyEvaluation, CopyPath, CopyShares, campaign_copy_audit,
+    distinct_2,
+};
 pub use copy_eval::{CopyRun, evaluate_campaign_copy};
 pub use evaluate::{WorkspaceLift, evaluate_workspace_campaign};
 pub(crate) use features::{customer_features, feature_names, offer_fact};

@@ -42,7 +42,11 @@ fn row_of(e: &LiveEvent) -> (Table, Value) {
     let at = rfc3339_micros(e.occurred_at);
     let mut row = Map::new();
     row.insert("customer_id".into(), json!(e.customer_id));
-    put(&mut row, "product_id", e.product_id.as_ref().map(|p| json!(p)));
+    put(
+        &mut row,
+        "product_id",
+        e.product_id.as_ref().map(|p| json!(p)),
+    );
     match e.kind {
         LiveKind::Purchase => {
             row.insert("ordered_at".into(), json!(at));
@@ -55,14 +59,26 @@ fn row_of(e: &LiveEvent) -> (Table, Value) {
         LiveKind::Review => {
             row.insert("reviewed_at".into(), json!(at));
             put(&mut row, "rating", e.rating.map(|v| json!(v)));
-            put(&mut row, "review_text", e.review_text.as_ref().map(|v| json!(v)));
+            put(
+                &mut row,
+                "review_text",
+                e.review_text.as_ref().map(|v| json!(v)),
+            );
             (Table::Reviews, Value::Object(row))
         }
         LiveKind::View | LiveKind::Search | LiveKind::AddToCart => {
             row.insert("occurred_at".into(), json!(at));
             row.insert("event_type".into(), json!(e.kind.as_str()));
-            put(&mut row, "session_id", e.session_id.as_ref().map(|v| json!(v)));
-            put(&mut row, "search_text", e.search_text.as_ref().map(|v| json!(v)));
+            put(
+                &mut row,
+                "session_id",
+                e.session_id.as_ref().map(|v| json!(v)),
+            );
+            put(
+                &mut row,
+                "search_text",
+                e.search_text.as_ref().map(|v| json!(v)),
+            );
             (Table::Events, Value::Object(row))
         }
     }

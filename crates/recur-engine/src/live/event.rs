@@ -214,17 +214,37 @@ mod tests {
         assert!(view().validated().is_ok());
         let mut e = view();
         e.product_id = None;
-        assert!(e.validated().unwrap_err().to_string().contains("product_id"));
+        assert!(
+            e.validated()
+                .unwrap_err()
+                .to_string()
+                .contains("product_id")
+        );
         let mut e = view();
         e.kind = LiveKind::Purchase;
-        assert!(e.clone().validated().unwrap_err().to_string().contains("order_id"));
+        assert!(
+            e.clone()
+                .validated()
+                .unwrap_err()
+                .to_string()
+                .contains("order_id")
+        );
         e.order_id = Some("o1".into());
         e.unit_price = Some(f64::INFINITY);
-        assert!(e.clone().validated().unwrap_err().to_string().contains("unit_price"));
+        assert!(
+            e.clone()
+                .validated()
+                .unwrap_err()
+                .to_string()
+                .contains("unit_price")
+        );
         e.unit_price = Some(9.5);
         e.currency = Some("eur".into());
         let ok = e.validated().unwrap();
-        assert_eq!((ok.quantity, ok.currency.as_deref()), (Some(1), Some("EUR")));
+        assert_eq!(
+            (ok.quantity, ok.currency.as_deref()),
+            (Some(1), Some("EUR"))
+        );
         let mut e = view();
         e.kind = LiveKind::Review;
         e.rating = Some(6);

@@ -63,7 +63,9 @@ fn campaign_of(c: &CampaignSummary) -> Campaign {
 #[utoipa::path(get, path = "/v1/campaigns", tag = "campaigns",
     responses((status = 200, description = "Campaigns", body = Vec<Campaign>)),
     security(("bearer" = [])))]
-pub(crate) async fn list(Extension(caller): Extension<Caller>) -> Result<Json<Vec<Campaign>>, ApiError> {
+pub(crate) async fn list(
+    Extension(caller): Extension<Caller>,
+) -> Result<Json<Vec<Campaign>>, ApiError> {
     caller.require(Scope::Read)?;
     let (_, view) = caller.shop.view();
     Ok(Json(view.campaigns().iter().map(campaign_of).collect()))
@@ -132,11 +134,16 @@ pub(crate) async fn detail(
         .iter()
         .find(|c| c.id == id)
         .map(campaign_of)
-        .ok_or_else(|| ApiError::not_found(format!("no campaign `{id}` in this workspace; GET /v1/campaigns lists them")))?;
+        .ok_or_else(|| {
+            ApiError::not_found(format!(
+                "no campaign `{id}` in this workspace; GET /v1/campaigns lists them"
+            ))
+        })?;
     let shop = caller.shop.clone();
-    let audit = tokio::task::spawn_blocking(move || recur_engine::campaign_copy_audit(&shop.ws, &id))
-        .await
-        .map_err(|e| ApiError::internal(e.to_string()))??;
+    let audit =
+        tokio::task::spawn_blocking(move || recur_engine::campaign_copy_audit(&shop.ws, &id))
+            .await
+            .map_err(|e| ApiError::internal(e.to_string()))??;
     let mut paths = std::collections::BTreeMap::new();
     for a in &audit {
         *paths.entry(text_of(&a.path)).or_insert(0) += 1;

@@ -391,11 +391,10 @@ pub(crate) async fn messages(
         return Err(ApiError::invalid("`limit` must be from 1 to 200"));
     }
     let shop = caller.shop.clone();
-    let found = tokio::task::spawn_blocking(move || {
-        recur_engine::customer_messages(&shop.ws, &id, limit)
-    })
-    .await
-    .map_err(|e| ApiError::internal(e.to_string()))??;
+    let found =
+        tokio::task::spawn_blocking(move || recur_engine::customer_messages(&shop.ws, &id, limit))
+            .await
+            .map_err(|e| ApiError::internal(e.to_string()))??;
     Ok(Json(
         found
             .into_iter()
@@ -443,12 +442,13 @@ pub(crate) async fn list(
     if !(1..=500).contains(&limit) {
         return Err(ApiError::invalid("`limit` must be from 1 to 500"));
     }
-    let segment = match q.segment.as_deref() {
-        None | Some("") => None,
-        Some(s) => Some(s.parse().map_err(|e: recur_engine::CoreError| {
-            ApiError::invalid(format!("`segment`: {e}"))
-        })?),
-    };
+    let segment =
+        match q.segment.as_deref() {
+            None | Some("") => None,
+            Some(s) => Some(s.parse().map_err(|e: recur_engine::CoreError| {
+                ApiError::invalid(format!("`segment`: {e}"))
+            })?),
+        };
     let (_, view) = caller.shop.view();
     Ok(Json(
         view.at_risk(segment, limit)

@@ -166,9 +166,11 @@ fn parse(body: Value) -> Result<Vec<(Option<String>, LiveEvent)>, ApiError> {
             .into_iter()
             .enumerate()
             .map(|(i, e)| {
-                let (key, event) = live_event(e, now)
-                    .map_err(|m| ApiError::invalid(format!("events[{i}]: {m}; nothing was stored")))?;
-                let key = key.or_else(|| batch.idempotency_key.as_ref().map(|b| format!("{b}#{i}")));
+                let (key, event) = live_event(e, now).map_err(|m| {
+                    ApiError::invalid(format!("events[{i}]: {m}; nothing was stored"))
+                })?;
+                let key =
+                    key.or_else(|| batch.idempotency_key.as_ref().map(|b| format!("{b}#{i}")));
                 Ok((key, event))
             })
             .collect()

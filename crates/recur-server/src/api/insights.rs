@@ -248,7 +248,9 @@ pub(crate) struct ModelInfo {
 #[utoipa::path(get, path = "/v1/model", tag = "shop",
     responses((status = 200, description = "The model", body = ModelInfo)),
     security(("bearer" = [])))]
-pub(crate) async fn model(Extension(caller): Extension<Caller>) -> Result<Json<ModelInfo>, ApiError> {
+pub(crate) async fn model(
+    Extension(caller): Extension<Caller>,
+) -> Result<Json<ModelInfo>, ApiError> {
     caller.require(Scope::Read)?;
     let (_, view) = caller.shop.view();
     let sel = view.model_selection();

@@ -67,11 +67,8 @@ fn serve_demo(ctx: &Context, dir: &std::path::Path, addr: &str) -> Result<()> {
         ..ctx.clone()
     };
     let ws = sub.open_workspace(&[("serve.addr", Some(addr.to_owned()))])?;
-    let (_, key) = recur_engine::ApiKeys::create(
-        &ws,
-        &[recur_engine::Scope::Admin],
-        "recur demo --serve",
-    )?;
+    let (_, key) =
+        recur_engine::ApiKeys::create(&ws, &[recur_engine::Scope::Admin], "recur demo --serve")?;
     eprintln!("Starting the server on the demo workspace...");
     super::serve::serve_workspaces(&sub, ws, &[], addr, |bound| {
         println!();

@@ -15,7 +15,10 @@ pub(crate) fn run(ctx: &Context, cmd: &KeysCommand) -> Result<ExitCode> {
         KeysCommand::Create { scope, label, json } => {
             let scopes = scope
                 .iter()
-                .map(|s| s.parse::<Scope>().map_err(|e| usage(format!("--scope: {e}"))))
+                .map(|s| {
+                    s.parse::<Scope>()
+                        .map_err(|e| usage(format!("--scope: {e}")))
+                })
                 .collect::<Result<Vec<_>>>()?;
             let (record, key) = ApiKeys::create(&ws, &scopes, label.as_deref().unwrap_or(""))?;
             if *json {
@@ -50,7 +53,13 @@ pub(crate) fn run(ctx: &Context, cmd: &KeysCommand) -> Result<ExitCode> {
             } else {
                 for r in keys.records() {
                     let scopes: Vec<&str> = r.scopes.iter().map(|s| s.as_str()).collect();
-                    println!("{}  {}  {}  {}", r.id, r.created_at, scopes.join(","), r.label);
+                    println!(
+                        "{}  {}  {}  {}",
+                        r.id,
+                        r.created_at,
+                        scopes.join(","),
+                        r.label
+                    );
                 }
             }
         }

@@ -2,6 +2,7 @@
 
 mod endpoint;
 mod mistakes;
+mod serve;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
