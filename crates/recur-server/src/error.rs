@@ -133,7 +133,7 @@ impl From<recur_engine::Error> for ApiError {
                 }
             }
             E::NoModel => ApiError::unavailable(message),
-            E::Ingest(i) if matches!(i, recur_engine::IngestError::Locked(_)) => {
+            E::Ingest(recur_engine::IngestError::Locked(_)) => {
                 ApiError::unavailable(format!("{message}; retry in a few seconds"))
             }
             _ if e.is_user_error() => ApiError::invalid(message),

@@ -81,7 +81,7 @@ pub(crate) enum EventsBody {
     /// A batch.
     Batch(EventBatch),
     /// One event.
-    One(EventIn),
+    One(Box<EventIn>),
 }
 
 /// What was stored.
