@@ -126,19 +126,16 @@ pub(crate) async fn authenticate(
     };
     if let Err(wait) = state.limiter.take(&key.id) {
         let secs = wait.ceil().max(1.0) as u64;
-        let mut r = ApiError::new(
+        let mut e = ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "rate_limited",
             format!(
                 "this key made more than {} requests a second; retry after {secs} s",
                 state.config.rate_limit_per_second
             ),
-        )
-        .into_response();
-        if let Ok(v) = secs.to_string().parse() {
-            r.headers_mut().insert(header::RETRY_AFTER, v);
-        }
-        return r;
+        );
+        e.retry_after = Some(secs);
+        return e.into_response();
     }
     request.extensions_mut().insert(Caller { shop, key });
     next.run(request).await

@@ -71,6 +71,8 @@ pub(crate) struct ApiError {
     pub(crate) status: StatusCode,
     pub(crate) code: &'static str,
     pub(crate) message: String,
+    /// Seconds for a `Retry-After` header.
+    pub(crate) retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -79,6 +81,7 @@ impl ApiError {
             status,
             code,
             message: message.into(),
+            retry_after: None,
         }
     }
 

@@ -67,7 +67,12 @@ pub(crate) async fn request_layer(
                 &id,
             )
         } else {
-            error_response(e.status, e.code, e.message, &id)
+            let mut r = error_response(e.status, e.code, e.message, &id);
+            if let Some(secs) = e.retry_after {
+                r.headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+            }
+            r
         }
     } else if (status.is_client_error() || status.is_server_error())
         && response

@@ -24,6 +24,9 @@ pub struct ServerConfig {
     pub compact_seconds: u64,
     /// ... or as soon as this many are waiting.
     pub compact_events: usize,
+    /// Posts are refused (503, retry later) while this many events wait for compaction,
+    /// which bounds the memory they hold.
+    pub max_queue: usize,
     /// Write one JSON line per request to stderr.
     pub access_log: bool,
 }
@@ -35,7 +38,8 @@ impl Default for ServerConfig {
             rate_limit_per_second: 10_000.0,
             max_body_bytes: 4 * 1024 * 1024,
             compact_seconds: 60,
-            compact_events: 100_000,
+            compact_events: 1_000_000,
+            max_queue: 4_000_000,
             access_log: true,
         }
     }

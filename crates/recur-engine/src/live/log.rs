@@ -58,6 +58,8 @@ pub(super) struct LogState {
     /// Events not yet folded into the stored tables' snapshot, per customer.
     pub(super) pending: HashMap<String, Vec<LoggedEvent>>,
     pub(super) pending_count: usize,
+    /// Events through this sequence number are in the served snapshot.
+    pub(super) forgotten_through: u64,
 }
 
 /// The workspace's event log (one writer: the server that opened it).
@@ -248,6 +250,7 @@ impl EventLog {
                 keys,
                 pending,
                 pending_count,
+                forgotten_through: compacted,
             }),
             _lock: lock,
         })
@@ -262,45 +265,70 @@ impl EventLog {
     }
 
     /// Writes events (key, event) durably, skipping keys seen before (also within the batch).
-    /// Returns only after the data reached the disk.
+    /// Returns only after the data reached the disk. Concurrent appends write in turn but
+    /// wait for the disk together (the fsync happens outside the lock and covers every write
+    /// before it), so a busy log pays about one fsync per round, not one per post.
     pub fn append(&self, batch: Vec<(Option<String>, LiveEvent)>) -> Result<Appended> {
         let now = chrono::Utc::now().timestamp();
-        let mut st = self.lock_state();
+        let path = self.dir.join(LOG_FILE);
         let mut lines = Vec::with_capacity(batch.len() * 160);
         let mut logged = Vec::with_capacity(batch.len());
         let mut duplicates = 0;
-        let mut batch_keys = HashSet::new();
-        let mut seq = st.next_seq;
-        for (key, event) in batch {
-            let key = key.unwrap_or_else(|| format!("auto-{seq}"));
-            if st.keys.contains(&key) || !batch_keys.insert(key.clone()) {
-                duplicates += 1;
-                continue;
+        let (file, last_seq) = {
+            let mut st = self.lock_state();
+            let mut batch_keys = HashSet::new();
+            let mut seq = st.next_seq;
+            for (key, event) in batch {
+                let key = key.unwrap_or_else(|| format!("auto-{seq}"));
+                if st.keys.contains(&key) || !batch_keys.insert(key.clone()) {
+                    duplicates += 1;
+                    continue;
+                }
+                let e = LoggedEvent {
+                    seq,
+                    key,
+                    received_at: now,
+                    event,
+                };
+                serde_json::to_writer(&mut lines, &e).map_err(|e| Error::Io {
+                    path: path.clone(),
+                    action: "encode",
+                    error: std::io::Error::other(e),
+                })?;
+                lines.push(b'\n');
+                logged.push(e);
+                seq += 1;
             }
-            let e = LoggedEvent {
-                seq,
-                key,
-                received_at: now,
-                event,
-            };
-            serde_json::to_writer(&mut lines, &e).map_err(|e| Error::Io {
-                path: self.dir.join(LOG_FILE),
-                action: "encode",
-                error: std::io::Error::other(e),
-            })?;
-            lines.push(b'\n');
-            logged.push(e);
-            seq += 1;
-        }
-        if !logged.is_empty() {
-            let path = self.dir.join(LOG_FILE);
+            if logged.is_empty() {
+                return Ok(Appended {
+                    accepted: 0,
+                    duplicates,
+                    last_seq: st.next_seq - 1,
+                });
+            }
             st.file.write_all(&lines).map_err(io("append to", &path))?;
-            st.file.sync_data().map_err(io("sync", &path))?;
+            // Reserved now: a concurrent post of the same key is a duplicate.
+            for e in &logged {
+                st.keys.insert(e.key.clone());
+            }
+            st.next_seq = seq;
+            (st.file.try_clone().map_err(io("open", &path))?, seq - 1)
+        };
+        if let Err(error) = file.sync_data() {
+            // Not acknowledged: the keys are released so that the client's retry is stored.
+            let mut st = self.lock_state();
+            for e in &logged {
+                st.keys.remove(&e.key);
+            }
+            return Err(io("sync", &path)(error));
         }
         let accepted = logged.len();
-        st.next_seq = seq;
+        let mut st = self.lock_state();
         for e in logged {
-            st.keys.insert(e.key.clone());
+            // A compaction that already folded it (and a snapshot that holds it) is not undone.
+            if e.seq <= st.forgotten_through {
+                continue;
+            }
             st.pending_count += 1;
             st.pending
                 .entry(e.event.customer_id.clone())
@@ -310,7 +338,7 @@ impl EventLog {
         Ok(Appended {
             accepted,
             duplicates,
-            last_seq: st.next_seq - 1,
+            last_seq,
         })
     }
 
@@ -339,6 +367,7 @@ impl EventLog {
     /// Forgets events through `seq` (a refreshed snapshot now holds them).
     pub fn forget_through(&self, seq: u64) {
         let mut st = self.lock_state();
+        st.forgotten_through = st.forgotten_through.max(seq);
         let mut removed = 0;
         st.pending.retain(|_, v| {
             let before = v.len();

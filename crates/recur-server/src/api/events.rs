@@ -2,11 +2,12 @@
 
 use std::sync::Arc;
 
+use axum::body::Bytes;
 use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::{Extension, Json};
 use recur_engine::{LiveEvent, LiveKind, MAX_ID_BYTES, Scope};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use utoipa::ToSchema;
 
 use crate::auth::Caller;
@@ -142,12 +143,25 @@ fn live_event(e: EventIn, now_micros: i64) -> Result<(Option<String>, LiveEvent)
     Ok((e.event_id, event))
 }
 
+/// Tells a batch from a single event without building the document.
+#[derive(Deserialize)]
+struct Probe {
+    #[serde(default)]
+    events: Option<serde::de::IgnoredAny>,
+}
+
 /// Parses the body into keyed events; the first invalid event rejects the whole body.
-fn parse(body: Value) -> Result<Vec<(Option<String>, LiveEvent)>, ApiError> {
+fn parse(body: &[u8]) -> Result<Vec<(Option<String>, LiveEvent)>, ApiError> {
     let now = chrono::Utc::now().timestamp_micros();
-    let is_batch = body.get("events").is_some();
-    if is_batch {
-        let batch: EventBatch = serde_json::from_value(body)
+    let probe: Probe = serde_json::from_slice(body).map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            format!("the body is not a JSON object ({e}); send one event or {{\"events\": [...]}}"),
+        )
+    })?;
+    if probe.events.is_some() {
+        let batch: EventBatch = serde_json::from_slice(body)
             .map_err(|e| ApiError::invalid(format!("the batch is not valid: {e}")))?;
         if batch.events.is_empty() || batch.events.len() > MAX_BATCH {
             return Err(ApiError::invalid(format!(
@@ -175,7 +189,7 @@ fn parse(body: Value) -> Result<Vec<(Option<String>, LiveEvent)>, ApiError> {
             })
             .collect()
     } else {
-        let one: EventIn = serde_json::from_value(body)
+        let one: EventIn = serde_json::from_slice(body)
             .map_err(|e| ApiError::invalid(format!("the event is not valid: {e}")))?;
         Ok(vec![live_event(one, now).map_err(ApiError::invalid)?])
     }
@@ -190,15 +204,40 @@ fn parse(body: Value) -> Result<Vec<(Option<String>, LiveEvent)>, ApiError> {
         (status = 401, description = "No or unknown key", body = crate::error::ErrorBody),
         (status = 403, description = "The key lacks `write-events`", body = crate::error::ErrorBody),
         (status = 422, description = "An event is invalid; nothing stored", body = crate::error::ErrorBody),
+        (status = 503, description = "Too many events wait for compaction; retry later", body = crate::error::ErrorBody),
     ),
     security(("bearer" = [])))]
 pub(crate) async fn post_events(
     State(state): State<Arc<AppState>>,
     Extension(caller): Extension<Caller>,
-    Json(body): Json<Value>,
+    headers: HeaderMap,
+    body: Bytes,
 ) -> Result<Json<IngestResult>, ApiError> {
     caller.require(Scope::WriteEvents)?;
-    let batch = parse(body)?;
+    let json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim_start().starts_with("application/json"));
+    if !json {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send the events as JSON with `Content-Type: application/json`",
+        ));
+    }
+    let waiting = caller.shop.log.depth();
+    if waiting >= state.config.max_queue {
+        let mut e = ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "busy",
+            format!(
+                "{waiting} events wait to be folded into the tables; retry in a few seconds (the same idempotency keys are safe to resend)"
+            ),
+        );
+        e.retry_after = Some(5);
+        return Err(e);
+    }
+    let batch = parse(&body)?;
     let shop = caller.shop.clone();
     let appended = tokio::task::spawn_blocking(move || shop.log.append(batch))
         .await
