@@ -115,9 +115,53 @@ pub fn router(state: Arc<AppState>) -> Router {
         .with_state(state)
 }
 
+/// A thread at the lowest CPU priority for the background work, so that compactions and
+/// snapshot rebuilds (which start query runtimes of their own: their threads inherit the
+/// priority) yield the cores to requests.
+struct Background {
+    jobs: std::sync::mpsc::Sender<Box<dyn FnOnce() + Send>>,
+}
+
+impl Background {
+    fn start() -> Background {
+        let (jobs, rx) = std::sync::mpsc::channel::<Box<dyn FnOnce() + Send>>();
+        let spawned = std::thread::Builder::new()
+            .name("recur-background".into())
+            .spawn(move || {
+                // Best effort: where the OS refuses, the work runs at normal priority.
+                let _ = thread_priority::set_current_thread_priority(
+                    thread_priority::ThreadPriority::Min,
+                );
+                for job in rx {
+                    // A job that panics is reported by its caller (no answer); the thread stays.
+                    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+                }
+            });
+        if let Err(e) = spawned {
+            eprintln!(
+                "{}",
+                serde_json::json!({"level": "error", "event": "cannot start the background thread", "error": e.to_string()})
+            );
+        }
+        Background { jobs }
+    }
+
+    /// Runs `job` on the background thread and waits for it without blocking the runtime.
+    async fn run<T: Send + 'static>(&self, job: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.jobs
+            .send(Box::new(move || {
+                let _ = tx.send(job());
+            }))
+            .ok()?;
+        rx.await.ok()
+    }
+}
+
 /// Folds live events into the stored tables when enough wait or enough time passed, and
 /// rebuilds a snapshot when the stored tables changed under the server (a `recur import`).
 async fn background(state: Arc<AppState>) {
+    let worker = Background::start();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     loop {
         tick.tick().await;
@@ -137,16 +181,17 @@ async fn background(state: Arc<AppState>) {
             };
             let Some(compact) = work else { continue };
             let s = shop.clone();
-            let done = tokio::task::spawn_blocking(move || {
-                if compact {
-                    s.compact().map(|_| ())
-                } else {
-                    s.refresh()
-                }
-            })
-            .await;
+            let done = worker
+                .run(move || {
+                    if compact {
+                        s.compact().map(|_| ())
+                    } else {
+                        s.refresh()
+                    }
+                })
+                .await;
             match done {
-                Ok(Ok(())) => {
+                Some(Ok(())) => {
                     if compact {
                         state
                             .metrics
@@ -158,13 +203,13 @@ async fn background(state: Arc<AppState>) {
                     }
                 }
                 // Logged without data; the next tick tries again (imports are idempotent).
-                Ok(Err(e)) => eprintln!(
+                Some(Err(e)) => eprintln!(
                     "{}",
                     serde_json::json!({"level": "warn", "shop": shop.name, "event": if compact {"compaction failed"} else {"refresh failed"}, "error": e.to_string()})
                 ),
-                Err(e) => eprintln!(
+                None => eprintln!(
                     "{}",
-                    serde_json::json!({"level": "error", "shop": shop.name, "event": "background task panicked", "error": e.to_string()})
+                    serde_json::json!({"level": "error", "shop": shop.name, "event": if compact {"compaction panicked (a bug)"} else {"refresh panicked (a bug)"}})
                 ),
             }
         }

@@ -265,4 +265,11 @@ fn the_dashboard_renders_its_charts_in_a_real_browser() {
         }
         assert!(!dom.contains(&key), "the key stays out of the page");
     }
+    // The API page lists every operation of the OpenAPI document.
+    let profile = tempfile::tempdir().unwrap();
+    let out = chromium(profile.path(), &format!("{}/v1/docs", server.base));
+    let dom = String::from_utf8_lossy(&out.stdout);
+    assert!(dom.contains("data-rendered=\"docs\""), "{dom}");
+    assert!(dom.matches("class=\"op ").count() >= 15, "{dom}");
+    assert!(dom.contains("/v1/customers/{id}/recommendations"));
 }
