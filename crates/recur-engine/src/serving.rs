@@ -398,11 +398,6 @@ impl ShopView {
         out.into_iter().take(limit).cloned().collect()
     }
 
-    /// The customer's segment, when they have completed orders.
-    pub fn segment_of(&self, customer: &str) -> Option<recur_core::Segment> {
-        self.scores.get(customer).map(|s| s.segment)
-    }
-
     /// The top `k` products for a customer, scoring the stored history followed by
     /// `recent`. [`Error::NoModel`] when no model is trained.
     pub fn recommend(

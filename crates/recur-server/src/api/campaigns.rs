@@ -7,6 +7,7 @@ use recur_engine::{CampaignSummary, CopyAudit, Scope};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::blocking;
 use crate::auth::Caller;
 use crate::error::ApiError;
 
@@ -140,10 +141,7 @@ pub(crate) async fn detail(
             ))
         })?;
     let shop = caller.shop.clone();
-    let audit =
-        tokio::task::spawn_blocking(move || recur_engine::campaign_copy_audit(&shop.ws, &id))
-            .await
-            .map_err(|e| ApiError::internal(e.to_string()))??;
+    let audit = blocking(move || recur_engine::campaign_copy_audit(&shop.ws, &id)).await?;
     let mut paths = std::collections::BTreeMap::new();
     for a in &audit {
         *paths.entry(text_of(&a.path)).or_insert(0) += 1;
@@ -181,11 +179,8 @@ pub(crate) async fn lift(
         return Err(ApiError::invalid("`margin` must be from 0 to 1"));
     }
     let shop = caller.shop.clone();
-    let lift = tokio::task::spawn_blocking(move || {
-        recur_engine::evaluate_workspace_campaign(&shop.ws, &id, margin)
-    })
-    .await
-    .map_err(|e| ApiError::internal(e.to_string()))??;
+    let lift =
+        blocking(move || recur_engine::evaluate_workspace_campaign(&shop.ws, &id, margin)).await?;
     Ok(Json(
         serde_json::to_value(&lift).map_err(|e| ApiError::internal(e.to_string()))?,
     ))
@@ -218,7 +213,7 @@ pub(crate) async fn plan(
         return Err(ApiError::invalid("`margin` must be from 0 to 1"));
     }
     let shop = caller.shop.clone();
-    let planned = tokio::task::spawn_blocking(move || {
+    let planned = blocking(move || {
         // The definition is kept beside the ledger, named by its content.
         let dir = shop.ws.root().join("campaign").join("specs");
         std::fs::create_dir_all(&dir).map_err(|error| recur_engine::Error::Io {
@@ -240,10 +235,9 @@ pub(crate) async fn plan(
             chrono::Utc::now().timestamp(),
         )?;
         shop.refresh()?;
-        Ok::<_, recur_engine::Error>(planned)
+        Ok(planned)
     })
-    .await
-    .map_err(|e| ApiError::internal(e.to_string()))??;
+    .await?;
     Ok(Json(
         serde_json::to_value(&planned).map_err(|e| ApiError::internal(e.to_string()))?,
     ))
@@ -281,7 +275,7 @@ pub(crate) async fn generate(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     caller.require(Scope::Campaigns)?;
     let shop = caller.shop.clone();
-    let generated = tokio::task::spawn_blocking(move || {
+    let generated = blocking(move || {
         let out = recur_engine::generate_workspace_campaign(
             &shop.ws,
             &id,
@@ -292,10 +286,9 @@ pub(crate) async fn generate(
             &mut |_, _| {},
         )?;
         shop.refresh()?;
-        Ok::<_, recur_engine::Error>(out)
+        Ok(out)
     })
-    .await
-    .map_err(|e| ApiError::internal(e.to_string()))??;
+    .await?;
     Ok(Json(
         serde_json::to_value(&generated).map_err(|e| ApiError::internal(e.to_string()))?,
     ))

@@ -11,6 +11,7 @@ use recur_engine::{CustomerView, Scope};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::blocking;
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::state::CachedRecs;
@@ -228,6 +229,18 @@ pub(crate) struct RecommendedItem {
     pub(crate) seen_before: bool,
 }
 
+impl From<recur_engine::RecommendedItem> for RecommendedItem {
+    fn from(i: recur_engine::RecommendedItem) -> Self {
+        RecommendedItem {
+            product_id: i.product_id,
+            title: i.title,
+            price: i.price,
+            score: i.score,
+            seen_before: i.seen_before,
+        }
+    }
+}
+
 /// A customer's recommendations.
 #[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct Recommendations {
@@ -316,13 +329,7 @@ pub(crate) async fn recommendations(
         items: scored
             .items
             .into_iter()
-            .map(|i| RecommendedItem {
-                product_id: i.product_id,
-                title: i.title,
-                price: i.price,
-                score: i.score,
-                seen_before: i.seen_before,
-            })
+            .map(RecommendedItem::from)
             .collect(),
     };
     let bytes: Arc<[u8]> = serde_json::to_vec(&body)
@@ -391,10 +398,7 @@ pub(crate) async fn messages(
         return Err(ApiError::invalid("`limit` must be from 1 to 200"));
     }
     let shop = caller.shop.clone();
-    let found =
-        tokio::task::spawn_blocking(move || recur_engine::customer_messages(&shop.ws, &id, limit))
-            .await
-            .map_err(|e| ApiError::internal(e.to_string()))??;
+    let found = blocking(move || recur_engine::customer_messages(&shop.ws, &id, limit)).await?;
     Ok(Json(
         found
             .into_iter()

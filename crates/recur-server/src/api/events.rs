@@ -239,9 +239,7 @@ pub(crate) async fn post_events(
     }
     let batch = parse(&body)?;
     let shop = caller.shop.clone();
-    let appended = tokio::task::spawn_blocking(move || shop.log.append(batch))
-        .await
-        .map_err(|e| ApiError::internal(format!("the event writer failed: {e}")))??;
+    let appended = super::blocking(move || shop.log.append(batch)).await?;
     let labels = ShopLabels {
         shop: caller.shop.name.clone(),
     };

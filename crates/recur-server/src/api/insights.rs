@@ -299,13 +299,7 @@ pub(crate) async fn similar(
     Ok(Json(
         view.similar(&id, k)?
             .into_iter()
-            .map(|i| RecommendedItem {
-                product_id: i.product_id,
-                title: i.title,
-                price: i.price,
-                score: i.score,
-                seen_before: i.seen_before,
-            })
+            .map(RecommendedItem::from)
             .collect(),
     ))
 }
