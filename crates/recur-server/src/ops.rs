@@ -159,7 +159,7 @@ pub(crate) async fn ready(State(state): State<Arc<AppState>>) -> Json<Health> {
 
 /// Prometheus text format.
 #[utoipa::path(get, path = "/metrics", tag = "operations",
-    responses((status = 200, description = "Prometheus metrics", content_type = "text/plain", body = String)))]
+    responses((status = 200, description = "Prometheus metrics (OpenMetrics text)", content_type = "application/openmetrics-text", body = String)))]
 pub(crate) async fn metrics(State(state): State<Arc<AppState>>) -> Response {
     for shop in &state.shops {
         state
