@@ -17,7 +17,27 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+/// Output piped into a reader that stops early (`recur analyze | head`) ends the command
+/// quietly, as for other command-line tools, instead of as a panic. Rust ignores SIGPIPE, so
+/// the closed pipe surfaces as a failed `println!`.
+fn quiet_on_closed_stdout() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if message.starts_with("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(141);
+        }
+        default(info);
+    }));
+}
+
 fn main() -> ExitCode {
+    quiet_on_closed_stdout();
     let cli = match cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
