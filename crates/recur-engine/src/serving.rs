@@ -151,6 +151,8 @@ pub struct ShopView {
     report: Option<Report>,
     value: Option<WorkspaceValue>,
     value_index: HashMap<String, usize>,
+    /// Indices into the values, most value at risk first.
+    by_risk: Vec<usize>,
     scores: HashMap<String, CustomerScore>,
     favourites: HashMap<String, String>,
     contacts: HashMap<String, Contact>,
@@ -206,6 +208,7 @@ impl ShopView {
             report: None,
             value: None,
             value_index: HashMap::new(),
+            by_risk: Vec::new(),
             scores: HashMap::new(),
             favourites: HashMap::new(),
             contacts: HashMap::new(),
@@ -265,6 +268,13 @@ impl ShopView {
                     .enumerate()
                     .map(|(i, c)| (c.customer_id.clone(), i))
                     .collect();
+                let c = &v.customers;
+                view.by_risk = (0..c.len()).collect();
+                view.by_risk.sort_by(|&a, &b| {
+                    c[b].value_at_risk
+                        .total_cmp(&c[a].value_at_risk)
+                        .then_with(|| c[a].customer_id.cmp(&c[b].customer_id))
+                });
                 view.value = Some(v);
             }
             Err(e) => note(&mut problems, "value", &e),
@@ -379,9 +389,9 @@ impl ShopView {
         let Some(v) = &self.value else {
             return Vec::new();
         };
-        let mut out: Vec<&CustomerValue> = v
-            .customers
+        self.by_risk
             .iter()
+            .map(|&i| &v.customers[i])
             .filter(|c| {
                 segment.is_none_or(|s| {
                     self.scores
@@ -389,13 +399,9 @@ impl ShopView {
                         .is_some_and(|r| r.segment == s)
                 })
             })
-            .collect();
-        out.sort_by(|a, b| {
-            b.value_at_risk
-                .total_cmp(&a.value_at_risk)
-                .then_with(|| a.customer_id.cmp(&b.customer_id))
-        });
-        out.into_iter().take(limit).cloned().collect()
+            .take(limit)
+            .cloned()
+            .collect()
     }
 
     /// The top `k` products for a customer, scoring the stored history followed by

@@ -56,7 +56,7 @@ pub(super) fn sections_html(s: &ReportSections, currency: &str) -> String {
     out
 }
 
-fn kpis(items: &[(&str, String)]) -> String {
+pub(super) fn kpis(items: &[(&str, String)]) -> String {
     let cells: String = items
         .iter()
         .map(|(k, v)| {

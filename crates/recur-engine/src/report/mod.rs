@@ -80,16 +80,8 @@ pub fn render_report(
             "Revenue of At Risk + Can't Lose Them",
             format!("{at_risk:.0} {currency}"),
         ),
-    ]
-    .iter()
-    .map(|(k, v)| {
-        format!(
-            "<div class=kpi><div class=v>{}</div><div class=k>{}</div></div>",
-            esc(v),
-            esc(k)
-        )
-    })
-    .collect::<String>();
+    ];
+    let kpis = html::kpis(&kpis);
     let segments = report
         .rfm_segments
         .iter()
@@ -154,7 +146,7 @@ h3{{font-size:14px;margin:16px 0 6px}} .two{{display:grid;grid-template-columns:
 </style></head><body>
 <header><h1>{title}</h1><p>Orders from {first} to {last} · reference date for recency: {last}</p></header>
 <main>
-<div class=kpis>{kpis}</div><br>
+{kpis}<br>
 <section><h2>Repurchase</h2><p>{definition}</p><p class=note>{windows}</p></section>
 <section><h2>Monthly cohort retention</h2><p class=note>Row: month of first order. Column: months since. Cell: share of the cohort that ordered in that month.</p><canvas id=cohorts></canvas></section>
 <section><h2>RFM segments</h2><canvas id=segments></canvas>
