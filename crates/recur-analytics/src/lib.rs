@@ -26,6 +26,7 @@
 mod error;
 mod extract;
 mod metrics;
+mod orders;
 mod products;
 mod rfm;
 mod session;
@@ -35,6 +36,7 @@ pub use metrics::{
     AnalysisOptions, Bin, CategoryGaps, CohortRow, Distribution, InterPurchase, Overview,
     ProductTitle, Recipient, RepurchaseRate, RepurchaseWindow,
 };
+pub use orders::{CatalogEntry, OrderLine};
 pub use products::{ProductFacts, UNCATEGORIZED};
 pub use recur_core::Segment;
 pub use rfm::{CategoryShare, CustomerScore, Profile, SegmentSummary};

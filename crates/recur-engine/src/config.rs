@@ -30,6 +30,34 @@ pub struct Settings {
     pub device: ComputeDevice,
     /// `recur serve` settings.
     pub serve: ServeSettings,
+    /// Customer-service assistant settings.
+    pub assist: AssistSettings,
+}
+
+/// Customer-service assistant settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AssistSettings {
+    /// `auto` (quote a confidently matched FAQ entry, let the model answer otherwise), `model`
+    /// (always the model, validated, the quote as fallback) or `quote` (never the model).
+    pub style: String,
+    /// Below this retrieval confidence (0-1) a question goes to a person.
+    pub min_confidence: f64,
+    /// At or above this confidence an FAQ entry is quoted as is (style `auto`).
+    pub quote_confidence: f64,
+    /// Passages given to the model.
+    pub passages: u32,
+}
+
+impl Default for AssistSettings {
+    fn default() -> Self {
+        AssistSettings {
+            style: "auto".into(),
+            min_confidence: 0.5,
+            quote_confidence: 0.6,
+            passages: 3,
+        }
+    }
 }
 
 /// `recur serve` settings.
@@ -159,6 +187,7 @@ impl Default for Settings {
             embed: EmbedSettings::default(),
             device: ComputeDevice::Cpu,
             serve: ServeSettings::default(),
+            assist: AssistSettings::default(),
         }
     }
 }
@@ -269,6 +298,26 @@ pub const KEYS: &[(&str, &str, &str)] = &[
         "serve.access_log",
         "RECUR_SERVE_ACCESS_LOG",
         "true/false: one JSON line per request on stderr",
+    ),
+    (
+        "assist.style",
+        "RECUR_ASSIST_STYLE",
+        "auto, model or quote: how the assistant writes answers",
+    ),
+    (
+        "assist.min_confidence",
+        "RECUR_ASSIST_MIN_CONFIDENCE",
+        "below this retrieval confidence (0-1) the assistant hands over to a person",
+    ),
+    (
+        "assist.quote_confidence",
+        "RECUR_ASSIST_QUOTE_CONFIDENCE",
+        "at or above this confidence an FAQ answer is quoted as is (style auto)",
+    ),
+    (
+        "assist.passages",
+        "RECUR_ASSIST_PASSAGES",
+        "passages the assistant's model answers from",
     ),
 ];
 
@@ -401,6 +450,34 @@ impl Settings {
                     }
                 };
             }
+            "assist.style" => {
+                if !matches!(value.trim(), "auto" | "model" | "quote") {
+                    return Err(Error::BadSetting {
+                        key: key.to_owned(),
+                        value: value.to_owned(),
+                        hint: "expected auto, model or quote".into(),
+                    });
+                }
+                self.assist.style = value.trim().to_owned();
+            }
+            "assist.min_confidence" | "assist.quote_confidence" => {
+                let v = match value.trim().parse::<f64>() {
+                    Ok(v) if (0.0..=1.0).contains(&v) => v,
+                    _ => {
+                        return Err(Error::BadSetting {
+                            key: key.to_owned(),
+                            value: value.to_owned(),
+                            hint: "expected a number from 0 to 1".into(),
+                        });
+                    }
+                };
+                if key == "assist.min_confidence" {
+                    self.assist.min_confidence = v;
+                } else {
+                    self.assist.quote_confidence = v;
+                }
+            }
+            "assist.passages" => self.assist.passages = whole(key, value, 1, 20)?,
             _ => {
                 return Err(Error::BadSetting {
                     key: key.to_owned(),
@@ -451,7 +528,15 @@ impl Settings {
              rate_limit = {}\n\
              max_body_bytes = {}\n\
              compact_seconds = {}\n\
-             access_log = true\n",
+             access_log = true\n\n\
+             [assist]\n\
+             # The customer-service assistant: auto quotes a confidently matched FAQ answer and lets the\n\
+             # model answer otherwise (model: always the model, quote: never); below min_confidence a\n\
+             # question goes to a person; the model answers from this many passages.\n\
+             style = \"{}\"\n\
+             min_confidence = {:?}\n\
+             quote_confidence = {:?}\n\
+             passages = {}\n",
             d.data_dir.display(),
             d.analytics.repurchase_days,
             d.analytics.histogram_bin_days,
@@ -463,6 +548,10 @@ impl Settings {
             d.serve.rate_limit,
             d.serve.max_body_bytes,
             d.serve.compact_seconds,
+            d.assist.style,
+            d.assist.min_confidence,
+            d.assist.quote_confidence,
+            d.assist.passages,
         )
     }
 }

@@ -27,6 +27,12 @@ pub enum Error {
     /// The behaviour model failed.
     #[error(transparent)]
     Model(#[from] recur_model::Error),
+    /// The assistant failed.
+    #[error(transparent)]
+    Assist(#[from] recur_assist::Error),
+    /// The knowledge index failed.
+    #[error(transparent)]
+    Retrieval(#[from] recur_retrieval::Error),
     /// `recur.toml` is invalid.
     #[error("settings file `{path}` is invalid: {message}")]
     Config {
@@ -149,6 +155,8 @@ impl Error {
             Error::Campaign(e) => e.is_user_error(),
             Error::Llm(e) => e.is_user_error(),
             Error::Model(e) => e.is_user_error(),
+            Error::Assist(e) => e.is_user_error(),
+            Error::Retrieval(e) => matches!(e, recur_retrieval::Error::Busy { .. }),
             Error::Config { .. }
             | Error::BadSetting { .. }
             | Error::BadInput { .. }

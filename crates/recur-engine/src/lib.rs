@@ -59,6 +59,7 @@
 //! assert!(ws.manifest().unwrap().imports.is_empty());
 //! ```
 
+mod assist;
 mod campaign;
 mod clv;
 mod config;
@@ -74,6 +75,11 @@ mod serving;
 mod summaries;
 mod workspace;
 
+pub use assist::{
+    CATALOG_SOURCE, FaqEvaluation, IntentEvaluation, KNOWLEDGE_DIR, KnowledgeHit, KnowledgeImport,
+    ShopAssistant, assist_options, evaluate_faq, evaluate_intents, import_catalog_knowledge,
+    import_knowledge, knowledge_dir, knowledge_sources, remove_knowledge, search_knowledge,
+};
 pub use campaign::{
     COPY_AUDIT_FILE, CampaignStore, ChannelConfig, CopyAudit, CopyEvaluation, CopyPath, CopyRun,
     CopyShares, GeneratedCampaign, LEDGER_FILE, MIN_PER_ARM, PlannedCampaign, RecordedCampaign,
@@ -85,8 +91,8 @@ pub use clv::{
     CustomerValue, WorkspaceEvaluation, WorkspaceValue, customer_value, evaluate_workspace,
 };
 pub use config::{
-    AnalyticsSettings, DEFAULT_EMBED, DEFAULT_LLM, EmbedSettings, KEYS, LlmSettings, SETTINGS_FILE,
-    ServeSettings, Settings,
+    AnalyticsSettings, AssistSettings, DEFAULT_EMBED, DEFAULT_LLM, EmbedSettings, KEYS,
+    LlmSettings, SETTINGS_FILE, ServeSettings, Settings,
 };
 pub use copywriter::{draft_prompt, free_text_schema, llm_writer};
 pub use demo::{
@@ -103,6 +109,10 @@ pub use live::{
 pub use recs::{
     CustomerRecommendations, MODEL_DIR, ModelSelection, RecommendedItem, RecsOptions, TrainOutcome,
     WorkspaceRecommender, train_workspace, transformer_settings, workspace_sequences,
+};
+pub use recur_assist::{
+    Answer, AnswerMode, AnswerStyle, AssistOptions, Citation, Conversation, EscalationReason,
+    KnowledgeKind, Lang,
 };
 pub use recur_campaign::{
     CustomerMessage, Language, Outgoing, SendCounts, SendStatus, SmtpSecurity,

@@ -73,6 +73,105 @@ pub(crate) enum Command {
     /// API keys for `recur serve`: create (shown once), list, revoke.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// The assistant's knowledge: FAQs, policy documents and the catalog.
+    #[command(subcommand)]
+    Kb(KbCommand),
+    /// The customer-service assistant: a terminal chat, or one question with --question.
+    Assist(AssistArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum KbCommand {
+    /// Add a knowledge file (FAQ as JSON, JSON lines, CSV or Markdown; a policy as Markdown);
+    /// importing a changed file again replaces its passages.
+    Import {
+        /// The file.
+        file: Option<PathBuf>,
+        /// Read it as `faq` or `policy` (default: from the extension and content).
+        #[arg(long)]
+        kind: Option<String>,
+        /// Index the workspace's imported catalog (one passage per product) instead of a file.
+        #[arg(long, conflicts_with = "file")]
+        catalog: bool,
+        /// Words only: do not embed the passages.
+        #[arg(long)]
+        no_embed: bool,
+        /// Print the result as one JSON document.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The imported knowledge sources.
+    List {
+        /// Print the result as one JSON document.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove a source's passages.
+    Remove {
+        /// The source's name, as `recur kb list` shows it.
+        source: String,
+    },
+    /// The passages that best match a query (what the assistant would read).
+    Search {
+        /// The query.
+        query: String,
+        /// How many passages.
+        #[arg(long, default_value_t = 5)]
+        k: usize,
+        /// Print the result as one JSON document.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `recur assist`.
+#[derive(Debug, Args)]
+pub(crate) struct AssistArgs {
+    /// Answer this one question and exit (without it: a chat on the terminal).
+    #[arg(long)]
+    pub(crate) question: Option<String>,
+    /// The signed-in customer (the order tool reads only this customer's orders).
+    #[arg(long)]
+    pub(crate) customer: Option<String>,
+    /// auto, model or quote [default: assist.style].
+    #[arg(long)]
+    pub(crate) style: Option<String>,
+    /// Never load the language model (answers quote passages).
+    #[arg(long)]
+    pub(crate) no_llm: bool,
+    /// Print each answer as one JSON document (keys answer, citations, escalate, reason,
+    /// language).
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+/// `recur eval assist`.
+#[derive(Debug, Args)]
+pub(crate) struct EvalAssistArgs {
+    /// FAQ file to answer from (with --questions).
+    #[arg(long, requires = "questions")]
+    pub(crate) faq: Option<PathBuf>,
+    /// JSON lines of {"faq_index": N or null, "question": ...}.
+    #[arg(long, requires = "faq")]
+    pub(crate) questions: Option<PathBuf>,
+    /// JSON lines of {"flow", "subflow", "message"} to route (with --guidelines).
+    #[arg(long, requires = "guidelines")]
+    pub(crate) intents: Option<PathBuf>,
+    /// Agent guidelines: flows with subflows (ABCD's guidelines.json layout).
+    #[arg(long, requires = "intents")]
+    pub(crate) guidelines: Option<PathBuf>,
+    /// auto, model or quote [default: assist.style].
+    #[arg(long)]
+    pub(crate) style: Option<String>,
+    /// Never load the language model (answers quote passages).
+    #[arg(long)]
+    pub(crate) no_llm: bool,
+    /// Words only: no sentence embeddings.
+    #[arg(long)]
+    pub(crate) no_embed: bool,
+    /// Print the result as one JSON document.
+    #[arg(long)]
+    pub(crate) json: bool,
 }
 
 /// `recur serve`.
@@ -233,6 +332,10 @@ pub(crate) enum EvalCommand {
     /// wrote, or drafts a fresh sample (nothing is queued or sent) and writes the audit anew
     /// to `campaign/<ID>/copy-audit.jsonl`.
     Copy(EvalCopyArgs),
+    /// The customer-service assistant: retrieval Recall@1/@5 on differently worded FAQ
+    /// questions, groundedness, escalation precision and recall, latency; or intent routing
+    /// accuracy on agent guidelines.
+    Assist(EvalAssistArgs),
 }
 
 /// `recur eval copy`.

@@ -82,3 +82,43 @@ pub(crate) fn configured_embedder(ctx: &Context) -> Result<Box<dyn recur_engine:
         s.device,
     )?)
 }
+
+/// The configured embedder, or `None` (with a note on stderr) when the local model folder is
+/// missing and no endpoint is set: the assistant then searches by words only.
+pub(crate) fn optional_embedder(
+    ctx: &Context,
+    s: &Settings,
+) -> Result<Option<Box<dyn recur_engine::llm::Embed>>> {
+    let folder = embed_path(ctx, s);
+    if s.embed.endpoint.is_empty() && !folder.join("config.json").exists() {
+        eprintln!(
+            "note: no embedding model at {} (run scripts/setup-models); searching by words only",
+            folder.display()
+        );
+        return Ok(None);
+    }
+    Ok(Some(recur_engine::open_embedder(
+        &s.embed,
+        &folder,
+        api_key(s),
+        s.llm.timeout_seconds,
+        s.device,
+    )?))
+}
+
+/// The configured generator, or `None` (with a note on stderr) when the local model file is
+/// missing and no endpoint is set: answers then quote passages.
+pub(crate) fn optional_generator(
+    ctx: &Context,
+    s: &Settings,
+) -> Result<Option<Box<dyn recur_engine::llm::Generate>>> {
+    let path = llm_path(ctx, s);
+    if s.llm.endpoint.is_empty() && !path.exists() {
+        eprintln!(
+            "note: no language model at {} (run scripts/setup-models); answers quote passages",
+            path.display()
+        );
+        return Ok(None);
+    }
+    Ok(Some(configured_generator(ctx, s)?))
+}

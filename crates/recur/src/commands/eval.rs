@@ -1,6 +1,6 @@
 //! `recur eval recs`: recommendation quality of the transformer and every baseline side by
 //! side on a dataset (NDCG@10, HR@10, Recall@10, training seconds). `recur eval copy` lives in
-//! `eval_copy.rs`.
+//! `eval_copy.rs`, `recur eval assist` in `eval_assist.rs`.
 
 use std::process::ExitCode;
 use std::sync::atomic::AtomicBool;
@@ -23,6 +23,7 @@ pub(crate) fn run(ctx: &Context, cmd: &EvalCommand) -> Result<ExitCode> {
             json,
         } => (dataset, format, training, baselines_only, json),
         EvalCommand::Copy(args) => return super::eval_copy::run(ctx, args),
+        EvalCommand::Assist(args) => return super::eval_assist::run(ctx, args),
     };
     let format = match format {
         RecsFormatArg::Beauty => RecsFormat::Beauty,

@@ -1,15 +1,18 @@
 //! The commands, one module each: `run` builds the shared [`Context`] once and dispatches.
 
 mod analyze;
+mod assist;
 mod bench;
 mod campaign;
 mod clv;
 mod demo;
 mod embed;
 mod eval;
+mod eval_assist;
 mod eval_copy;
 mod import;
 mod init;
+mod kb;
 mod keys;
 mod llm;
 mod presets;
@@ -43,5 +46,7 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
         Command::Bench(cmd) => bench::run(cmd),
         Command::Serve(args) => serve::run(&ctx, args),
         Command::Keys(cmd) => keys::run(&ctx, cmd),
+        Command::Kb(cmd) => kb::run(&ctx, cmd),
+        Command::Assist(args) => assist::run(&ctx, args),
     }
 }

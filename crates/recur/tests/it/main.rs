@@ -1,5 +1,6 @@
 //! End-to-end tests of the `recur` binary.
 
+mod assist;
 mod endpoint;
 mod mistakes;
 mod serve;
