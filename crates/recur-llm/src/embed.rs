@@ -1,6 +1,8 @@
 //! Sentence embeddings with a BERT-family model (all-MiniLM-L6-v2 by default): attention-mask
 //! mean pooling over the last hidden states, then L2 normalisation, as sentence-transformers
-//! does. Texts are batched by length so that each batch is padded only to its longest text.
+//! does. On the CPU the texts of a batch are packed without padding (`crate::bert`); on other
+//! devices candle's `BertModel` runs them, batched by length so that each batch is padded only
+//! to its longest text.
 
 use std::path::{Path, PathBuf};
 
@@ -11,13 +13,22 @@ use tokenizers::{PaddingParams, PaddingStrategy, Tokenizer, TruncationParams};
 
 use recur_core::ComputeDevice;
 
+use crate::bert::CpuBert;
 use crate::device::candle_device;
 use crate::error::{Error, Result};
+
+/// Which encoder runs the model.
+enum Encoder {
+    /// The packed CPU encoder.
+    Cpu(CpuBert),
+    /// candle's `BertModel` (other devices, or a model the CPU encoder does not support).
+    Candle(BertModel),
+}
 
 /// A local sentence-embedding model.
 pub struct LocalEmbedder {
     dir: PathBuf,
-    model: BertModel,
+    model: Encoder,
     tokenizer: Tokenizer,
     dim: usize,
     batch: usize,
@@ -67,10 +78,19 @@ impl LocalEmbedder {
             })?;
         let weights = file("model.safetensors")?;
         let vb = VarBuilder::from_buffered_safetensors(read(&weights)?, DType::F32, &device)?;
-        let model = BertModel::load(vb, &config).map_err(|e| Error::BadModel {
-            path: weights,
+        let bad = |e: candle_core::Error| Error::BadModel {
+            path: weights.clone(),
             reason: e.to_string(),
-        })?;
+        };
+        let cpu = if device.is_cpu() {
+            CpuBert::load(vb.clone(), &config).map_err(bad)?
+        } else {
+            None
+        };
+        let model = match cpu {
+            Some(m) => Encoder::Cpu(m),
+            None => Encoder::Candle(BertModel::load(vb, &config).map_err(bad)?),
+        };
         let tok_path = file("tokenizer.json")?;
         let mut tokenizer = Tokenizer::from_file(&tok_path).map_err(|e| Error::BadModel {
             path: tok_path.clone(),
@@ -146,6 +166,20 @@ impl LocalEmbedder {
             .tokenizer
             .encode_batch(texts.to_vec(), true)
             .map_err(Error::tokenizer)?;
+        let model = match &self.model {
+            Encoder::Cpu(m) => {
+                // Padding sits at the end; the packed encoder takes each text's own tokens.
+                let seqs: Vec<&[u32]> = enc
+                    .iter()
+                    .map(|e| {
+                        let n = e.get_attention_mask().iter().filter(|&&m| m != 0).count();
+                        &e.get_ids()[..n]
+                    })
+                    .collect();
+                return m.embed(&seqs);
+            }
+            Encoder::Candle(m) => m,
+        };
         let dev = &self.device;
         let ids: Vec<Tensor> = enc
             .iter()
@@ -158,7 +192,7 @@ impl LocalEmbedder {
         let ids = Tensor::stack(&ids, 0)?;
         let mask = Tensor::stack(&mask, 0)?;
         let types = ids.zeros_like()?;
-        let hidden = self.model.forward(&ids, &types, Some(&mask))?;
+        let hidden = model.forward(&ids, &types, Some(&mask))?;
         let m = mask.to_dtype(DType::F32)?.unsqueeze(2)?;
         let summed = hidden.broadcast_mul(&m)?.sum(1)?;
         let counts = m.sum(1)?.clamp(1e-9, f64::MAX)?;

@@ -26,6 +26,8 @@
 //! ```
 
 mod backend;
+mod bert;
+mod bert_ops;
 mod decoder;
 mod device;
 mod embed;
