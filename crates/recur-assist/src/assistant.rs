@@ -319,9 +319,16 @@ impl Assistant<'_> {
         }
 
         // A short follow-up ("and for Canada?") is searched together with the previous question.
+        // Redaction placeholders say nothing about the topic.
+        let topic = question.replace("[email]", " ").replace("[phone]", " ");
         let query = match conversation.previous_question() {
-            Some(prev) if content_terms(question).len() <= 3 => format!("{prev} {question}"),
-            _ => question.to_owned(),
+            Some(prev) if content_terms(&topic).len() <= 3 => {
+                format!(
+                    "{} {topic}",
+                    prev.replace("[email]", " ").replace("[phone]", " ")
+                )
+            }
+            _ => topic,
         };
         let vector = match self.embedder {
             Some(e)

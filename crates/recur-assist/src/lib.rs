@@ -34,6 +34,7 @@
 //! ```
 
 mod assistant;
+mod bleu;
 mod error;
 mod escalate;
 mod grounding;
@@ -46,6 +47,7 @@ pub use assistant::{
     Answer, AnswerMode, AnswerStyle, AssistOptions, Assistant, Citation, Conversation, Role,
     Writer, confidence, redact,
 };
+pub use bleu::char_bleu;
 pub use error::{Error, Result};
 pub use escalate::{Escalation, EscalationReason, escalation};
 pub use grounding::{Violation, citation_markers, strip_markers, validate_answer};

@@ -76,9 +76,10 @@ mod summaries;
 mod workspace;
 
 pub use assist::{
-    CATALOG_SOURCE, FaqEvaluation, IntentEvaluation, KNOWLEDGE_DIR, KnowledgeHit, KnowledgeImport,
-    ShopAssistant, assist_options, evaluate_faq, evaluate_intents, import_catalog_knowledge,
-    import_knowledge, knowledge_dir, knowledge_sources, remove_knowledge, search_knowledge,
+    CATALOG_SOURCE, FaqEvaluation, IntentEvaluation, JddcEvaluation, KNOWLEDGE_DIR, KnowledgeHit,
+    KnowledgeImport, ShopAssistant, assist_options, evaluate_faq, evaluate_intents, evaluate_jddc,
+    import_catalog_knowledge, import_knowledge, knowledge_dir, knowledge_sources, remove_knowledge,
+    search_knowledge,
 };
 pub use campaign::{
     COPY_AUDIT_FILE, CampaignStore, ChannelConfig, CopyAudit, CopyEvaluation, CopyPath, CopyRun,
@@ -112,7 +113,7 @@ pub use recs::{
 };
 pub use recur_assist::{
     Answer, AnswerMode, AnswerStyle, AssistOptions, Citation, Conversation, EscalationReason,
-    KnowledgeKind, Lang,
+    KnowledgeKind, Lang, Role, redact,
 };
 pub use recur_campaign::{
     CustomerMessage, Language, Outgoing, SendCounts, SendStatus, SmtpSecurity,

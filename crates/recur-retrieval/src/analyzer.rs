@@ -174,7 +174,8 @@ fn is_stop_word(term: &str) -> bool {
         "么",
         "下",
     ];
-    EN.contains(&term) || ZH.contains(&term)
+    // Single Latin letters are left from contractions ("I'm" → "i", "m").
+    (term.len() == 1 && term.is_ascii()) || EN.contains(&term) || ZH.contains(&term)
 }
 
 #[cfg(test)]

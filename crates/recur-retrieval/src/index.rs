@@ -473,7 +473,12 @@ impl KnowledgeIndex {
         let mut hits: Vec<(usize, Hit<'_>)> = fused.into_iter().collect();
         hits.sort_by(|a, b| b.1.score.total_cmp(&a.1.score).then(a.0.cmp(&b.0)));
         hits.truncate(opts.k);
-        let query_terms = content_terms(query);
+        let mut query_terms = content_terms(query);
+        if query_terms.is_empty() {
+            // A query of function words only ("好的", "ok then") is matched on those words.
+            query_terms = terms(query);
+            query_terms.dedup();
+        }
         Ok(hits
             .into_iter()
             .map(|(_, mut h)| {

@@ -50,7 +50,7 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 pub use error::{Error, Result};
 pub use state::{AppState, ServerConfig, Shop};
 
-use crate::api::{campaigns, customers, events, insights};
+use crate::api::{assist, campaigns, customers, events, insights};
 
 /// The OpenAPI document the server serves (for tools and tests).
 pub fn openapi_json() -> String {
@@ -78,6 +78,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/campaigns/{id}", get(campaigns::detail))
         .route("/campaigns/{id}/lift", get(campaigns::lift))
         .route("/campaigns/{id}/generate", post(campaigns::generate))
+        .route("/assist", post(assist::ask))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::authenticate,

@@ -160,6 +160,11 @@ pub(crate) struct EvalAssistArgs {
     /// Agent guidelines: flows with subflows (ABCD's guidelines.json layout).
     #[arg(long, requires = "intents")]
     pub(crate) guidelines: Option<PathBuf>,
+    /// A JDDC folder (chat_0.1per.txt, dev_question.txt, dev_answer.txt): answer the dev
+    /// questions from the chat log; character BLEU-4 against the human replies, beside plain
+    /// BM25.
+    #[arg(long)]
+    pub(crate) jddc: Option<PathBuf>,
     /// auto, model or quote [default: assist.style].
     #[arg(long)]
     pub(crate) style: Option<String>,

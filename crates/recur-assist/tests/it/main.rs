@@ -206,8 +206,12 @@ fn personal_data_in_the_question_never_reaches_the_prompt() {
         None,
     )
     .unwrap();
-    a.answer(&mut chat, "and does the warranty cover the lid?", None)
-        .unwrap();
+    a.answer(
+        &mut chat,
+        "does the kettle warranty start at delivery?",
+        None,
+    )
+    .unwrap();
     let prompts = fake.prompts.borrow();
     assert_eq!(prompts.len(), 2);
     for p in prompts.iter() {

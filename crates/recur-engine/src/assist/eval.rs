@@ -287,3 +287,227 @@ pub fn evaluate_intents(
         subflow_accuracy: share(sub, lines.len()),
     })
 }
+
+/// The JDDC evaluation: BLEU of replies against the three human agents' replies.
+#[derive(Debug, Clone, Serialize)]
+pub struct JddcEvaluation {
+    /// Chat-log pairs (customer turn, agent reply) used as knowledge.
+    pub knowledge_pairs: usize,
+    /// Dev questions with at least one human reply.
+    pub questions: usize,
+    /// Mean character BLEU-4 of the assistant's replies (escalations reply with the hand-off
+    /// sentence) against each human reply.
+    pub bleu_assistant: f64,
+    /// The same for the assistant's best passage even where it escalated (retrieval with the
+    /// conversation, no hand-off).
+    pub bleu_retrieval: f64,
+    /// The same for plain BM25: the reply to the most similar logged customer turn, the
+    /// current question alone.
+    pub bleu_bm25_baseline: f64,
+    /// Share of questions the assistant escalated.
+    pub escalated_share: f64,
+}
+
+/// Sessions of a JDDC chat log as alternating (customer, agent) turns.
+fn jddc_pairs(chat: &str) -> Vec<recur_retrieval::Passage> {
+    let mut out = Vec::new();
+    let mut session = String::new();
+    let mut customer = String::new();
+    let mut agent = String::new();
+    let flush =
+        |customer: &mut String, agent: &mut String, out: &mut Vec<recur_retrieval::Passage>| {
+            if !customer.trim().is_empty() && !agent.trim().is_empty() {
+                out.push(recur_retrieval::Passage {
+                    id: format!("chat#{}", out.len()),
+                    source: "chat".into(),
+                    kind: "chat".into(),
+                    title: customer.trim().to_owned(),
+                    text: agent.trim().to_owned(),
+                    meta: Default::default(),
+                });
+            }
+            if !agent.is_empty() {
+                customer.clear();
+            }
+            agent.clear();
+        };
+    for line in chat.lines() {
+        let cols: Vec<&str> = line.splitn(7, '\t').collect();
+        if cols.len() < 7 {
+            continue;
+        }
+        if cols[0] != session {
+            flush(&mut customer, &mut agent, &mut out);
+            customer.clear();
+            session = cols[0].to_owned();
+        }
+        let text = cols[6].trim();
+        if cols[2] == "1" {
+            if !agent.is_empty() {
+                agent.push_str("!@@@!");
+            }
+            agent.push_str(text);
+        } else {
+            if !agent.is_empty() {
+                flush(&mut customer, &mut agent, &mut out);
+            }
+            if !customer.is_empty() {
+                customer.push_str("!@@@!");
+            }
+            customer.push_str(text);
+        }
+    }
+    flush(&mut customer, &mut agent, &mut out);
+    out
+}
+
+/// One dev session: its context questions and the questions to answer.
+struct DevSession {
+    id: String,
+    context: Vec<String>,
+    questions: Vec<String>,
+}
+
+fn dev_sessions(text: &str) -> Vec<DevSession> {
+    let mut out = Vec::new();
+    let mut cur: Option<DevSession> = None;
+    for line in text.lines() {
+        let t = line.trim();
+        if let Some(id) = t
+            .strip_prefix("<session ")
+            .and_then(|r| r.strip_suffix('>'))
+        {
+            cur = Some(DevSession {
+                id: id.to_owned(),
+                context: Vec::new(),
+                questions: Vec::new(),
+            });
+        } else if t.starts_with("</session") {
+            out.extend(cur.take());
+        } else if let Some(s) = cur.as_mut() {
+            if let Some(q) = line.strip_prefix("Q:") {
+                s.context.push(q.trim().to_owned());
+            } else if t.starts_with("<Q") && t.contains('>') {
+                let inner = t.split_once('>').map(|x| x.1).unwrap_or_default();
+                let inner = inner.rsplit_once("</Q").map_or(inner, |x| x.0);
+                s.questions.push(inner.to_owned());
+            }
+        }
+    }
+    out
+}
+
+fn dev_answers(text: &str) -> BTreeMap<String, Vec<Vec<String>>> {
+    let mut out: BTreeMap<String, Vec<Vec<String>>> = BTreeMap::new();
+    let mut cur: Option<String> = None;
+    for line in text.lines() {
+        let t = line.trim();
+        if let Some(id) = t
+            .strip_prefix("<session ")
+            .and_then(|r| r.strip_suffix('>'))
+        {
+            cur = Some(id.to_owned());
+            out.entry(id.to_owned()).or_default();
+        } else if t.starts_with("</session") {
+            cur = None;
+        } else if let Some(id) = &cur {
+            let refs = t
+                .split("<sep>")
+                .map(str::trim)
+                .filter(|r| !r.is_empty() && *r != "NULL")
+                .map(str::to_owned)
+                .collect();
+            out.entry(id.clone()).or_default().push(refs);
+        }
+    }
+    out
+}
+
+fn clean(s: &str) -> String {
+    s.replace("!@@@!", "")
+}
+
+/// Answers the JDDC dev questions (`dir` holds `chat_0.1per.txt`, `dev_question.txt`,
+/// `dev_answer.txt`) from the chat log as knowledge; BLEU against each human reply.
+pub fn evaluate_jddc(dir: &Path, options: AssistOptions) -> Result<JddcEvaluation> {
+    let text = |name: &str| -> Result<String> {
+        Ok(String::from_utf8_lossy(&read(&dir.join(name))?).into_owned())
+    };
+    let pairs = jddc_pairs(&text("chat_0.1per.txt")?);
+    let knowledge_pairs = pairs.len();
+    let sessions = dev_sessions(&text("dev_question.txt")?);
+    let answers = dev_answers(&text("dev_answer.txt")?);
+    let mut index = KnowledgeIndex::in_memory()?;
+    index.replace_source("chat", "", pairs, None)?;
+    let mut assistant = ShopAssistant::over(index, None, None, options);
+    let (mut assistant_sum, mut retrieval_sum, mut baseline_sum, mut n_refs) =
+        (0.0, 0.0, 0.0, 0usize);
+    let (mut questions, mut escalated) = (0, 0);
+    for s in &sessions {
+        let Some(refs_of) = answers.get(&s.id) else {
+            continue;
+        };
+        let mut chat = Conversation::default();
+        for q in &s.context {
+            chat.turns.push((recur_assist::Role::Customer, clean(q)));
+        }
+        for (i, q) in s.questions.iter().enumerate() {
+            let q = clean(q);
+            let refs = refs_of.get(i).cloned().unwrap_or_default();
+            let answer = assistant.ask(&mut chat, &q, None)?;
+            if refs.is_empty() {
+                continue;
+            }
+            questions += 1;
+            escalated += usize::from(answer.escalate);
+            let best = |query: &str| -> Result<String> {
+                Ok(assistant
+                    .index()
+                    .search(
+                        query,
+                        None,
+                        &SearchOptions {
+                            k: 1,
+                            ..SearchOptions::default()
+                        },
+                    )?
+                    .first()
+                    .map(|h| h.passage.text.clone())
+                    .unwrap_or_default())
+            };
+            let retrieved = {
+                // The assistant's query: a short follow-up is searched with the question before it.
+                let prev = chat
+                    .turns
+                    .iter()
+                    .rev()
+                    .filter(|(r, _)| *r == recur_assist::Role::Customer)
+                    .nth(1);
+                match prev {
+                    Some((_, p)) if recur_retrieval::content_terms(&q).len() <= 3 => {
+                        best(&format!("{p} {q}"))?
+                    }
+                    _ => best(&q)?,
+                }
+            };
+            let baseline = best(&q)?;
+            let reply = recur_assist::strip_markers(&answer.answer);
+            for r in &refs {
+                let r = clean(r);
+                assistant_sum += recur_assist::char_bleu(&clean(&reply), &r);
+                retrieval_sum += recur_assist::char_bleu(&clean(&retrieved), &r);
+                baseline_sum += recur_assist::char_bleu(&clean(&baseline), &r);
+                n_refs += 1;
+            }
+        }
+    }
+    let mean = |s: f64| if n_refs == 0 { 0.0 } else { s / n_refs as f64 };
+    Ok(JddcEvaluation {
+        knowledge_pairs,
+        questions,
+        bleu_assistant: mean(assistant_sum),
+        bleu_retrieval: mean(retrieval_sum),
+        bleu_bm25_baseline: mean(baseline_sum),
+        escalated_share: share(escalated, questions),
+    })
+}

@@ -17,7 +17,9 @@ use crate::config::AssistSettings;
 use crate::error::Result;
 use crate::workspace::Workspace;
 
-pub use eval::{FaqEvaluation, IntentEvaluation, evaluate_faq, evaluate_intents};
+pub use eval::{
+    FaqEvaluation, IntentEvaluation, JddcEvaluation, evaluate_faq, evaluate_intents, evaluate_jddc,
+};
 pub use knowledge::{
     CATALOG_SOURCE, KNOWLEDGE_DIR, KnowledgeHit, KnowledgeImport, import_catalog_knowledge,
     import_knowledge, knowledge_dir, knowledge_sources, remove_knowledge, search_knowledge,

@@ -1,5 +1,6 @@
 //! The `/v1` resources, one file per area.
 
+pub(crate) mod assist;
 pub(crate) mod campaigns;
 pub(crate) mod customers;
 pub(crate) mod events;

@@ -233,3 +233,60 @@ fn posted_events_show_in_the_profile_and_recommendations_at_once_and_only_once()
     );
     assert!(!metrics.contains(&customer));
 }
+
+#[test]
+fn the_assistant_answers_from_the_shops_knowledge_and_guards_order_questions() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = shop_workspace(&dir.path().join("shop"), 3);
+    let faq =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/assist/faq_zh.json");
+    recur_engine::import_knowledge(ws.root(), &faq, None, None).unwrap();
+    let read = key(&ws, &[Scope::Read]);
+    let personal = key(&ws, &[Scope::Read, Scope::Personal]);
+    let server = Running::start(vec![ws], quiet());
+    let s = &server.base;
+
+    let a = post(
+        s,
+        "/v1/assist",
+        Some(&read),
+        &json!({"question": "退货运费谁出"}),
+    );
+    assert_eq!(a.status, 200, "{}", a.text);
+    for k in ["answer", "citations", "escalate", "reason", "language"] {
+        assert!(a.json.get(k).is_some(), "{k}: {}", a.text);
+    }
+    assert_eq!(a.json["language"], "zh");
+
+    let a = post(
+        s,
+        "/v1/assist",
+        Some(&read),
+        &json!({"question": "我要投诉你们的快递"}),
+    );
+    assert_eq!(a.json["escalate"], true, "{}", a.text);
+    assert_eq!(a.json["reason_code"], "complaint");
+
+    // Order questions need the personal scope, and read only the named customer's orders.
+    let ask = json!({"question": "我的订单到哪了", "customer_id": "C00001"});
+    assert_eq!(post(s, "/v1/assist", Some(&read), &ask).status, 403);
+    let a = post(s, "/v1/assist", Some(&personal), &ask);
+    assert_eq!(a.status, 200, "{}", a.text);
+    assert_eq!(a.json["mode"], "orders", "{}", a.text);
+    assert!(
+        a.json["citations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["source"] == "orders")
+    );
+
+    for bad in [
+        json!({"question": ""}),
+        json!({"question": "x", "history": [{"role": "agent", "text": "y"}]}),
+    ] {
+        let a = post(s, "/v1/assist", Some(&read), &bad);
+        assert_eq!(a.status, 422, "{}", a.text);
+        assert_eq!(a.json["error"]["code"], "invalid_request", "{}", a.text);
+    }
+}

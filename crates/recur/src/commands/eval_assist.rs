@@ -34,9 +34,32 @@ pub(crate) fn run(ctx: &Context, a: &EvalAssistArgs) -> Result<ExitCode> {
         }
         return Ok(ExitCode::SUCCESS);
     }
+    if let Some(dir) = &a.jddc {
+        if !dir.is_dir() {
+            return Err(usage(format!(
+                "--jddc `{}` is not a folder; give the folder with chat_0.1per.txt, dev_question.txt and dev_answer.txt",
+                dir.display()
+            )));
+        }
+        let r = recur_engine::evaluate_jddc(dir, recur_engine::assist_options(&s.assist))?;
+        if a.json {
+            print_json(&r)?;
+        } else {
+            println!(
+                "{} questions, {} knowledge pairs: BLEU assistant {:.4}, retrieval {:.4}, plain BM25 {:.4}; escalated {:.3}",
+                r.questions,
+                r.knowledge_pairs,
+                r.bleu_assistant,
+                r.bleu_retrieval,
+                r.bleu_bm25_baseline,
+                r.escalated_share
+            );
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     let (Some(faq), Some(questions)) = (&a.faq, &a.questions) else {
         return Err(usage(
-            "give --faq FILE --questions FILE.jsonl, or --intents FILE.jsonl --guidelines FILE",
+            "give --faq FILE --questions FILE.jsonl, --intents FILE.jsonl --guidelines FILE, or --jddc DIR",
         ));
     };
     require_file(faq, "--faq")?;
