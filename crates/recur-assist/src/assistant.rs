@@ -95,6 +95,10 @@ pub struct AssistOptions {
     /// Languages whose queries also search by embedding (the default model is English-only;
     /// Chinese leans on BM25 with the segmenter).
     pub dense_languages: Vec<Lang>,
+    /// Weight of the BM25 ranking beside the embedding ranking when the query is embedded
+    /// (without an embedding BM25 ranks alone). Paraphrased questions match an FAQ better by
+    /// meaning than by shared words, so the default leans on the embedding; see BENCHMARKS.md.
+    pub dense_bm25_weight: f64,
 }
 
 impl Default for AssistOptions {
@@ -106,6 +110,22 @@ impl Default for AssistOptions {
             style: AnswerStyle::Auto,
             attempts: 2,
             dense_languages: vec![Lang::En],
+            dense_bm25_weight: 0.1,
+        }
+    }
+}
+
+impl AssistOptions {
+    /// The search settings for `k` passages, with or without a query embedding.
+    pub fn search_options(&self, k: usize, embedded: bool) -> SearchOptions {
+        SearchOptions {
+            k: k.max(1),
+            bm25_weight: if embedded {
+                self.dense_bm25_weight
+            } else {
+                1.0
+            },
+            ..SearchOptions::default()
         }
     }
 }
@@ -344,10 +364,9 @@ impl Assistant<'_> {
         let hits = self.index.search(
             &query,
             vector.as_deref(),
-            &SearchOptions {
-                k: self.options.passages.max(1),
-                ..SearchOptions::default()
-            },
+            &self
+                .options
+                .search_options(self.options.passages, vector.is_some()),
         )?;
         let confidence = hits.first().map_or(0.0, confidence);
         if hits.is_empty() || confidence < self.options.min_confidence {

@@ -257,7 +257,7 @@ pub fn escalation(message: &str) -> Option<Escalation> {
     if let Some(w) = find(t, BILLING) {
         return hit(EscalationReason::Refund, w);
     }
-    const REFUND: &[&str] = &["refund", "reimburse", "退款", "退钱", "返还"];
+    const REFUND: &[&str] = &["refund", "reimburse", "money back", "退款", "退钱", "返还"];
     if let Some(w) = find(t, REFUND)
         && acting
         && !(informational && demand.is_none())
@@ -301,9 +301,22 @@ fn mentions_order_number(t: &str) -> bool {
             run = 0;
         }
     }
-    ["order no", "order number", "order #", "订单号"]
+    if ["order no", "order number", "order #", "订单号"]
         .iter()
         .any(|w| t.contains(w))
+    {
+        return true;
+    }
+    // "order 55019", "订单 55019": a number of 3+ digits right after the word.
+    ["order ", "order: ", "订单", "订单 "].iter().any(|w| {
+        t.match_indices(w).any(|(i, _)| {
+            t[i + w.len()..]
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .count()
+                >= 3
+        })
+    })
 }
 
 fn anger(original: &str, t: &str, lang: Lang) -> Option<String> {
@@ -357,6 +370,11 @@ fn anger(original: &str, t: &str, lang: Lang) -> Option<String> {
         "滚",
         "恶心",
         "忍无可忍",
+        "seriously",
+        "one-star",
+        "one star review",
+        "1-star",
+        "a**",
         "坑人",
         "骗人",
         "太坑",
@@ -370,7 +388,10 @@ fn anger(original: &str, t: &str, lang: Lang) -> Option<String> {
         return Some(w.to_owned());
     }
     let bangs = original.chars().filter(|&c| c == '!' || c == '！').count();
-    if bangs >= 3 || original.contains("!!") || original.contains("！！") || original.contains("?!")
+    if bangs >= 3
+        || ["!!", "！！", "?!", "??", "？？"]
+            .iter()
+            .any(|w| original.contains(w))
     {
         return Some("!!".to_owned());
     }

@@ -47,6 +47,9 @@ pub struct AssistSettings {
     pub quote_confidence: f64,
     /// Passages given to the model.
     pub passages: u32,
+    /// Weight of the BM25 ranking beside the embedding ranking when a question is embedded
+    /// (0 to 10; the embedding ranking weighs 1).
+    pub bm25_weight: f64,
 }
 
 impl Default for AssistSettings {
@@ -56,6 +59,7 @@ impl Default for AssistSettings {
             min_confidence: 0.5,
             quote_confidence: 0.6,
             passages: 3,
+            bm25_weight: 0.1,
         }
     }
 }
@@ -319,6 +323,11 @@ pub const KEYS: &[(&str, &str, &str)] = &[
         "RECUR_ASSIST_PASSAGES",
         "passages the assistant's model answers from",
     ),
+    (
+        "assist.bm25_weight",
+        "RECUR_ASSIST_BM25_WEIGHT",
+        "weight (0-10) of word matches beside meaning matches when a question is embedded",
+    ),
 ];
 
 /// A whole number from `lo` to `hi` for `key`.
@@ -478,6 +487,18 @@ impl Settings {
                 }
             }
             "assist.passages" => self.assist.passages = whole(key, value, 1, 20)?,
+            "assist.bm25_weight" => {
+                self.assist.bm25_weight = match value.trim().parse::<f64>() {
+                    Ok(v) if (0.0..=10.0).contains(&v) => v,
+                    _ => {
+                        return Err(Error::BadSetting {
+                            key: key.to_owned(),
+                            value: value.to_owned(),
+                            hint: "expected a number from 0 to 10".into(),
+                        });
+                    }
+                };
+            }
             _ => {
                 return Err(Error::BadSetting {
                     key: key.to_owned(),
@@ -532,11 +553,13 @@ impl Settings {
              [assist]\n\
              # The customer-service assistant: auto quotes a confidently matched FAQ answer and lets the\n\
              # model answer otherwise (model: always the model, quote: never); below min_confidence a\n\
-             # question goes to a person; the model answers from this many passages.\n\
+             # question goes to a person; the model answers from this many passages; bm25_weight weighs\n\
+             # word matches beside meaning matches (embeddings).\n\
              style = \"{}\"\n\
              min_confidence = {:?}\n\
              quote_confidence = {:?}\n\
-             passages = {}\n",
+             passages = {}\n\
+             bm25_weight = {:?}\n",
             d.data_dir.display(),
             d.analytics.repurchase_days,
             d.analytics.histogram_bin_days,
@@ -552,6 +575,7 @@ impl Settings {
             d.assist.min_confidence,
             d.assist.quote_confidence,
             d.assist.passages,
+            d.assist.bm25_weight,
         )
     }
 }

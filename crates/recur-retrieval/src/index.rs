@@ -38,6 +38,8 @@ pub struct SearchOptions {
     pub candidates: usize,
     /// Only passages of these kinds (all when empty).
     pub kinds: Vec<String>,
+    /// Weight of the BM25 ranking in the fusion (the cosine ranking weighs 1).
+    pub bm25_weight: f64,
 }
 
 impl Default for SearchOptions {
@@ -46,6 +48,7 @@ impl Default for SearchOptions {
             k: 5,
             candidates: 50,
             kinds: Vec::new(),
+            bm25_weight: 1.0,
         }
     }
 }
@@ -260,9 +263,15 @@ impl KnowledgeIndex {
         &mut self,
         source: &str,
         content_hash: &str,
-        passages: Vec<Passage>,
+        mut passages: Vec<Passage>,
         embedder: Option<&dyn Embedder>,
     ) -> Result<SourceUpdate> {
+        // The passages belong to `source`, whatever they say.
+        for p in &mut passages {
+            if p.source != source {
+                p.source = source.to_owned();
+            }
+        }
         let mut seen = HashSet::new();
         for p in &passages {
             if !seen.insert(p.id.as_str()) {
@@ -446,7 +455,7 @@ impl KnowledgeIndex {
                 .entry(i)
                 .or_insert_with(|| empty_hit(&self.stored.passages[i]));
             hit.bm25 = Some((score, rank + 1));
-            hit.score += 1.0 / (RRF_K + (rank + 1) as f64);
+            hit.score += opts.bm25_weight / (RRF_K + (rank + 1) as f64);
         }
         if let Some(q) = query_vector.filter(|q| q.len() == self.stored.state.dim) {
             let q = unit(q.to_vec());

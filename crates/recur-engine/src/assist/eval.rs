@@ -176,10 +176,7 @@ pub fn evaluate_faq<'a>(
         let hits = index.search(
             &q.question,
             vector.as_deref(),
-            &SearchOptions {
-                k: 5,
-                ..SearchOptions::default()
-            },
+            &options.search_options(5, vector.is_some()),
         )?;
         let rank = hits
             .iter()

@@ -240,10 +240,7 @@ pub fn search_knowledge(
     let hits = index.search(
         query,
         vector.as_deref(),
-        &recur_retrieval::SearchOptions {
-            k: k.max(1),
-            ..Default::default()
-        },
+        &recur_assist::AssistOptions::default().search_options(k, vector.is_some()),
     )?;
     Ok(hits
         .iter()

@@ -111,6 +111,7 @@ pub fn assist_options(s: &AssistSettings) -> AssistOptions {
         passages: s.passages as usize,
         min_confidence: s.min_confidence,
         quote_confidence: s.quote_confidence,
+        dense_bm25_weight: s.bm25_weight,
         style: match s.style.as_str() {
             "model" => AnswerStyle::Model,
             "quote" => AnswerStyle::Quote,
