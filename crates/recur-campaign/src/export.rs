@@ -77,7 +77,12 @@ pub fn export_files(dir: &Path, messages: &[Outgoing]) -> Result<Vec<PathBuf>> {
             let mut w = csv::Writer::from_path(&tmp).map_err(csv_err(&tmp))?;
             w.write_record(&header).map_err(csv_err(&tmp))?;
             for r in rows {
-                w.write_record(&r).map_err(csv_err(&tmp))?;
+                // Subject lines, categories and ids can begin with `=`: never a formula.
+                w.write_record(
+                    r.iter()
+                        .map(|c| recur_core::spreadsheet_safe(c).into_owned()),
+                )
+                .map_err(csv_err(&tmp))?;
             }
             w.flush().map_err(io_err(&tmp))?;
         }
@@ -171,5 +176,33 @@ mod tests {
         let v: serde_json::Value = serde_json::from_str(jsonl.lines().next().unwrap()).unwrap();
         assert_eq!(v["coupon_code"], "BACK15-7F3A");
         assert!(!dir.path().join(".braze.csv.tmp").exists());
+    }
+
+    #[test]
+    fn formula_cells_are_written_as_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let m = Outgoing {
+            campaign: "c1".into(),
+            customer_id: "=cmd|' /C calc'!A0".into(),
+            email: Some("@evil.example".into()),
+            message: Draft {
+                subject: "+SUM(1,2)".into(),
+                preheader: "-2+3".into(),
+                body: "\tbody".into(),
+            },
+            offer: "-15".into(),
+            coupon_code: None,
+            offer_expires: None,
+        };
+        export_files(dir.path(), &[m]).unwrap();
+        for name in ["braze.csv", "klaviyo.csv"] {
+            let mut r = csv::Reader::from_path(dir.path().join(name)).unwrap();
+            let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
+            for cell in &rows[0] {
+                let risky = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
+                assert!(!risky || cell == "-15", "{name}: {cell:?}");
+            }
+            assert!(rows[0].iter().any(|c| c == "'=cmd|' /C calc'!A0"), "{name}");
+        }
     }
 }

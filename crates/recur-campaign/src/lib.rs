@@ -53,9 +53,9 @@ pub use ledger::{
     SendLock, SendStatus, message_id,
 };
 pub use message::{
-    CustomerContext, Draft, Facts, Format, FreeText, Language, Message, OfferFact, ProductFact,
-    ProductSource, Rules, Violation, Writer, assemble, compose, money, personalise, sms_limit,
-    template, template_text, validate,
+    CustomerContext, Draft, Facts, Format, FreeText, Language, MAX_FIRST_NAME_CHARS, Message,
+    OfferFact, ProductFact, ProductSource, Rules, Violation, Writer, assemble, compose, money,
+    personalise, sms_limit, template, template_text, validate,
 };
 pub use outcome::{Lift, LiftReport, Outcome, measure_lift};
 pub use plan::{

@@ -1,5 +1,6 @@
 //! Domain vocabulary of recur: the canonical shop tables, their fields and Arrow schemas, and
-//! the words several crates share (segments, groups, days, intervals, message paths).
+//! the words several crates share (segments, groups, days, intervals, message paths), and the
+//! rules for text that leaves recur (spreadsheet-safe cells, customer-chosen words in messages).
 //!
 //! This crate does no I/O. Importers (`recur-ingest`) coerce source rows into these tables,
 //! analytics (`recur-analytics`) query them, and every other crate speaks these names.
@@ -16,12 +17,14 @@
 //! assert!(schema.field_with_name("ordered_at").is_ok());
 //! ```
 
+mod cells;
 mod device;
 mod domain;
 mod error;
 mod schema;
 mod types;
 
+pub use cells::{customer_text, spreadsheet_safe};
 pub use device::ComputeDevice;
 pub use domain::{
     Day, Group, Interval, MessagePath, MessageTally, OfferBasis, SECONDS_PER_DAY, Segment,

@@ -120,6 +120,8 @@ pub use recur_campaign::{
 };
 /// Domain-type parse errors (segments, statuses...).
 pub use recur_core::Error as CoreError;
+/// The rule for every CSV cell recur writes (no formula a spreadsheet would run).
+pub use recur_core::spreadsheet_safe;
 /// Import and storage errors (for callers that react to a busy workspace).
 pub use recur_ingest::Error as IngestError;
 /// The language runtime (generation, embeddings, schemas, sampling).

@@ -369,14 +369,19 @@ impl<'p> Converter<'p> {
         // The whole row, however long: the quarantine is where it is recovered from.
         let raw = raw();
         if let Some(w) = self.quarantine.as_mut() {
-            w.write_record([
-                self.source_name.as_str(),
-                &line.to_string(),
-                column.unwrap_or(""),
-                reason,
-                message,
-                &raw,
-            ])
+            // Opened in a spreadsheet, a raw row that begins with `=` must stay text (a leading
+            // `'` is added, as for every CSV recur writes).
+            w.write_record(
+                [
+                    self.source_name.as_str(),
+                    &line.to_string(),
+                    column.unwrap_or(""),
+                    reason,
+                    message,
+                    &raw,
+                ]
+                .map(|c| recur_core::spreadsheet_safe(c).into_owned()),
+            )
             .map_err(|e| Error::Internal(format!("writing quarantine file: {e}")))?;
         }
         Ok(())

@@ -149,13 +149,25 @@ fn resolve(
         index.push(found);
     }
     if !missing.is_empty() {
-        let found = match header {
-            Some(h) => h
+        // A first row that holds data (a file without a header) is never printed: it is a
+        // customer's record, e-mail and address included.
+        let data_cell = header.and_then(|h| h.iter().position(|c| looks_like_data(c)));
+        let header = header.filter(|_| data_cell.is_none());
+        let found = match (header, data_cell) {
+            (Some(h), _) => h
                 .iter()
                 .map(|c| format!("`{c}`"))
                 .collect::<Vec<_>>()
                 .join(", "),
-            None => "(no header: refer to columns by position, e.g. customer_id = 1)".to_owned(),
+            (None, Some(i)) => format!(
+                "none: the first row looks like data, not a header (its cell {} holds a value), \
+                 so it is not shown; add a header row naming the columns, or refer to columns \
+                 by position, e.g. customer_id = 1",
+                i + 1
+            ),
+            (None, None) => {
+                "(no header: refer to columns by position, e.g. customer_id = 1)".to_owned()
+            }
         };
         let missing_text = missing
             .iter()
@@ -192,6 +204,14 @@ fn optional_pair(table: Table, field: &str, mapping: &Mapping) -> bool {
         (table, field),
         (Table::Orders, "unit_price" | "amount") | (Table::Events, "customer_id" | "session_id")
     ) && !mapping.columns.contains_key(field)
+}
+
+/// A header cell that is a value rather than a column name: an e-mail address, a number, a
+/// date, a phone number (three digits or more), or longer than any column name.
+fn looks_like_data(cell: &str) -> bool {
+    cell.contains('@')
+        || cell.bytes().filter(u8::is_ascii_digit).count() >= 3
+        || cell.chars().count() > 64
 }
 
 fn similar(column: &str, field: &str) -> bool {

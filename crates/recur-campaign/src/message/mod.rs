@@ -316,9 +316,15 @@ pub fn compose(
     }
 }
 
-/// Fills `{first_name}` after validation (the only place a name enters a message).
+/// The longest first name placed in a message (characters); longer ones are cut.
+pub const MAX_FIRST_NAME_CHARS: usize = 40;
+
+/// Fills `{first_name}` after validation (the only place a name enters a message). The name is
+/// what the customer typed at sign-up, so it is made safe first: no markup, control or template
+/// characters, at most [`MAX_FIRST_NAME_CHARS`] characters.
 pub fn personalise(draft: &Draft, first_name: Option<&str>, language: Language) -> Draft {
-    let name = first_name.map(str::trim).filter(|n| !n.is_empty());
+    let name = first_name.and_then(|n| recur_core::customer_text(n, MAX_FIRST_NAME_CHARS));
+    let name = name.as_deref();
     let fill = |s: &str| match (name, language) {
         (Some(n), _) => s.replace("{first_name}", n),
         (None, Language::En) => s.replace("{first_name}", "there"),
@@ -690,5 +696,29 @@ mod tests {
             Language::Zh,
         );
         assert!(zh.body.starts_with("您好"), "{}", zh.body);
+    }
+
+    #[test]
+    fn a_name_the_customer_typed_cannot_carry_markup_or_formulas() {
+        let t = template(&facts(Language::En), Format::Email);
+        let p = personalise(&t, Some("<script>alert(1)</script>"), Language::En);
+        assert!(
+            p.body.starts_with("Hi script alert 1 script,"),
+            "{}",
+            p.body
+        );
+        assert!(!p.body.contains('<'), "{}", p.body);
+        let p = personalise(&t, Some("=cmd|' /C calc'!A0\u{7}"), Language::En);
+        assert!(p.body.starts_with("Hi cmd C calc A0,"), "{}", p.body);
+        assert!(!p.body.contains('\u{7}'), "{}", p.body);
+        let p = personalise(&t, Some("{}<>"), Language::En);
+        assert!(p.body.starts_with("Hi there,"), "{}", p.body);
+        let long = "A".repeat(500);
+        let p = personalise(&t, Some(&long), Language::En);
+        assert!(
+            p.body.len() < t.body.len() + MAX_FIRST_NAME_CHARS,
+            "{}",
+            p.body
+        );
     }
 }

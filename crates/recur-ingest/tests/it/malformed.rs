@@ -28,6 +28,49 @@ fn missing_column_names_found_columns_and_mapping() {
 }
 
 #[test]
+fn a_customers_file_without_a_header_is_never_printed() {
+    let env = Env::new();
+    let f = env.file(
+        "customers.csv",
+        "C00017,canary.mail@example.com,Canaryname Zed,+44 20 7946 0017,17 Canary Wharf,GB,en,2024-01-02\n\
+         C00018,other@example.com,Other Person,+44 20 7946 0018,18 Other Road,GB,en,2024-01-03\n",
+    );
+    let err = env
+        .import(Table::Customers, &f, Mapping::default())
+        .unwrap_err();
+    let msg = err.to_string();
+    assert!(matches!(err, Error::MissingColumns { .. }), "{msg}");
+    for canary in ["canary", "C00017", "7946", "example.com", "Zed"] {
+        assert!(
+            !msg.to_lowercase().contains(&canary.to_lowercase()),
+            "{canary} in {msg}"
+        );
+    }
+    assert!(msg.contains("looks like data, not a header"), "{msg}");
+    assert!(msg.contains("customer_id = 1"), "{msg}");
+}
+
+#[test]
+fn quarantined_rows_that_look_like_formulas_stay_text() {
+    let env = Env::new();
+    let body = format!(
+        "{ORDERS_HEADER}\
+         =HYPERLINK(\"http://x\"),c1,2024-01-01 10:00:00,p1,two,9.5,EUR\n\
+         o2,c1,2024-01-02 10:00:00,p1,1,9.5,EUR\n"
+    );
+    let f = env.file("o.csv", body);
+    let r = env.import(Table::Orders, &f, Mapping::default()).unwrap();
+    assert_eq!(r.accounting.quarantined, 1);
+    let q = std::fs::read_to_string(r.quarantine_file.as_ref().unwrap()).unwrap();
+    let mut rdr = csv::Reader::from_reader(q.as_bytes());
+    let row = rdr.records().next().unwrap().unwrap();
+    assert!(row[5].starts_with("'=HYPERLINK("), "{q}");
+    for cell in &row {
+        assert!(!cell.starts_with(['=', '+', '-', '@']), "{cell:?} in {q}");
+    }
+}
+
+#[test]
 fn bad_rows_are_quarantined_with_line_column_and_reason() {
     let env = Env::new();
     let body = format!(

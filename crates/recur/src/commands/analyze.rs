@@ -79,7 +79,11 @@ fn write_csv(report: &Report, out: &Path) -> Result<Vec<PathBuf>> {
         let path = out.join(table.name);
         let mut w = csv::Writer::from_path(&path).map_err(|e| failed(&path, &e))?;
         for row in &table.rows {
-            w.write_record(row).map_err(|e| failed(&path, &e))?;
+            w.write_record(
+                row.iter()
+                    .map(|c| recur_engine::spreadsheet_safe(c).into_owned()),
+            )
+            .map_err(|e| failed(&path, &e))?;
         }
         w.flush().map_err(|e| failed(&path, &e))?;
         files.push(path);

@@ -258,6 +258,51 @@ fn analyze_csv_writes_tables() {
 }
 
 #[test]
+fn analyze_csv_never_writes_a_formula() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(recur(dir.path(), &["init", "."]).status.success());
+    let catalog = dir.path().join("poisoned.csv");
+    std::fs::write(
+        &catalog,
+        "product_id,title,category,price,currency\n\
+         coffee,House Coffee,\"=cmd|' /C calc'!A0\",10,EUR\n\
+         tea,Green Tea,@SUM(A1),15,EUR\n",
+    )
+    .unwrap();
+    for (table, file) in [
+        ("orders", testdata("tiny-shop/orders.csv")),
+        ("catalog", catalog),
+    ] {
+        let o = recur(
+            dir.path(),
+            &["import", table, "-q", "--file", file.to_str().unwrap()],
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    let o = recur(dir.path(), &["analyze", "--format", "csv"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let mut cells = 0;
+    let mut quoted = 0;
+    for entry in std::fs::read_dir(dir.path().join("analytics")).unwrap() {
+        let path = entry.unwrap().path();
+        let mut r = csv::Reader::from_path(&path).unwrap();
+        for row in r.records() {
+            for cell in &row.unwrap() {
+                cells += 1;
+                quoted += usize::from(cell.starts_with("'=") || cell.starts_with("'@"));
+                let formula = cell.starts_with(['=', '+', '@', '\t', '\r'])
+                    || (cell.starts_with('-') && cell.parse::<f64>().is_err());
+                assert!(!formula, "{}: {cell:?}", path.display());
+            }
+        }
+    }
+    assert!(
+        cells > 0 && quoted > 0,
+        "{cells} cells, {quoted} neutralised"
+    );
+}
+
+#[test]
 fn killed_import_leaves_a_consistent_workspace() {
     let dir = tiny_workspace();
     let before = std::fs::read_to_string(dir.path().join("data/manifest.json")).unwrap();
