@@ -110,7 +110,7 @@ impl Default for AssistOptions {
             style: AnswerStyle::Auto,
             attempts: 2,
             dense_languages: vec![Lang::En],
-            dense_bm25_weight: 0.1,
+            dense_bm25_weight: 0.0,
         }
     }
 }

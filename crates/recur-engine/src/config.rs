@@ -59,7 +59,7 @@ impl Default for AssistSettings {
             min_confidence: 0.5,
             quote_confidence: 0.6,
             passages: 3,
-            bm25_weight: 0.1,
+            bm25_weight: 0.0,
         }
     }
 }
