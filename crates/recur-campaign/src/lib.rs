@@ -27,6 +27,7 @@
 mod deliver;
 mod error;
 mod export;
+mod fairness;
 mod hillstrom;
 mod holdout;
 mod learn;
@@ -45,6 +46,7 @@ pub use deliver::{
 };
 pub use error::{Error, Result};
 pub use export::{Outgoing, export_files};
+pub use fairness::{FOUR_FIFTHS, FairnessGroup, FairnessTable, MIN_GROUP_SIZE, offer_fairness};
 pub use hillstrom::{ArmReport, HillstromReport, Targeting, evaluate_hillstrom};
 pub use holdout::{assign_holdout, holdout_key};
 pub use learn::{OfferEvidence, OfferModels, PastCampaign, PastRow};

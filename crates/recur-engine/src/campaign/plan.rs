@@ -5,8 +5,9 @@ use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use recur_campaign::{
-    CampaignSpec, Candidate, Features, Group, Language, Ledger, OfferBasis, OfferEvidence,
-    OfferModels, PastCampaign, PastRow, PlanSummary, UpliftConfig, plan_exploration,
+    CampaignSpec, Candidate, FairnessTable, Features, Group, Language, Ledger, OfferBasis,
+    OfferEvidence, OfferModels, PastCampaign, PastRow, PlanSummary, UpliftConfig, offer_fairness,
+    plan_exploration,
 };
 use recur_core::{Day, SECONDS_PER_DAY};
 use serde::Serialize;
@@ -32,6 +33,9 @@ pub struct PlannedCampaign {
     pub not_learned_from: Vec<(String, String)>,
     /// Counts.
     pub summary: PlanSummary,
+    /// How offers fall across segments and languages: each group's offer rate beside the
+    /// overall rate, flagged below four fifths of it (groups of fewer than 30 never flagged).
+    pub fairness: Vec<FairnessTable>,
     /// Whether this run recorded the plan (false: it was recorded before and kept).
     pub newly_recorded: bool,
     /// The ledger holding it.
@@ -246,6 +250,21 @@ pub fn plan_workspace_campaign(
             ),
         )
     };
+    // The plan lists every candidate in input order.
+    let fairness = vec![
+        offer_fairness(&plan, "segment", |i| {
+            plan.customers.get(i).map(|c| c.segment.as_str().to_owned())
+        }),
+        offer_fairness(&plan, "language", |i| {
+            candidates.get(i).map(|c| {
+                match c.language {
+                    Language::En => "en",
+                    Language::Zh => "zh",
+                }
+                .to_owned()
+            })
+        }),
+    ];
     let newly_recorded = ledger.record_plan(&text, &plan, now)?;
     if newly_recorded {
         let recorded: Vec<(&str, Vec<f64>)> = candidates
@@ -265,6 +284,7 @@ pub fn plan_workspace_campaign(
         },
         not_learned_from,
         summary: plan.summary,
+        fairness,
         newly_recorded,
         ledger: store.ledger_path(),
     })

@@ -86,6 +86,23 @@ fn plan_generate_send_once_and_evaluate() {
         planned.ledger,
         dir.path().join("campaign").join(LEDGER_FILE)
     );
+    // Fairness by segment and by language: exploration offers every decided customer.
+    let attributes: Vec<&str> = planned
+        .fairness
+        .iter()
+        .map(|t| t.attribute.as_str())
+        .collect();
+    assert_eq!(attributes, ["segment", "language"]);
+    for t in &planned.fairness {
+        let decided: usize = t.groups.iter().map(|g| g.size).sum();
+        assert_eq!(decided, s.treated, "{t:?}");
+        assert!(
+            t.groups
+                .iter()
+                .all(|g| g.offered == g.size && g.small && !g.flagged),
+            "{t:?}"
+        );
+    }
     // Planning the same id again keeps the recorded groups.
     let again = plan_workspace_campaign(&ws, &spec, 0.4, PLANNED_AT + 86_400).unwrap();
     assert!(!again.newly_recorded);

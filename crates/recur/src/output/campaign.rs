@@ -314,6 +314,33 @@ pub(crate) fn plan_text(p: &recur_engine::PlannedCampaign) -> String {
     for (why, n) in &s.excluded {
         let _ = writeln!(out, "  not contacted ({}): {n}", exclusion_label(why));
     }
+    for t in &p.fairness {
+        let _ = writeln!(
+            out,
+            "Fairness by {} (offer rate {:.1} % overall; flagged: under four fifths of it, groups of 30+):",
+            t.attribute,
+            100.0 * t.overall_offer_rate
+        );
+        for g in &t.groups {
+            let _ = writeln!(
+                out,
+                "  {}: {} of {} offered ({:.1} %, ratio {}){}",
+                g.group,
+                g.offered,
+                g.size,
+                100.0 * g.offer_rate,
+                g.ratio_to_overall
+                    .map_or_else(|| "-".to_owned(), |r| format!("{r:.2}")),
+                if g.flagged {
+                    "  FLAGGED"
+                } else if g.small {
+                    "  (small group)"
+                } else {
+                    ""
+                }
+            );
+        }
+    }
     let _ = writeln!(
         out,
         "{} in {}",
