@@ -341,6 +341,37 @@ impl Session {
             .collect())
     }
 
+    /// Each customer's country: the `customers` table's when it has one, else the country of
+    /// most of the customer's order lines (ties: the first by name). Customers with neither
+    /// are absent.
+    pub fn customer_countries(&self) -> Result<Vec<(String, String)>> {
+        let b = self.sql(
+            "WITH profile AS (
+                 SELECT customer_id, MAX(country) AS country FROM customers
+                 WHERE country IS NOT NULL AND TRIM(country) <> '' GROUP BY customer_id
+             ), lines AS (
+                 SELECT customer_id, country, COUNT(*) AS n FROM orders
+                 WHERE country IS NOT NULL AND TRIM(country) <> '' GROUP BY customer_id, country
+             ), ranked AS (
+                 SELECT customer_id, country,
+                        ROW_NUMBER() OVER (PARTITION BY customer_id ORDER BY n DESC, country) AS r
+                 FROM lines
+             )
+             SELECT COALESCE(p.customer_id, o.customer_id) AS customer_id,
+                    COALESCE(p.country, o.country) AS country
+             FROM profile p FULL OUTER JOIN (SELECT customer_id, country FROM ranked WHERE r = 1) o
+                  ON p.customer_id = o.customer_id
+             ORDER BY customer_id",
+        )?;
+        let ids = strings(&b, "customer_id")?;
+        let countries = strings(&b, "country")?;
+        Ok(ids
+            .into_iter()
+            .zip(countries)
+            .filter_map(|(c, k)| Some((c?, k?.trim().to_owned())))
+            .collect())
+    }
+
     /// Recipients' addressing data from the `customers` table. Personal data: for delivery
     /// only, never for prompts or logs.
     pub fn recipients(&self) -> Result<Vec<Recipient>> {

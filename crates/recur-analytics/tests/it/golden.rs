@@ -167,3 +167,46 @@ fn overview_and_profile() {
             .contains("`nobody` has no completed orders")
     );
 }
+
+#[test]
+fn customer_countries_prefer_the_profile_then_most_order_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::create(&dir.path().join("data")).unwrap();
+    let orders = dir.path().join("orders.csv");
+    std::fs::write(
+        &orders,
+        "order_id,customer_id,ordered_at,product_id,quantity,unit_price,currency,country\n\
+         o1,A,2024-01-01,p,1,2,EUR,GB\n\
+         o2,A,2024-01-02,p,1,2,EUR,GB\n\
+         o3,A,2024-01-03,p,1,2,EUR,FR\n\
+         o4,B,2024-01-04,p,1,2,EUR,DE\n\
+         o5,C,2024-01-05,p,1,2,EUR,\n",
+    )
+    .unwrap();
+    let customers = dir.path().join("customers.csv");
+    std::fs::write(&customers, "customer_id,country\nB,CN\nD,JP\nE,\n").unwrap();
+    for (table, path) in [(Table::Orders, orders), (Table::Customers, customers)] {
+        let req = ImportRequest {
+            table,
+            path,
+            format: None,
+            mapping: Mapping::default(),
+            mapping_label: "test".into(),
+        };
+        let r = import(&store, &req, &NoProgress).unwrap();
+        assert_eq!(r.accounting.quarantined, 0, "{:?}", r.accounting);
+    }
+    let files = TableFiles::new()
+        .with(Table::Orders, store.table_files(Table::Orders).unwrap())
+        .with(
+            Table::Customers,
+            store.table_files(Table::Customers).unwrap(),
+        );
+    let s = Session::open(&files).unwrap();
+    let got = s.customer_countries().unwrap();
+    let want: Vec<(String, String)> = [("A", "GB"), ("B", "CN"), ("D", "JP")]
+        .iter()
+        .map(|(c, k)| ((*c).to_owned(), (*k).to_owned()))
+        .collect();
+    assert_eq!(got, want);
+}

@@ -33,7 +33,7 @@ pub struct PlannedCampaign {
     pub not_learned_from: Vec<(String, String)>,
     /// Counts.
     pub summary: PlanSummary,
-    /// How offers fall across segments and languages: each group's offer rate beside the
+    /// How offers fall across segments, languages and countries: each group's offer rate beside the
     /// overall rate, flagged below four fifths of it (groups of fewer than 30 never flagged).
     pub fairness: Vec<FairnessTable>,
     /// Whether this run recorded the plan (false: it was recorded before and kept).
@@ -154,6 +154,7 @@ pub fn plan_workspace_campaign(
         .into_iter()
         .map(|(id, locale, consent)| (id, (locale, consent)))
         .collect();
+    let countries: HashMap<String, String> = session.customer_countries()?.into_iter().collect();
     let days = session.daily_purchases()?;
     let mut store = CampaignStore::create(ws)?;
     let ledger = &mut store.ledger;
@@ -252,10 +253,10 @@ pub fn plan_workspace_campaign(
     };
     // The plan lists every candidate in input order.
     let fairness = vec![
-        offer_fairness(&plan, "segment", |i| {
+        offer_fairness(&plan, &spec, "segment", |i| {
             plan.customers.get(i).map(|c| c.segment.as_str().to_owned())
         }),
-        offer_fairness(&plan, "language", |i| {
+        offer_fairness(&plan, &spec, "language", |i| {
             candidates.get(i).map(|c| {
                 match c.language {
                     Language::En => "en",
@@ -263,6 +264,11 @@ pub fn plan_workspace_campaign(
                 }
                 .to_owned()
             })
+        }),
+        offer_fairness(&plan, &spec, "country", |i| {
+            candidates
+                .get(i)
+                .and_then(|c| countries.get(&c.customer_id).cloned())
         }),
     ];
     let newly_recorded = ledger.record_plan(&text, &plan, now)?;

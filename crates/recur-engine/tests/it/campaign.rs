@@ -92,7 +92,7 @@ fn plan_generate_send_once_and_evaluate() {
         .iter()
         .map(|t| t.attribute.as_str())
         .collect();
-    assert_eq!(attributes, ["segment", "language"]);
+    assert_eq!(attributes, ["segment", "language", "country"]);
     for t in &planned.fairness {
         let decided: usize = t.groups.iter().map(|g| g.size).sum();
         assert_eq!(decided, s.treated, "{t:?}");

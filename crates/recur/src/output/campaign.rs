@@ -317,18 +317,21 @@ pub(crate) fn plan_text(p: &recur_engine::PlannedCampaign) -> String {
     for t in &p.fairness {
         let _ = writeln!(
             out,
-            "Fairness by {} (offer rate {:.1} % overall; flagged: under four fifths of it, groups of 30+):",
+            "Fairness by {}: contacted {:.1} %, valuable offers {:.1} % overall (flagged: under four fifths of the overall rate, groups of 30+):",
             t.attribute,
-            100.0 * t.overall_offer_rate
+            100.0 * t.overall_offer_rate,
+            100.0 * t.overall_valuable_rate
         );
         for g in &t.groups {
             let _ = writeln!(
                 out,
-                "  {}: {} of {} offered ({:.1} %, ratio {}){}",
+                "  {}: {} customers, {} contacted ({:.1} %), {} valuable offers ({:.1} %), ratio {}{}",
                 g.group,
-                g.offered,
                 g.size,
+                g.offered,
                 100.0 * g.offer_rate,
+                g.valuable,
+                100.0 * g.valuable_rate,
                 g.ratio_to_overall
                     .map_or_else(|| "-".to_owned(), |r| format!("{r:.2}")),
                 if g.flagged {
