@@ -342,6 +342,18 @@ fn whole(key: &str, value: &str, lo: u32, hi: u32) -> Result<u32> {
     }
 }
 
+/// A number from `lo` to `hi` for `key`.
+fn number(key: &str, value: &str, lo: f64, hi: f64) -> Result<f64> {
+    match value.trim().parse::<f64>() {
+        Ok(v) if (lo..=hi).contains(&v) => Ok(v),
+        _ => Err(Error::BadSetting {
+            key: key.to_owned(),
+            value: value.to_owned(),
+            hint: format!("expected a number from {lo} to {hi}"),
+        }),
+    }
+}
+
 impl Settings {
     /// Reads `recur.toml` over the defaults.
     pub fn from_file(path: &Path) -> Result<Settings> {
@@ -469,36 +481,14 @@ impl Settings {
                 }
                 self.assist.style = value.trim().to_owned();
             }
-            "assist.min_confidence" | "assist.quote_confidence" => {
-                let v = match value.trim().parse::<f64>() {
-                    Ok(v) if (0.0..=1.0).contains(&v) => v,
-                    _ => {
-                        return Err(Error::BadSetting {
-                            key: key.to_owned(),
-                            value: value.to_owned(),
-                            hint: "expected a number from 0 to 1".into(),
-                        });
-                    }
-                };
-                if key == "assist.min_confidence" {
-                    self.assist.min_confidence = v;
-                } else {
-                    self.assist.quote_confidence = v;
-                }
+            "assist.min_confidence" => {
+                self.assist.min_confidence = number(key, value, 0.0, 1.0)?;
+            }
+            "assist.quote_confidence" => {
+                self.assist.quote_confidence = number(key, value, 0.0, 1.0)?;
             }
             "assist.passages" => self.assist.passages = whole(key, value, 1, 20)?,
-            "assist.bm25_weight" => {
-                self.assist.bm25_weight = match value.trim().parse::<f64>() {
-                    Ok(v) if (0.0..=10.0).contains(&v) => v,
-                    _ => {
-                        return Err(Error::BadSetting {
-                            key: key.to_owned(),
-                            value: value.to_owned(),
-                            hint: "expected a number from 0 to 10".into(),
-                        });
-                    }
-                };
-            }
+            "assist.bm25_weight" => self.assist.bm25_weight = number(key, value, 0.0, 10.0)?,
             _ => {
                 return Err(Error::BadSetting {
                     key: key.to_owned(),

@@ -27,24 +27,25 @@ use recur_analytics::{AnalysisOptions, Session, TableFiles};
 use recur_core::Table;
 use recur_ingest::{ImportRequest, Mapping, NoProgress, Store, import};
 
+/// Imports `path` into `table` with the canonical column names; no row may be quarantined.
+fn import_clean(store: &Store, table: Table, path: std::path::PathBuf) {
+    let req = ImportRequest {
+        table,
+        path,
+        format: None,
+        mapping: Mapping::default(),
+        mapping_label: "test".into(),
+    };
+    let r = import(store, &req, &NoProgress).unwrap();
+    assert_eq!(r.accounting.quarantined, 0, "{:?}", r.accounting);
+}
+
 fn session() -> (tempfile::TempDir, Session) {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::create(&dir.path().join("data")).unwrap();
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/tiny-shop");
-    for (table, file) in [
-        (Table::Orders, "orders.csv"),
-        (Table::Catalog, "catalog.csv"),
-    ] {
-        let req = ImportRequest {
-            table,
-            path: root.join(file),
-            format: None,
-            mapping: Mapping::default(),
-            mapping_label: "test".into(),
-        };
-        let r = import(&store, &req, &NoProgress).unwrap();
-        assert_eq!(r.accounting.quarantined, 0, "{:?}", r.accounting);
-    }
+    import_clean(&store, Table::Orders, root.join("orders.csv"));
+    import_clean(&store, Table::Catalog, root.join("catalog.csv"));
     let files = TableFiles::new()
         .with(Table::Orders, store.table_files(Table::Orders).unwrap())
         .with(Table::Catalog, store.table_files(Table::Catalog).unwrap());
@@ -185,17 +186,8 @@ fn customer_countries_prefer_the_profile_then_most_order_lines() {
     .unwrap();
     let customers = dir.path().join("customers.csv");
     std::fs::write(&customers, "customer_id,country\nB,CN\nD,JP\nE,\n").unwrap();
-    for (table, path) in [(Table::Orders, orders), (Table::Customers, customers)] {
-        let req = ImportRequest {
-            table,
-            path,
-            format: None,
-            mapping: Mapping::default(),
-            mapping_label: "test".into(),
-        };
-        let r = import(&store, &req, &NoProgress).unwrap();
-        assert_eq!(r.accounting.quarantined, 0, "{:?}", r.accounting);
-    }
+    import_clean(&store, Table::Orders, orders);
+    import_clean(&store, Table::Customers, customers);
     let files = TableFiles::new()
         .with(Table::Orders, store.table_files(Table::Orders).unwrap())
         .with(
