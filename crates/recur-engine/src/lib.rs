@@ -116,7 +116,8 @@ pub use recur_assist::{
     KnowledgeKind, Lang, Role, redact,
 };
 pub use recur_campaign::{
-    CustomerMessage, Language, Outgoing, SendCounts, SendStatus, SmtpSecurity,
+    CustomerMessage, FOUR_FIFTHS, Language, MIN_GROUP_SIZE, Outgoing, SendCounts, SendStatus,
+    SmtpSecurity,
 };
 /// Domain-type parse errors (segments, statuses...).
 pub use recur_core::Error as CoreError;

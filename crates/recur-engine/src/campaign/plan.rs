@@ -257,13 +257,7 @@ pub fn plan_workspace_campaign(
             plan.customers.get(i).map(|c| c.segment.as_str().to_owned())
         }),
         offer_fairness(&plan, &spec, "language", |i| {
-            candidates.get(i).map(|c| {
-                match c.language {
-                    Language::En => "en",
-                    Language::Zh => "zh",
-                }
-                .to_owned()
-            })
+            candidates.get(i).map(|c| c.language.tag().to_owned())
         }),
         offer_fairness(&plan, &spec, "country", |i| {
             candidates

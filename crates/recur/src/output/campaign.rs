@@ -317,10 +317,12 @@ pub(crate) fn plan_text(p: &recur_engine::PlannedCampaign) -> String {
     for t in &p.fairness {
         let _ = writeln!(
             out,
-            "Fairness by {}: contacted {:.1} %, valuable offers {:.1} % overall (flagged: under four fifths of the overall rate, groups of 30+):",
+            "Fairness by {}: contacted {:.1} %, valuable offers {:.1} % overall (flagged: under {} of the overall rate, groups of {}+):",
             t.attribute,
             100.0 * t.overall_offer_rate,
-            100.0 * t.overall_valuable_rate
+            100.0 * t.overall_valuable_rate,
+            recur_engine::FOUR_FIFTHS,
+            recur_engine::MIN_GROUP_SIZE
         );
         for g in &t.groups {
             let _ = writeln!(
