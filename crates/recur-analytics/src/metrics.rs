@@ -372,6 +372,33 @@ impl Session {
             .collect())
     }
 
+    /// Customers whose stored personal fields (e-mail, name, phone, address) are still set
+    /// and whose last sign of life (an order, event or review, or the sign-up itself) is
+    /// before `cutoff` (seconds since the epoch), or who have none at all: the candidates of
+    /// a retention run.
+    pub fn inactive_customers(&self, cutoff: i64) -> Result<Vec<String>> {
+        let b = self.sql(&format!(
+            "WITH activity AS (
+                 SELECT customer_id, date_part('epoch', ordered_at) AS t FROM orders
+                 UNION ALL SELECT customer_id, date_part('epoch', occurred_at) FROM events
+                     WHERE customer_id IS NOT NULL
+                 UNION ALL SELECT customer_id, date_part('epoch', reviewed_at) FROM reviews
+                     WHERE customer_id IS NOT NULL
+                 UNION ALL SELECT customer_id, date_part('epoch', signup_at) FROM customers
+                     WHERE signup_at IS NOT NULL
+             ), last_seen AS (
+                 SELECT customer_id, MAX(t) AS t FROM activity GROUP BY customer_id
+             )
+             SELECT DISTINCT c.customer_id FROM customers c
+             LEFT JOIN last_seen l ON l.customer_id = c.customer_id
+             WHERE (l.t IS NULL OR l.t < {cutoff})
+               AND (c.email IS NOT NULL OR c.name IS NOT NULL
+                    OR c.phone IS NOT NULL OR c.address IS NOT NULL)
+             ORDER BY c.customer_id"
+        ))?;
+        Ok(strings(&b, "customer_id")?.into_iter().flatten().collect())
+    }
+
     /// Recipients' addressing data from the `customers` table. Personal data: for delivery
     /// only, never for prompts or logs.
     pub fn recipients(&self) -> Result<Vec<Recipient>> {

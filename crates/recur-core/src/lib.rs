@@ -22,6 +22,7 @@ mod device;
 mod domain;
 mod error;
 mod schema;
+mod traces;
 mod types;
 
 pub use cells::{customer_text, spreadsheet_safe};
@@ -31,4 +32,5 @@ pub use domain::{
 };
 pub use error::{Error, Expected, Result};
 pub use schema::{FieldKind, FieldSpec, META_COLUMNS, Table};
+pub use traces::{MIN_TRACE_CHARS, Traces};
 pub use types::{EventType, OrderStatus};

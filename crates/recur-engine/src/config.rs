@@ -32,6 +32,17 @@ pub struct Settings {
     pub serve: ServeSettings,
     /// Customer-service assistant settings.
     pub assist: AssistSettings,
+    /// Personal data of customers: how long it is kept.
+    pub customers: CustomerSettings,
+}
+
+/// Personal data of customers.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CustomerSettings {
+    /// `recur customers retain` clears the personal fields (e-mail, name, phone, address) of
+    /// customers with no order, event, review or sign-up in this many days; 0: keep them.
+    pub retention_days: u32,
 }
 
 /// Customer-service assistant settings.
@@ -192,6 +203,7 @@ impl Default for Settings {
             device: ComputeDevice::Cpu,
             serve: ServeSettings::default(),
             assist: AssistSettings::default(),
+            customers: CustomerSettings::default(),
         }
     }
 }
@@ -327,6 +339,11 @@ pub const KEYS: &[(&str, &str, &str)] = &[
         "assist.bm25_weight",
         "RECUR_ASSIST_BM25_WEIGHT",
         "weight (0-10) of word matches beside meaning matches when a question is embedded",
+    ),
+    (
+        "customers.retention_days",
+        "RECUR_CUSTOMERS_RETENTION_DAYS",
+        "days without activity after which `customers retain` clears personal fields (0: never)",
     ),
 ];
 
@@ -489,6 +506,9 @@ impl Settings {
             }
             "assist.passages" => self.assist.passages = whole(key, value, 1, 20)?,
             "assist.bm25_weight" => self.assist.bm25_weight = number(key, value, 0.0, 10.0)?,
+            "customers.retention_days" => {
+                self.customers.retention_days = whole(key, value, 0, 36_500)?;
+            }
             _ => {
                 return Err(Error::BadSetting {
                     key: key.to_owned(),
@@ -549,7 +569,11 @@ impl Settings {
              min_confidence = {:?}\n\
              quote_confidence = {:?}\n\
              passages = {}\n\
-             bm25_weight = {:?}\n",
+             bm25_weight = {:?}\n\n\
+             [customers]\n\
+             # `recur customers retain` clears the personal fields (e-mail, name, phone, address) of\n\
+             # customers inactive this many days (0: never; `recur customers erase` removes one now).\n\
+             retention_days = {}\n",
             d.data_dir.display(),
             d.analytics.repurchase_days,
             d.analytics.histogram_bin_days,
@@ -566,6 +590,7 @@ impl Settings {
             d.assist.quote_confidence,
             d.assist.passages,
             d.assist.bm25_weight,
+            d.customers.retention_days,
         )
     }
 }

@@ -27,6 +27,7 @@
 //!  │   └── simulate.rs      simulated customers from the shop's ground truth
 //!  ├── keys.rs          API keys: hashed, scoped, shown once
 //!  ├── live/            live events: durable log, idempotency keys, compaction into tables
+//!  ├── privacy/         erasure and retention across every store, with an audit line
 //!  ├── serving.rs       ShopView: the in-memory snapshot a server answers from
 //!  ├── report/          the self-contained HTML report
 //!  │   ├── sections.rs      ReportSections: value, model, campaign data (serialisable)
@@ -69,6 +70,7 @@ mod error;
 mod keys;
 mod language;
 mod live;
+mod privacy;
 mod recs;
 mod report;
 mod serving;
@@ -92,8 +94,8 @@ pub use clv::{
     CustomerValue, WorkspaceEvaluation, WorkspaceValue, customer_value, evaluate_workspace,
 };
 pub use config::{
-    AnalyticsSettings, AssistSettings, DEFAULT_EMBED, DEFAULT_LLM, EmbedSettings, KEYS,
-    LlmSettings, SETTINGS_FILE, ServeSettings, Settings,
+    AnalyticsSettings, AssistSettings, CustomerSettings, DEFAULT_EMBED, DEFAULT_LLM, EmbedSettings,
+    KEYS, LlmSettings, SETTINGS_FILE, ServeSettings, Settings,
 };
 pub use copywriter::{draft_prompt, free_text_schema, llm_writer};
 pub use demo::{
@@ -106,6 +108,10 @@ pub use language::{open_embedder, open_generator, open_local, single_turn};
 pub use live::{
     Appended, Compaction, EventLog, KEY_RETENTION_SECONDS, LIVE_DIR, LiveEvent, LiveKind,
     LoggedEvent, MAX_ID_BYTES, MAX_TEXT_BYTES,
+};
+pub use privacy::{
+    Erasure, PRIVACY_AUDIT_FILE, Retention, ScrubbedFile, apply_retention, erase_customers,
+    read_customer_ids,
 };
 pub use recs::{
     CustomerRecommendations, MODEL_DIR, ModelSelection, RecommendedItem, RecsOptions, TrainOutcome,

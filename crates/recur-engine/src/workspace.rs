@@ -86,6 +86,11 @@ impl Workspace {
         &self.settings
     }
 
+    /// The store of imported tables.
+    pub(crate) fn store(&self) -> &Store {
+        &self.store
+    }
+
     /// The manifest of stored tables and imports.
     pub fn manifest(&self) -> Result<Manifest> {
         Ok(self.store.manifest()?)

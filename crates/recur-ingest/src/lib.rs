@@ -28,6 +28,7 @@
 
 mod accounting;
 mod coerce;
+mod erase;
 mod error;
 mod import;
 mod mapping;
@@ -37,6 +38,7 @@ mod store;
 mod writer;
 
 pub use accounting::{Accounting, ByReason};
+pub use erase::ErasureRecord;
 pub use error::{Error, Result};
 pub use import::{ImportReport, ImportRequest, NoProgress, Progress, import, sha256_file};
 pub use mapping::{ColumnRef, Encoding, Format, Header, Mapping, PRESETS, Rules};

@@ -24,6 +24,7 @@ use recur_core::Table;
 use serde::{Deserialize, Serialize};
 
 use crate::accounting::Accounting;
+use crate::erase::ErasureRecord;
 use crate::error::{Error, Result};
 
 const MANIFEST: &str = "manifest.json";
@@ -83,6 +84,9 @@ pub struct Manifest {
     pub imports: Vec<ImportRecord>,
     /// Stored files.
     pub files: Vec<StoredFile>,
+    /// Erasure and retention runs, in order (counts only: no customer ids).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub erasures: Vec<ErasureRecord>,
 }
 
 impl Manifest {

@@ -93,6 +93,17 @@ struct Partition {
     path: PathBuf,
 }
 
+/// How every stored Parquet file is written (imports and rewrites alike).
+pub(crate) fn writer_properties() -> WriterProperties {
+    WriterProperties::builder()
+        .set_compression(Compression::SNAPPY)
+        .set_max_row_group_row_count(Some(BATCH_ROWS * 2))
+        // Unique per row: a dictionary would only cost time.
+        .set_column_dictionary_enabled("row_hash".into(), false)
+        .set_column_dictionary_enabled("source_line".into(), false)
+        .build()
+}
+
 /// Encodes batches into Parquet files on a second thread, so parsing and encoding overlap.
 struct Encoder {
     tx: Option<SyncSender<(PathBuf, RecordBatch)>>,
@@ -113,13 +124,7 @@ impl Encoder {
                             action: "create a staged file",
                             source,
                         })?;
-                        let props = WriterProperties::builder()
-                            .set_compression(Compression::SNAPPY)
-                            .set_max_row_group_row_count(Some(BATCH_ROWS * 2))
-                            // Unique per row: a dictionary would only cost time.
-                            .set_column_dictionary_enabled("row_hash".into(), false)
-                            .set_column_dictionary_enabled("source_line".into(), false)
-                            .build();
+                        let props = writer_properties();
                         e.insert(ArrowWriter::try_new(file, schema.clone(), Some(props))?)
                     }
                 };

@@ -78,6 +78,39 @@ pub(crate) enum Command {
     Kb(KbCommand),
     /// The customer-service assistant: a terminal chat, or one question with --question.
     Assist(AssistArgs),
+    /// Customers' personal data: erase customers from every store, clear the personal
+    /// fields of inactive ones.
+    #[command(subcommand)]
+    Customers(CustomersCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum CustomersCommand {
+    /// Erase customers from every store of the workspace: stored rows (orders, events,
+    /// reviews, customers), quarantined lines, the send ledger (made anonymous, the customer
+    /// kept suppressed), event logs, exports and analysis files; reports naming them are
+    /// removed. Safe to repeat; an audit line without personal data is kept.
+    Erase {
+        /// Customer ids.
+        #[arg(required_unless_present = "from")]
+        ids: Vec<String>,
+        /// A file of customer ids, one per line (or a CSV whose first column holds them).
+        #[arg(long, value_name = "FILE")]
+        from: Option<PathBuf>,
+        /// Print what was removed as one JSON document.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Clear the personal fields (e-mail, name, phone, address) of customers with no order,
+    /// event, review or sign-up for `customers.retention_days` days; their orders stay.
+    Retain {
+        /// Days without activity (overrides `customers.retention_days`).
+        #[arg(long)]
+        days: Option<u32>,
+        /// Print the result as one JSON document.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

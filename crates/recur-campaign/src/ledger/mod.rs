@@ -219,6 +219,15 @@ fn db(path: &Path) -> impl Fn(rusqlite::Error) -> Error + '_ {
     }
 }
 
+/// How an erased customer is listed among the suppressions: a hash of their id, so the
+/// ledger can still refuse to contact them without keeping the id itself.
+pub fn erased_key(customer: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!("recur-erased\0{customer}").as_bytes());
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    format!("erased:{hex}")
+}
+
 /// The Message-ID of a campaign's message to a customer.
 pub fn message_id(campaign: &str, customer: &str) -> String {
     format!(
@@ -678,13 +687,14 @@ impl Ledger {
         Ok(())
     }
 
-    /// Whether the customer is on the suppression list.
+    /// Whether the customer is on the suppression list (erased customers are listed by a
+    /// hash of their id, see [`erased_key`]).
     pub fn is_suppressed(&self, customer: &str) -> Result<bool> {
         let err = self.err();
         self.conn
             .query_row(
-                "SELECT 1 FROM suppressions WHERE customer = ?1",
-                params![customer],
+                "SELECT 1 FROM suppressions WHERE customer = ?1 OR customer = ?2",
+                params![customer, erased_key(customer)],
                 |_| Ok(()),
             )
             .optional()
@@ -692,28 +702,62 @@ impl Ledger {
             .map_err(&err)
     }
 
-    /// Erases a customer's personal data: message payloads (which hold the e-mail address and
-    /// the personalised text) are replaced by a tombstone; the customer stays suppressed so
-    /// no later campaign contacts them. Group records (no personal data) remain for the
-    /// campaigns' measurements.
+    /// Erases a customer from the ledger: every row about them (assignments, messages,
+    /// planning features, redemptions) now names an unlinkable pseudonym (`erased-000001`),
+    /// message payloads (address, personalised text) become a tombstone and queued messages
+    /// are suppressed. The customer stays suppressed under a hash of their id, so a later
+    /// import that brings them back never gets them contacted; the raw id is kept nowhere.
+    /// Freed pages are overwritten and the write-ahead log truncated, so no copy of the old
+    /// rows stays in the file. Group records stay for the campaigns' measurements.
+    /// Returns the rows changed (0 on a second run).
     pub fn erase_customer(&mut self, customer: &str, now: i64) -> Result<usize> {
         let err = self.err();
+        self.conn
+            .pragma_update(None, "secure_delete", "ON")
+            .map_err(&err)?;
         let tx = self.conn.transaction().map_err(&err)?;
-        let n = tx
+        let erased: i64 = tx
+            .query_row(
+                "SELECT COUNT(*) FROM suppressions WHERE reason = 'erased'",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(&err)?;
+        let pseudonym = format!("erased-{:06}", erased + 1);
+        let mut n = tx
             .execute(
-                "UPDATE sends SET payload = '{\"erased\":true}',
+                "UPDATE sends SET payload = '{\"erased\":true}', customer = ?2,
                    status = CASE WHEN status IN ('queued', 'sending') THEN 'suppressed' ELSE status END
                  WHERE customer = ?1",
+                params![customer, pseudonym],
+            )
+            .map_err(&err)?;
+        for table in ["assignments", "features", "redemptions"] {
+            n += tx
+                .execute(
+                    &format!("UPDATE {table} SET customer = ?2 WHERE customer = ?1"),
+                    params![customer, pseudonym],
+                )
+                .map_err(&err)?;
+        }
+        n += tx
+            .execute(
+                "DELETE FROM suppressions WHERE customer = ?1",
                 params![customer],
             )
             .map_err(&err)?;
         tx.execute(
             "INSERT INTO suppressions (customer, reason, at) VALUES (?1, 'erased', ?2)
-             ON CONFLICT (customer) DO UPDATE SET reason = 'erased', at = excluded.at",
-            params![customer, now],
+             ON CONFLICT (customer) DO NOTHING",
+            params![erased_key(customer), now],
         )
         .map_err(&err)?;
         tx.commit().map_err(&err)?;
+        if n > 0 {
+            self.conn
+                .execute_batch("PRAGMA wal_checkpoint(TRUNCATE); VACUUM;")
+                .map_err(&err)?;
+        }
         Ok(n)
     }
 }

@@ -263,11 +263,26 @@ fn suppression_dry_run_and_erasure() {
     assert_eq!((r.sent, r.suppressed, ok.0), (2, 1, 2));
     assert_eq!(ledger.last_sent("C000").unwrap(), Some(1_700_000_000));
     assert_eq!(ledger.last_sent("C001").unwrap(), None);
-    // Erasure: the payload (address, text) is gone and the customer stays suppressed.
-    assert_eq!(ledger.erase_customer("C002", 2).unwrap(), 1);
+    // Erasure: the payload (address, text) is gone, the customer stays suppressed, and
+    // neither the id nor the address is left anywhere in the ledger's files.
+    assert!(ledger.erase_customer("C002", 2).unwrap() >= 2);
     assert!(ledger.is_suppressed("C002").unwrap());
+    assert!(!ledger.is_suppressed("C000").unwrap());
     let c = ledger.counts("spring").unwrap();
     assert_eq!((c.sent, c.suppressed), (2, 1));
+    let bytes = |name: &str| std::fs::read(dir.path().join(name)).unwrap_or_default();
+    let files = [bytes("l.sqlite"), bytes("l.sqlite-wal")].concat();
+    let has = |needle: &str| files.windows(needle.len()).any(|w| w == needle.as_bytes());
+    assert!(has("C001") && has("c1@example.com"), "the others stay");
+    assert!(
+        !has("C002") && !has("c2@example.com"),
+        "the erased customer is gone"
+    );
+    assert_eq!(
+        ledger.erase_customer("C002", 3).unwrap(),
+        0,
+        "a second run changes nothing"
+    );
     // Reopening applies no migration twice.
     drop(ledger);
     let again = Ledger::open(&dir.path().join("l.sqlite")).unwrap();

@@ -185,6 +185,24 @@ fn open_append(path: &Path) -> Result<File> {
         .map_err(io("open", path))
 }
 
+/// Takes the live log's lock for a command that rewrites it (erasure): `None` when the
+/// workspace has no live log, [`Error::LiveLogBusy`] while a server holds it.
+pub(crate) fn hold_live_log(ws: &Workspace) -> Result<Option<File>> {
+    let lock_path = ws.root().join(LIVE_DIR).join(".lock");
+    if !lock_path.exists() {
+        return Ok(None);
+    }
+    let lock = OpenOptions::new()
+        .write(true)
+        .open(&lock_path)
+        .map_err(io("open", &lock_path))?;
+    match lock.try_lock() {
+        Ok(()) => Ok(Some(lock)),
+        Err(std::fs::TryLockError::WouldBlock) => Err(Error::LiveLogBusy(lock_path)),
+        Err(std::fs::TryLockError::Error(e)) => Err(io("lock", &lock_path)(e)),
+    }
+}
+
 impl EventLog {
     /// Opens (creating) the workspace's log; one process at a time holds it.
     pub fn open(ws: &Workspace) -> Result<EventLog> {

@@ -23,4 +23,5 @@ mod log;
 
 pub use compact::Compaction;
 pub use event::{LiveEvent, LiveKind, MAX_ID_BYTES, MAX_TEXT_BYTES};
+pub(crate) use log::hold_live_log;
 pub use log::{Appended, EventLog, KEY_RETENTION_SECONDS, LIVE_DIR, LoggedEvent};

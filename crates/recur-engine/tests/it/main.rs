@@ -6,6 +6,7 @@
 mod campaign;
 mod copy;
 mod demo;
+mod privacy;
 mod report;
 mod workspace;
 

@@ -5,6 +5,7 @@ mod assist;
 mod bench;
 mod campaign;
 mod clv;
+mod customers;
 mod demo;
 mod embed;
 mod eval;
@@ -48,5 +49,6 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
         Command::Keys(cmd) => keys::run(&ctx, cmd),
         Command::Kb(cmd) => kb::run(&ctx, cmd),
         Command::Assist(args) => assist::run(&ctx, args),
+        Command::Customers(cmd) => customers::run(&ctx, cmd),
     }
 }

@@ -1,6 +1,7 @@
 //! End-to-end tests of the `recur` binary.
 
 mod assist;
+mod customers;
 mod endpoint;
 mod mistakes;
 mod serve;
