@@ -181,6 +181,7 @@ mod tests {
                 expected_profit: 0.0,
                 expected_cost: 0.0,
             },
+            guard_rails: Vec::new(),
         }
     }
 

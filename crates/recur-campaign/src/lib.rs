@@ -28,6 +28,7 @@ mod deliver;
 mod error;
 mod export;
 mod fairness;
+mod guard;
 mod hillstrom;
 mod holdout;
 mod learn;
@@ -47,6 +48,7 @@ pub use deliver::{
 pub use error::{Error, Result};
 pub use export::{Outgoing, export_files};
 pub use fairness::{FOUR_FIFTHS, FairnessGroup, FairnessTable, MIN_GROUP_SIZE, offer_fairness};
+pub use guard::{GuardRailChange, attribute_value};
 pub use hillstrom::{ArmReport, HillstromReport, Targeting, evaluate_hillstrom};
 pub use holdout::{assign_holdout, holdout_key};
 pub use learn::{OfferEvidence, OfferModels, PastCampaign, PastRow};
@@ -59,14 +61,17 @@ pub use message::{
     OfferFact, ProductFact, ProductSource, Rules, Violation, Writer, assemble, compose, money,
     personalise, sms_limit, template, template_text, validate,
 };
-pub use outcome::{Lift, LiftReport, Outcome, measure_lift};
+pub use outcome::{GroupLifts, Lift, LiftReport, Outcome, lift_by_group, measure_lift};
 pub use plan::{
     Assignment, Candidate, Exclusion, Plan, PlanSummary, PlannedCustomer, Response, offer_value,
     plan, plan_exploration,
 };
 pub use recur_core::{Group, Interval, MessagePath, MessageTally, OfferBasis, Segment};
 pub use redeem::{RedemptionImport, import_redemptions};
-pub use spec::{Audience, CampaignSpec, Channel, OfferKind, OfferSpec, SendWindow};
+pub use spec::{
+    Audience, CampaignSpec, Channel, FairnessAttribute, FairnessRules, OfferKind, OfferSpec,
+    SendWindow,
+};
 pub use stats::{Effect, Estimate, Rng, mean_difference, percentile_interval, z_value};
 pub use uplift::{
     Features, Qini, QiniPoint, TargetingComparison, UpliftConfig, UpliftModel, compare_targeting,

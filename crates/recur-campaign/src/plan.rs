@@ -4,6 +4,7 @@
 use recur_core::Segment;
 use serde::Serialize;
 
+use crate::guard::{GuardRailChange, common_offer, enforce_min_ratio};
 use crate::holdout::{assign_holdout, holdout_key};
 use crate::message::Language;
 use crate::spec::{Audience, CampaignSpec, OfferSpec};
@@ -25,6 +26,8 @@ pub struct Candidate {
     pub favourite_category: Option<String>,
     /// Message language.
     pub language: Language,
+    /// Country, when known (fairness reports and guard rails group by it).
+    pub country: Option<String>,
     /// Whether the customer consented to marketing messages (and has not unsubscribed).
     pub consent: bool,
     /// Days since the last campaign message, if any.
@@ -122,6 +125,8 @@ pub struct Plan {
     pub customers: Vec<PlannedCustomer>,
     /// Counts.
     pub summary: PlanSummary,
+    /// What the spec's fairness guard rails changed (empty: none set, or nothing to change).
+    pub guard_rails: Vec<GuardRailChange>,
 }
 
 fn in_audience(a: &Audience, c: &Candidate) -> bool {
@@ -252,6 +257,7 @@ fn finish(
             expected_cost: cost,
         },
         customers,
+        guard_rails: Vec::new(),
     }
 }
 
@@ -268,20 +274,32 @@ pub fn plan(
     response: &dyn Fn(&Candidate, &OfferSpec) -> Response,
 ) -> Plan {
     let (mut assignment, to_treat, eligible) = screen(spec, candidates);
+    let value = |i: usize, o: usize| {
+        let (c, offer) = (&candidates[i], &spec.offers[o]);
+        offer_value(c, offer, response(c, offer), margin)
+    };
+    // `same_offer`: one offer for everyone decided on, profitable for them or not.
+    let common = if spec.fairness.same_offer {
+        common_offer(spec, &to_treat, &value)
+    } else {
+        None
+    };
     let mut offers: Vec<(usize, usize, f64, f64)> = Vec::new(); // (customer, offer, profit, cost)
-    for i in to_treat {
-        let c = &candidates[i];
-        let best = spec
-            .offers
-            .iter()
-            .enumerate()
-            .map(|(o, offer)| {
-                let (profit, cost) = offer_value(c, offer, response(c, offer), margin);
-                (o, profit, cost)
-            })
-            .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
+    for &i in &to_treat {
+        let best = match common {
+            Some(o) => {
+                let (profit, cost) = value(i, o);
+                Some((o, profit.max(f64::MIN_POSITIVE), cost, profit))
+            }
+            None => (0..spec.offers.len())
+                .map(|o| {
+                    let (profit, cost) = value(i, o);
+                    (o, profit, cost, profit)
+                })
+                .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0))),
+        };
         match best {
-            Some((o, profit, cost)) if profit > 0.0 => offers.push((i, o, profit, cost)),
+            Some((o, rank, cost, profit)) if rank > 0.0 => offers.push((i, o, profit, cost)),
             _ => {
                 assignment[i] = Some(Assignment::Excluded {
                     reason: Exclusion::NoProfitableOffer,
@@ -306,7 +324,13 @@ pub fn plan(
             expected_cost: cost,
         });
     }
-    finish(spec, candidates, assignment, eligible)
+    let changes = match spec.fairness.min_ratio {
+        Some(r) => enforce_min_ratio(spec, candidates, &mut assignment, &to_treat, r, &value),
+        None => Vec::new(),
+    };
+    let mut plan = finish(spec, candidates, assignment, eligible);
+    plan.guard_rails = changes;
+    plan
 }
 
 /// Plans an exploration campaign, for when no past randomised campaign can tell which offer
@@ -367,6 +391,7 @@ percent = 20
             days_since_last_order: 60,
             favourite_category: None,
             language: Language::En,
+            country: None,
             consent: !i.is_multiple_of(10),
             days_since_last_message: if i % 10 == 1 { Some(3) } else { None },
             order_value: 50.0,

@@ -24,6 +24,11 @@
 //! percent = 10
 //! valid_days = 14
 //! code_prefix = "BACK"
+//!
+//! [fairness]                         # optional guard rails
+//! min_ratio = 0.8                    # every group (30+) gets valuable offers at >= 0.8x the overall rate
+//! attributes = ["segment", "country"]  # default: segment, language, country
+//! same_offer = false                 # true: one offer for everyone the targeting decides on
 //! ```
 
 use std::path::Path;
@@ -228,6 +233,67 @@ pub struct CampaignSpec {
     pub audience: Audience,
     /// Candidate offers (at least one).
     pub offers: Vec<OfferSpec>,
+    /// Guard rails on how offers fall across groups of customers.
+    #[serde(default)]
+    pub fairness: FairnessRules,
+}
+
+/// A customer attribute whose groups the fairness guard rails compare.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FairnessAttribute {
+    /// RFM segment.
+    Segment,
+    /// Message language (`en`, `zh-CN`).
+    Language,
+    /// Country (the customers file's, else the most frequent on the order lines).
+    Country,
+}
+
+impl FairnessAttribute {
+    /// Every attribute, in report order.
+    pub const ALL: [FairnessAttribute; 3] = [Self::Segment, Self::Language, Self::Country];
+
+    /// The attribute's name in specs and reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Segment => "segment",
+            Self::Language => "language",
+            Self::Country => "country",
+        }
+    }
+}
+
+/// Optional guard rails of a plan (`[fairness]` in the spec). Exploration plans, which give
+/// offers at random, already apply one rule to every group and are left as they are.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FairnessRules {
+    /// Every group of `attributes` with enough customers to read gets valuable offers
+    /// (discounts, free shipping) at no less than this share of the overall rate (0.8: the
+    /// four-fifths rule): customers of a group below it get their most profitable valuable
+    /// offer, most profitable first, until it holds. Budget limits yield to it.
+    #[serde(default)]
+    pub min_ratio: Option<f64>,
+    /// The attributes `min_ratio` applies to (empty: segment, language and country).
+    #[serde(default)]
+    pub attributes: Vec<FairnessAttribute>,
+    /// One rule for everyone: every customer the targeting decides on gets the same offer,
+    /// the one with the highest expected profit over all of them (within the budget, most
+    /// profitable first).
+    #[serde(default)]
+    pub same_offer: bool,
+}
+
+impl FairnessRules {
+    /// The attributes `min_ratio` applies to.
+    pub fn attributes(&self) -> Vec<FairnessAttribute> {
+        if self.attributes.is_empty() {
+            FairnessAttribute::ALL.to_vec()
+        } else {
+            self.attributes.clone()
+        }
+    }
 }
 
 fn default_holdout() -> f64 {
@@ -301,6 +367,13 @@ impl CampaignSpec {
                 }
                 OfferKind::None => {}
             }
+        }
+        if let Some(r) = spec.fairness.min_ratio
+            && !(r > 0.0 && r <= 1.0)
+        {
+            return Err(bad(format!(
+                "`fairness.min_ratio` = {r} must be above 0 and at most 1 (0.8 is the four-fifths rule)"
+            )));
         }
         if let Some(w) = &spec.send_window {
             if w.start_hour >= w.end_hour || w.end_hour > 24 {

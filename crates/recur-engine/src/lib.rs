@@ -100,7 +100,7 @@ pub use config::{
 pub use copywriter::{draft_prompt, free_text_schema, llm_writer};
 pub use demo::{
     CampaignDemo, CampaignRound, DemoObserver, DemoOptions, DemoOutcome, DemoRecommendations,
-    DemoSource, DemoStage, DraftedSample, StageError, demo_campaign, run_demo,
+    DemoSource, DemoStage, DraftedSample, GuardedRound, StageError, demo_campaign, run_demo,
 };
 pub use error::{Error, Result};
 pub use keys::{ApiKeys, KEYS_FILE, KeyRecord, Scope};

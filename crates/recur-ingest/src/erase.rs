@@ -14,8 +14,8 @@ use std::sync::Arc;
 use arrow::array::{Array, ArrayRef, BooleanArray, StringArray};
 use arrow::compute::filter_record_batch;
 use arrow::record_batch::RecordBatch;
-use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::{ArrowWriter, ProjectionMask};
 use recur_core::{Table, Traces};
 use serde::{Deserialize, Serialize};
 
@@ -120,20 +120,37 @@ impl Store {
         let staging = self.staging_dir(&format!("e{generation:04}"))?;
         let mut moves: Vec<(PathBuf, String)> = Vec::new();
         let mut files: Vec<StoredFile> = Vec::with_capacity(manifest.files.len());
-        for (n, file) in manifest.files.iter().enumerate() {
+        let touches = |file: &StoredFile| {
             let table = Table::ALL.into_iter().find(|t| t.name() == file.table);
-            let touched = match (table, action) {
+            match (table, action) {
                 (Some(t), Action::Remove(_)) => CUSTOMER_TABLES.contains(&t),
                 (Some(t), Action::ClearPersonal(_)) => t == Table::Customers,
                 (None, _) => false,
-            };
-            if !touched {
+            }
+        };
+        // Files are read and rewritten in parallel; the manifest is then built in order.
+        let work: Vec<usize> = (0..manifest.files.len())
+            .filter(|&n| touches(&manifest.files[n]))
+            .collect();
+        let mut outcomes: BTreeMap<usize, Option<FileOutcome>> = in_parallel(&work, |n| {
+            let file = &manifest.files[n];
+            rewrite_file(
+                &self.root().join(&file.path),
+                &staging.join(format!("{n}.parquet")),
+                action,
+            )
+        })?
+        .into_iter()
+        .zip(&work)
+        .map(|(o, &n)| (n, o))
+        .collect();
+        for (n, file) in manifest.files.iter().enumerate() {
+            let Some(outcome) = outcomes.remove(&n) else {
                 files.push(file.clone());
                 continue;
-            }
-            let path = self.root().join(&file.path);
+            };
             let staged = staging.join(format!("{n}.parquet"));
-            match rewrite_file(&path, &staged, action)? {
+            match outcome {
                 None => files.push(file.clone()),
                 Some(outcome) => {
                     record.files_rewritten += 1;
@@ -185,6 +202,39 @@ impl Store {
     }
 }
 
+/// `f` of every item of `work`, on as many threads as the machine has cores; the results
+/// in the order of `work`, or the first error.
+fn in_parallel<T: Send>(work: &[usize], f: impl Fn(usize) -> Result<T> + Sync) -> Result<Vec<T>> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(work.len())
+        .max(1);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let done: std::sync::Mutex<Vec<(usize, Result<T>)>> = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                loop {
+                    let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(&item) = work.get(k) else { break };
+                    let result = f(item);
+                    if let Ok(mut d) = done.lock() {
+                        d.push((k, result));
+                    }
+                }
+            });
+        }
+    });
+    let mut done = done
+        .into_inner()
+        .map_err(|_| Error::Internal("a rewrite thread panicked".into()))?;
+    if done.len() != work.len() {
+        return Err(Error::Internal("a rewrite thread stopped early".into()));
+    }
+    done.sort_by_key(|(k, _)| *k);
+    done.into_iter().map(|(_, r)| r).collect()
+}
+
 /// `orders/month=2011-01/i0001-0.parquet` → `orders/month=2011-01/i0001-0.e0002.parquet`
 /// (an earlier generation suffix is replaced).
 fn renamed(path: &str, generation: usize, ext: &str) -> String {
@@ -221,6 +271,29 @@ fn read_batches(path: &Path) -> Result<Vec<RecordBatch>> {
         .map_err(|e| corrupt(path, e))
 }
 
+/// Whether the file's `customer_id` column holds any of `ids` (only that column is read).
+fn holds_any(path: &Path, ids: &BTreeSet<String>) -> Result<bool> {
+    let file = File::open(path).map_err(|source| Error::Io {
+        path: path.to_owned(),
+        action: "open a stored file",
+        source,
+    })?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| corrupt(path, e))?;
+    let mask = ProjectionMask::columns(builder.parquet_schema(), ["customer_id"]);
+    for batch in builder
+        .with_projection(mask)
+        .build()
+        .map_err(|e| corrupt(path, e))?
+    {
+        let batch = batch.map_err(|e| corrupt(path, e))?;
+        let col = string_column(&batch, "customer_id", path)?;
+        if (0..col.len()).any(|r| col.is_valid(r) && ids.contains(col.value(r).trim())) {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
 fn string_column<'a>(batch: &'a RecordBatch, name: &str, path: &Path) -> Result<&'a StringArray> {
     batch
         .column_by_name(name)
@@ -231,6 +304,14 @@ fn string_column<'a>(batch: &'a RecordBatch, name: &str, path: &Path) -> Result<
 /// Rewrites one stored file into `staged` when the action changes it; `None` when it holds
 /// none of the customers (nothing is written).
 fn rewrite_file(path: &Path, staged: &Path, action: &Action<'_>) -> Result<Option<FileOutcome>> {
+    let ids = match action {
+        Action::Remove(t) => t.ids(),
+        Action::ClearPersonal(set) => *set,
+    };
+    // Most files hold none of the customers: read only their ids to find out.
+    if !holds_any(path, ids)? {
+        return Ok(None);
+    }
     let batches = read_batches(path)?;
     let mut outcome = FileOutcome {
         removed: 0,

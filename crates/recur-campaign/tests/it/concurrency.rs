@@ -55,6 +55,7 @@ fn queued_ledger(path: &std::path::Path) -> Ledger {
             expected_profit: 0.0,
             expected_cost: 0.0,
         },
+        guard_rails: Vec::new(),
     };
     ledger.record_plan("id = \"autumn\"", &plan, 1).unwrap();
     ledger

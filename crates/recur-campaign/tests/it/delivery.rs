@@ -83,6 +83,7 @@ fn ledger_with_plan(path: &std::path::Path) -> Ledger {
             expected_profit: 10.0,
             expected_cost: 5.0,
         },
+        guard_rails: Vec::new(),
     };
     assert!(ledger.record_plan("id = \"spring\"", &plan, 1).unwrap());
     assert!(

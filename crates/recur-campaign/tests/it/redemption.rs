@@ -49,6 +49,7 @@ fn ledger(dir: &std::path::Path) -> Ledger {
             expected_profit: 0.0,
             expected_cost: 0.0,
         },
+        guard_rails: Vec::new(),
     };
     ledger.record_plan(SPEC, &plan, 100).unwrap();
     ledger

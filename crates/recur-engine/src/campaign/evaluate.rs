@@ -2,7 +2,10 @@
 
 use std::collections::HashMap;
 
-use recur_campaign::{Assignment, Group, LiftReport, Outcome, Plan, PlanSummary, measure_lift};
+use recur_campaign::{
+    Assignment, Group, GroupLifts, Language, LiftReport, Outcome, Plan, PlanSummary, lift_by_group,
+    measure_lift,
+};
 use serde::Serialize;
 
 use super::store::{CampaignStore, RecordedCampaign};
@@ -51,7 +54,8 @@ pub fn evaluate_workspace_campaign(
     } = store.recorded(campaign)?;
     let ledger = &store.ledger;
     let end_day = start_day + i64::from(spec.goal_days);
-    let days = ws.session()?.daily_purchases()?;
+    let session = ws.session()?;
+    let days = session.daily_purchases()?;
     let purchase_days = days
         .iter()
         .filter(|d| (start_day..=end_day).contains(&d.1))
@@ -92,6 +96,13 @@ pub fn evaluate_workspace_campaign(
             assignment,
         });
     }
+    // Today's language and country of each customer (segments are the plan's own).
+    let languages: HashMap<String, Language> = session
+        .contacts()?
+        .into_iter()
+        .map(|(id, locale, _)| (id, Language::of_locale(locale.as_deref())))
+        .collect();
+    let countries: HashMap<String, String> = session.customer_countries()?.into_iter().collect();
     let plan = Plan {
         campaign: campaign.to_owned(),
         summary: PlanSummary {
@@ -111,6 +122,7 @@ pub fn evaluate_workspace_campaign(
             expected_cost: 0.0,
         },
         customers,
+        guard_rails: Vec::new(),
     };
     Ok(WorkspaceLift {
         window_start: iso_day(start_day),
@@ -122,6 +134,14 @@ pub fn evaluate_workspace_campaign(
             "estimated: every treated buyer redeemed their offer (no redemptions imported)"
         },
         lift: measure_lift(&plan, &outcomes, margin, 0.95),
+        by_group: vec![
+            lift_by_group(&plan, &outcomes, margin, 0.95, "language", &|id| {
+                languages.get(id).map(|l| l.tag().to_owned())
+            }),
+            lift_by_group(&plan, &outcomes, margin, 0.95, "country", &|id| {
+                countries.get(id).cloned()
+            }),
+        ],
     })
 }
 
@@ -138,4 +158,7 @@ pub struct WorkspaceLift {
     pub offer_cost_basis: &'static str,
     /// Treated vs holdout.
     pub lift: LiftReport,
+    /// Treated vs holdout per language and per country: a campaign that helps one group and
+    /// not another shows here.
+    pub by_group: Vec<GroupLifts>,
 }

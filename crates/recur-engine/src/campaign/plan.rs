@@ -5,9 +5,10 @@ use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use recur_campaign::{
-    CampaignSpec, Candidate, FairnessTable, Features, Group, Language, Ledger, OfferBasis,
-    OfferEvidence, OfferModels, PastCampaign, PastRow, PlanSummary, UpliftConfig, offer_fairness,
-    plan_exploration,
+    CampaignSpec, Candidate, FairnessAttribute, FairnessTable, Features, Group, GroupLifts,
+    GuardRailChange, Language, Ledger, OfferBasis, OfferEvidence, OfferModels, Outcome,
+    PastCampaign, PastRow, Plan, PlanSummary, UpliftConfig, attribute_value, lift_by_group,
+    offer_fairness, plan_exploration,
 };
 use recur_core::{Day, SECONDS_PER_DAY};
 use serde::Serialize;
@@ -36,10 +37,51 @@ pub struct PlannedCampaign {
     /// How offers fall across segments, languages and countries: each group's offer rate beside the
     /// overall rate, flagged below four fifths of it (groups of fewer than 30 never flagged).
     pub fairness: Vec<FairnessTable>,
+    /// What the spec's `[fairness]` guard rails changed in the plan (empty: none set, nothing
+    /// to change, or an exploration plan, which gives every group offers by the same draw).
+    pub guard_rails: Vec<GuardRailChange>,
     /// Whether this run recorded the plan (false: it was recorded before and kept).
     pub newly_recorded: bool,
     /// The ledger holding it.
     pub ledger: PathBuf,
+}
+
+/// How a plan's offers fall across segments, languages and countries (`candidates` in the
+/// plan's order).
+pub(crate) fn plan_fairness(
+    plan: &Plan,
+    spec: &CampaignSpec,
+    candidates: &[Candidate],
+) -> Vec<FairnessTable> {
+    FairnessAttribute::ALL
+        .iter()
+        .map(|&a| {
+            offer_fairness(plan, spec, a.as_str(), |i| {
+                candidates.get(i).and_then(|c| attribute_value(c, a))
+            })
+        })
+        .collect()
+}
+
+/// Measured lift per language and per country of `candidates`.
+pub(crate) fn candidate_lifts(
+    plan: &Plan,
+    outcomes: &[Outcome],
+    margin: f64,
+    candidates: &[Candidate],
+) -> Vec<GroupLifts> {
+    let by_id: HashMap<&str, &Candidate> = candidates
+        .iter()
+        .map(|c| (c.customer_id.as_str(), c))
+        .collect();
+    [FairnessAttribute::Language, FairnessAttribute::Country]
+        .iter()
+        .map(|&a| {
+            lift_by_group(plan, outcomes, margin, 0.95, a.as_str(), &|id| {
+                by_id.get(id).and_then(|c| attribute_value(c, a))
+            })
+        })
+        .collect()
 }
 
 /// Customers needed in each arm (offer, holdout) before an offer's uplift model is trusted.
@@ -177,11 +219,8 @@ pub fn plan_workspace_campaign(
             clv: v.clv_12m,
             days_since_last_order: s.recency_days.max(0.0) as u32,
             favourite_category: None,
-            language: if locale.as_deref().is_some_and(|l| l.starts_with("zh")) {
-                Language::Zh
-            } else {
-                Language::En
-            },
+            language: Language::of_locale(locale.as_deref()),
+            country: countries.get(&v.customer_id).cloned(),
             consent: consent && !suppressed,
             // Whole days elapsed since the last message.
             days_since_last_message: last.map(|t| ((now - t).max(0) / SECONDS_PER_DAY) as u32),
@@ -251,20 +290,7 @@ pub fn plan_workspace_campaign(
             ),
         )
     };
-    // The plan lists every candidate in input order.
-    let fairness = vec![
-        offer_fairness(&plan, &spec, "segment", |i| {
-            plan.customers.get(i).map(|c| c.segment.as_str().to_owned())
-        }),
-        offer_fairness(&plan, &spec, "language", |i| {
-            candidates.get(i).map(|c| c.language.tag().to_owned())
-        }),
-        offer_fairness(&plan, &spec, "country", |i| {
-            candidates
-                .get(i)
-                .and_then(|c| countries.get(&c.customer_id).cloned())
-        }),
-    ];
+    let fairness = plan_fairness(&plan, &spec, &candidates);
     let newly_recorded = ledger.record_plan(&text, &plan, now)?;
     if newly_recorded {
         let recorded: Vec<(&str, Vec<f64>)> = candidates
@@ -285,6 +311,7 @@ pub fn plan_workspace_campaign(
         not_learned_from,
         summary: plan.summary,
         fairness,
+        guard_rails: plan.guard_rails,
         newly_recorded,
         ledger: store.ledger_path(),
     })

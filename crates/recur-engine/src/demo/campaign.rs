@@ -5,17 +5,18 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use recur_campaign::{
-    Assignment, CampaignSpec, Candidate, CustomerContext, Facts, Features, Ledger, LiftReport,
-    MessageTally, OfferModels, Outcome, Outgoing, PastCampaign, PastRow, PlanSummary, ProductFact,
-    ProductSource, Rules, UpliftConfig, export_files, measure_lift, plan_exploration,
+    Assignment, CampaignSpec, Candidate, CustomerContext, FOUR_FIFTHS, Facts, FairnessTable,
+    Features, GroupLifts, GuardRailChange, Ledger, LiftReport, MessageTally, OfferModels, Outcome,
+    Outgoing, PastCampaign, PastRow, PlanSummary, ProductFact, ProductSource, Rules, UpliftConfig,
+    export_files, measure_lift, plan_exploration,
 };
 use recur_core::{Day, Segment};
 use serde::Serialize;
 
 use super::simulate::{DEMO_MARGIN, DemoCustomer, ShopCustomers, shop_customers, simulate};
 use crate::campaign::{
-    COPY_AUDIT_FILE, CopyAudit, LEDGER_FILE, MIN_PER_ARM, MessageWriter, Recipient, feature_names,
-    offer_fact, write_audit,
+    COPY_AUDIT_FILE, CopyAudit, LEDGER_FILE, MIN_PER_ARM, MessageWriter, Recipient,
+    candidate_lifts, feature_names, offer_fact, plan_fairness, write_audit,
 };
 use crate::clv::WorkspaceValue;
 use crate::config::LlmSettings;
@@ -73,6 +74,27 @@ pub struct CampaignRound {
     pub true_incremental_purchasers: f64,
     /// True incremental profit after offer cost among the treated.
     pub true_incremental_profit: f64,
+    /// How the round's offers fall across segments, languages and countries.
+    pub fairness: Vec<FairnessTable>,
+    /// Measured lift per language and per country.
+    pub lift_by_group: Vec<GroupLifts>,
+}
+
+/// The demo's round 2 planned again with a fairness guard rail (a what-if, not sent).
+#[derive(Debug, Clone, Serialize)]
+pub struct GuardedRound {
+    /// The guard rail: every group's valuable-offer rate at least this share of the overall.
+    pub min_ratio: f64,
+    /// What it changed, per group.
+    pub changes: Vec<GuardRailChange>,
+    /// Customers contacted.
+    pub treated: usize,
+    /// How the offers fall across groups with the guard rail.
+    pub fairness: Vec<FairnessTable>,
+    /// True incremental purchasers among the treated (simulated shop).
+    pub true_incremental_purchasers: f64,
+    /// True incremental profit after offer cost among the treated (simulated shop).
+    pub true_incremental_profit: f64,
 }
 
 /// A message the language model wrote, with the customer's segment.
@@ -101,6 +123,9 @@ pub struct CampaignDemo {
     /// Up to two messages the language model wrote that passed validation, for customers in
     /// different segments, as they go out (without the address).
     pub llm_samples: Vec<DraftedSample>,
+    /// Round 2 again with the four-fifths guard rail (`[fairness] min_ratio = 0.8`): what
+    /// fairness would cost or gain, against the simulated truth. Not sent.
+    pub guarded: GuardedRound,
     /// Round-2 messages newly queued in the send ledger (0 when the demo ran before).
     pub queued: usize,
     /// The send ledger.
@@ -190,6 +215,19 @@ pub fn demo_campaign(
     spec2.id = "demo-winback-2".into();
     let plan2 = models.plan(&spec2, &candidates, &x_all, DEMO_MARGIN);
     let round2_outcome = simulate(&customers, &plan2, &spec2, 2);
+    // The same round with the four-fifths guard rail, simulated with the same draws.
+    let mut spec_fair = spec2.clone();
+    spec_fair.fairness.min_ratio = Some(FOUR_FIFTHS);
+    let plan_fair = models.plan(&spec_fair, &candidates, &x_all, DEMO_MARGIN);
+    let fair_outcome = simulate(&customers, &plan_fair, &spec_fair, 2);
+    let guarded = GuardedRound {
+        min_ratio: FOUR_FIFTHS,
+        fairness: plan_fairness(&plan_fair, &spec_fair, &candidates),
+        changes: plan_fair.guard_rails,
+        treated: plan_fair.summary.treated,
+        true_incremental_purchasers: fair_outcome.true_incremental_purchasers,
+        true_incremental_profit: fair_outcome.true_incremental_profit,
+    };
     let lift2 = measure_lift(&plan2, &round2_outcome.outcomes, DEMO_MARGIN, 0.95);
 
     // Messages for round 2: grounded facts, validated template (no language model yet).
@@ -323,6 +361,13 @@ pub fn demo_campaign(
         exploration: CampaignRound {
             campaign: spec.id.clone(),
             targeting: "random offers (exploration)",
+            fairness: plan_fairness(&plan1, &spec, &candidates),
+            lift_by_group: candidate_lifts(
+                &plan1,
+                &round1_outcome.outcomes,
+                DEMO_MARGIN,
+                &candidates,
+            ),
             plan: plan1.summary,
             lift: lift1,
             true_incremental_purchasers: round1_outcome.true_incremental_purchasers,
@@ -331,6 +376,13 @@ pub fn demo_campaign(
         targeted: CampaignRound {
             campaign: spec2.id.clone(),
             targeting: "offer with the highest predicted incremental profit (uplift models from round 1)",
+            fairness: plan_fairness(&plan2, &spec2, &candidates),
+            lift_by_group: candidate_lifts(
+                &plan2,
+                &round2_outcome.outcomes,
+                DEMO_MARGIN,
+                &candidates,
+            ),
             plan: plan2.summary,
             lift: lift2,
             true_incremental_purchasers: round2_outcome.true_incremental_purchasers,
@@ -340,6 +392,7 @@ pub fn demo_campaign(
         message_paths: paths,
         llm_drafts: drafted,
         llm_samples,
+        guarded,
         queued,
         ledger: out_dir.join(LEDGER_FILE),
         // A template message (the language model's first draft is shown apart).

@@ -16,7 +16,7 @@ use recur_core::Table;
 use recur_ingest::{ImportRequest, Mapping, Progress};
 use recur_synth::SynthConfig;
 
-pub use campaign::{CampaignDemo, CampaignRound, DraftedSample, demo_campaign};
+pub use campaign::{CampaignDemo, CampaignRound, DraftedSample, GuardedRound, demo_campaign};
 pub use outcome::{DemoOutcome, DemoRecommendations, DemoStage, StageError};
 
 use crate::clv::{CustomerValue, WorkspaceValue, customer_value};

@@ -180,6 +180,7 @@ pub(super) fn shop_customers(
                 } else {
                     Language::En
                 },
+                country: Some(p.country.clone()),
                 consent: p.email_consent,
                 days_since_last_message: None,
                 order_value: v.expected_spend,

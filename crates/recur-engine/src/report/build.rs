@@ -206,6 +206,7 @@ impl RoundSection {
             lift: r.lift.overall.clone(),
             true_incremental_purchasers: r.true_incremental_purchasers,
             true_incremental_profit: r.true_incremental_profit,
+            fairness: r.fairness.clone(),
         }
     }
 }

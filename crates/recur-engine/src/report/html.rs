@@ -9,7 +9,8 @@ use recur_core::Interval;
 use recur_model::StopReason;
 
 use super::sections::{
-    BehaviourSection, CampaignSection, ReportSections, SampleMessage, Section, ValueSection,
+    BehaviourSection, CampaignSection, ReportSections, RoundSection, SampleMessage, Section,
+    ValueSection,
 };
 use super::{esc, pct};
 use crate::campaign::CopyPath;
@@ -337,6 +338,7 @@ fn campaign_html(c: &CampaignSection, cur: &str) -> String {
         ]);
     }
     s += "</table>";
+    s += &fairness_html(&c.rounds);
     let _ = write!(
         s,
         "<h3>Messages of the last round by validation path</h3><p class=note>{} drafted by the local language model (validated, retried once with the validator's feedback, the template otherwise); the rest validated templates. {} queued for sending.</p><div class=two><div><canvas id=paths></canvas></div><div><table>{}",
@@ -354,6 +356,53 @@ fn campaign_html(c: &CampaignSection, cur: &str) -> String {
             s += &sample_html(m);
         }
     }
+    s
+}
+
+/// Each round's offers by group beside the overall rate, flagged under four fifths of it.
+fn fairness_html(rounds: &[RoundSection]) -> String {
+    if rounds.iter().all(|r| r.fairness.is_empty()) {
+        return String::new();
+    }
+    let mut s = format!(
+        "<h3>Fairness of offers</h3><p class=note>Share of the customers the targeting decided on (in the audience, consenting, not held out) who got a valuable offer (a discount or free shipping), per group, and its ratio to the overall share; flagged under {} of it (the four-fifths rule) for groups of {} or more.</p><table>{}",
+        recur_campaign::FOUR_FIFTHS,
+        recur_campaign::MIN_GROUP_SIZE,
+        header(&[
+            "Round",
+            "By",
+            "Group",
+            "Customers",
+            "Valuable offers",
+            "Share",
+            "Ratio to overall",
+            ""
+        ])
+    );
+    for r in rounds {
+        for t in &r.fairness {
+            for g in &t.groups {
+                s += &row(&[
+                    esc(&r.name),
+                    esc(&t.attribute),
+                    esc(&g.group),
+                    g.size.to_string(),
+                    g.valuable.to_string(),
+                    pct(g.valuable_rate),
+                    g.ratio_to_overall
+                        .map_or_else(|| "-".to_owned(), |x| format!("{x:.2}")),
+                    if g.flagged {
+                        "<b>flagged</b>".to_owned()
+                    } else if g.small {
+                        "small group".to_owned()
+                    } else {
+                        String::new()
+                    },
+                ]);
+            }
+        }
+    }
+    s += "</table>";
     s
 }
 

@@ -4,7 +4,7 @@
 //!
 //! The builders from the demo's stage results are in `build.rs`.
 
-use recur_campaign::Lift;
+use recur_campaign::{FairnessTable, Lift};
 use recur_clv::FitReport;
 use recur_core::Segment;
 use recur_model::StopReason;
@@ -198,6 +198,8 @@ pub struct RoundSection {
     pub true_incremental_purchasers: f64,
     /// True incremental profit among the treated (simulated shop).
     pub true_incremental_profit: f64,
+    /// How the round's offers fall across segments, languages and countries.
+    pub fairness: Vec<FairnessTable>,
 }
 
 /// Messages that took one validation path.

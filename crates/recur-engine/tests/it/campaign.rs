@@ -178,6 +178,8 @@ fn plan_generate_send_once_and_evaluate() {
     // Lift against the recorded holdout in the goal window.
     let lift = evaluate_workspace_campaign(&ws, "spring", 0.4).unwrap();
     assert_eq!(lift.window_start, "2024-03-01");
+    let attributes: Vec<&str> = lift.by_group.iter().map(|t| t.attribute.as_str()).collect();
+    assert_eq!(attributes, ["language", "country"], "lift per group");
     assert_eq!(lift.window_end, "2024-03-31");
     assert!(
         lift.offer_cost_basis.starts_with("estimated"),

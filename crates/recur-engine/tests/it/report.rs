@@ -3,13 +3,14 @@
 
 use std::collections::BTreeMap;
 
-use recur_campaign::{Effect, PlanSummary};
+use recur_campaign::{Effect, FairnessGroup, FairnessTable, PlanSummary};
 use recur_engine::model::{Exclude, ModelScore, SuiteReport};
 use recur_engine::prelude::*;
 use recur_engine::{
     CampaignDemo, CampaignRound, CopyPath, CustomerRecommendations, CustomerValue,
-    DemoRecommendations, DemoStage, ModelSelection, RecommendedItem, ReportSections, SampleMessage,
-    Section, StageError, TrainOutcome, WorkspaceValue, customer_value, render_html, render_report,
+    DemoRecommendations, DemoStage, GuardedRound, ModelSelection, RecommendedItem, ReportSections,
+    SampleMessage, Section, StageError, TrainOutcome, WorkspaceValue, customer_value, render_html,
+    render_report,
 };
 
 const HOSTILE: &str = "</script><script>alert(1)</script><img src=x onerror=alert(2)>";
@@ -171,6 +172,36 @@ fn round(campaign: &str, lift: f64) -> CampaignRound {
         },
         true_incremental_purchasers: lift * 80.0,
         true_incremental_profit: 90.0,
+        fairness: vec![FairnessTable {
+            attribute: "country".into(),
+            overall_offer_rate: 0.8,
+            overall_valuable_rate: 0.5,
+            groups: vec![
+                FairnessGroup {
+                    group: "GB".into(),
+                    size: 60,
+                    offered: 50,
+                    offer_rate: 50.0 / 60.0,
+                    valuable: 36,
+                    valuable_rate: 0.6,
+                    ratio_to_overall: Some(1.2),
+                    flagged: false,
+                    small: false,
+                },
+                FairnessGroup {
+                    group: "Narnia".into(),
+                    size: 40,
+                    offered: 30,
+                    offer_rate: 0.75,
+                    valuable: 12,
+                    valuable_rate: 0.3,
+                    ratio_to_overall: Some(0.6),
+                    flagged: true,
+                    small: false,
+                },
+            ],
+        }],
+        lift_by_group: vec![],
     }
 }
 
@@ -178,6 +209,14 @@ fn campaign(subject: &str, body: &str) -> CampaignDemo {
     CampaignDemo {
         exploration: round("demo-winback", 0.05),
         targeted: round("demo-winback-2", 0.09),
+        guarded: GuardedRound {
+            min_ratio: 0.8,
+            changes: vec![],
+            treated: 80,
+            fairness: vec![],
+            true_incremental_purchasers: 7.0,
+            true_incremental_profit: 80.0,
+        },
         evidence: vec![],
         message_paths: BTreeMap::from([
             (MessageTally::Written(MessagePath::FirstDraft), 3),
@@ -286,6 +325,12 @@ fn the_report_shows_value_model_and_campaign_sections_with_their_data() {
         assert!(camp.contains(&format!("<td>{path}</td>")), "{path}");
     }
     assert!(camp.contains("Still thinking of it?") && camp.contains("Hi {first_name},"));
+    // Fairness of each round's offers, the flagged group marked.
+    assert!(camp.contains("Fairness of offers"), "{camp}");
+    assert!(
+        camp.contains("<td>Narnia</td><td>40</td><td>12</td><td>30.0%</td><td>0.60</td><td><b>flagged</b></td>"),
+        "{camp}"
+    );
 
     // The same data for the charts (and a dashboard), as JSON.
     let doc = serde_json::to_value(&sections).unwrap();

@@ -137,6 +137,60 @@ pub(crate) fn campaign_demo_text(c: &recur_engine::CampaignDemo, cur: &str) -> S
         ]);
     }
     let _ = writeln!(s, "{g}");
+    for (name, r) in [("1", &c.exploration), ("2", &c.targeted)] {
+        let flagged: Vec<String> = r
+            .fairness
+            .iter()
+            .flat_map(|t| {
+                t.groups.iter().filter(|g| g.flagged).map(move |g| {
+                    format!(
+                        "{} {} ({:.2})",
+                        t.attribute,
+                        g.group,
+                        g.ratio_to_overall.unwrap_or(0.0)
+                    )
+                })
+            })
+            .collect();
+        let groups: usize = r.fairness.iter().map(|t| t.groups.len()).sum();
+        let _ = writeln!(
+            s,
+            "  Round {name} fairness of valuable offers over {groups} groups (segment, language, country; under {} of the overall rate flagged, groups of {}+): {}.",
+            recur_engine::FOUR_FIFTHS,
+            recur_engine::MIN_GROUP_SIZE,
+            if flagged.is_empty() {
+                "none flagged".to_owned()
+            } else {
+                format!("flagged {}", flagged.join(", "))
+            }
+        );
+    }
+    let fair = &c.guarded;
+    let upgraded: Vec<String> = fair
+        .changes
+        .iter()
+        .map(|g| format!("{} {} +{}", g.attribute, g.group, g.upgraded))
+        .collect();
+    let still: usize = fair
+        .fairness
+        .iter()
+        .map(|t| t.groups.iter().filter(|g| g.flagged).count())
+        .sum();
+    let _ = writeln!(
+        s,
+        "  What-if, round 2 with the guard rail [fairness] min_ratio = {}: {} ({} groups still flagged); true incremental buyers {:.1} (vs {:.1}), profit {:.0} {cur} (vs {:.0}).",
+        fair.min_ratio,
+        if upgraded.is_empty() {
+            "nothing to change".to_owned()
+        } else {
+            format!("valuable offers added for {}", upgraded.join(", "))
+        },
+        still,
+        fair.true_incremental_purchasers,
+        c.targeted.true_incremental_purchasers,
+        fair.true_incremental_profit,
+        c.targeted.true_incremental_profit
+    );
     let excluded: Vec<String> = c
         .targeted
         .plan
@@ -214,6 +268,37 @@ Subject: {}
     s
 }
 
+/// A table of treated vs holdout, one row per group of `first`.
+fn lift_grid(first: &str) -> comfy_table::Table {
+    grid(&[
+        first,
+        "treated",
+        "holdout",
+        "repurchase rate: treated / holdout",
+        "lift [CI]",
+        "incremental buyers [CI]",
+        "incremental profit [CI]",
+    ])
+}
+
+fn lift_row(name: &str, l: &recur_engine::prelude::Lift) -> Vec<String> {
+    let e = &l.repurchase_rate;
+    vec![
+        name.to_owned(),
+        e.treated.to_string(),
+        e.control.to_string(),
+        format!("{} / {}", pct(e.treated_mean), pct(e.control_mean)),
+        format!(
+            "{:+.1} pts [{:+.1}, {:+.1}]",
+            e.effect * 100.0,
+            e.ci_low * 100.0,
+            e.ci_high * 100.0
+        ),
+        with_interval(&l.incremental_purchasers, 1),
+        with_interval(&l.incremental_profit, 0),
+    ]
+}
+
 /// Treated vs holdout, overall and per segment.
 pub(crate) fn lift_text(r: &recur_engine::prelude::LiftReport) -> String {
     let mut s = format!(
@@ -230,32 +315,8 @@ pub(crate) fn lift_text(r: &recur_engine::prelude::LiftReport) -> String {
             String::new()
         }
     );
-    let mut g = grid(&[
-        "customers",
-        "treated",
-        "holdout",
-        "repurchase rate: treated / holdout",
-        "lift [CI]",
-        "incremental buyers [CI]",
-        "incremental profit [CI]",
-    ]);
-    let row = |name: &str, l: &recur_engine::prelude::Lift| {
-        let e = &l.repurchase_rate;
-        vec![
-            name.to_owned(),
-            e.treated.to_string(),
-            e.control.to_string(),
-            format!("{} / {}", pct(e.treated_mean), pct(e.control_mean)),
-            format!(
-                "{:+.1} pts [{:+.1}, {:+.1}]",
-                e.effect * 100.0,
-                e.ci_low * 100.0,
-                e.ci_high * 100.0
-            ),
-            with_interval(&l.incremental_purchasers, 1),
-            with_interval(&l.incremental_profit, 0),
-        ]
-    };
+    let mut g = lift_grid("customers");
+    let row = lift_row;
     if let Some(o) = &r.overall {
         g.add_row(row("all", o));
     }
@@ -345,6 +406,13 @@ pub(crate) fn plan_text(p: &recur_engine::PlannedCampaign) -> String {
                 }
             );
         }
+    }
+    for g in &p.guard_rails {
+        let _ = writeln!(
+            out,
+            "Guard rail: {} {} raised by {} valuable offer(s) (expected cost +{:.2}, expected profit {:+.2}).",
+            g.attribute, g.group, g.upgraded, g.extra_cost, g.profit_change
+        );
     }
     let _ = writeln!(
         out,
@@ -449,5 +517,22 @@ pub(crate) fn workspace_lift_text(r: &recur_engine::WorkspaceLift) -> String {
     }
     let _ = writeln!(s, "Offer cost: {}.", r.offer_cost_basis);
     s.push_str(&lift_text(&r.lift));
+    for t in &r.by_group {
+        if t.groups.is_empty() {
+            continue;
+        }
+        let mut g = lift_grid(&t.attribute);
+        for (name, l) in &t.groups {
+            g.add_row(lift_row(name, l));
+        }
+        let _ = writeln!(s, "By {}:\n{g}", t.attribute);
+        if !t.too_small.is_empty() {
+            let _ = writeln!(
+                s,
+                "  too small to compare (under two treated or held out): {}",
+                t.too_small.join(", ")
+            );
+        }
+    }
     s
 }
