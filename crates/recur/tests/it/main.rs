@@ -1,6 +1,7 @@
 //! End-to-end tests of the `recur` binary.
 
 mod assist;
+mod canaries;
 mod customers;
 mod endpoint;
 mod mistakes;
