@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::fairness::MIN_GROUP_SIZE;
 use crate::plan::{Assignment, Candidate};
-use crate::spec::{CampaignSpec, FairnessAttribute, OfferKind};
+use crate::spec::{CampaignSpec, OfferKind};
 
 /// What a guard rail changed for one group.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -24,13 +24,22 @@ pub struct GuardRailChange {
     pub profit_change: f64,
 }
 
-/// The value of `c` for `attribute` (`None`: unknown).
-pub fn attribute_value(c: &Candidate, attribute: FairnessAttribute) -> Option<String> {
+/// The value of `c` for `attribute`: a built-in one (`segment`, `language`, `country`) or one
+/// of the shop's own (`None`: unknown).
+pub fn attribute_value(c: &Candidate, attribute: &str) -> Option<String> {
     match attribute {
-        FairnessAttribute::Segment => Some(c.segment.as_str().to_owned()),
-        FairnessAttribute::Language => Some(c.language.tag().to_owned()),
-        FairnessAttribute::Country => c.country.clone(),
+        "segment" => Some(c.segment.as_str().to_owned()),
+        "language" => Some(c.language.tag().to_owned()),
+        "country" => c.country.clone(),
+        other => c.groups.get(other).cloned(),
     }
+}
+
+/// The shop's own attribute names across `candidates`, sorted.
+pub fn shop_attributes(candidates: &[Candidate]) -> Vec<String> {
+    let names: std::collections::BTreeSet<&String> =
+        candidates.iter().flat_map(|c| c.groups.keys()).collect();
+    names.into_iter().cloned().collect()
 }
 
 /// The one offer for everyone: the highest expected profit summed over `decided`.
@@ -87,11 +96,11 @@ pub(crate) fn enforce_min_ratio(
     let n = decided.len() as f64;
     for _pass in 0..64 {
         let mut moved = false;
-        for attribute in spec.fairness.attributes() {
+        for attribute in spec.fairness.attributes(&shop_attributes(candidates)) {
             let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
             for &i in decided {
                 let g =
-                    attribute_value(&candidates[i], attribute).unwrap_or_else(|| "unknown".into());
+                    attribute_value(&candidates[i], &attribute).unwrap_or_else(|| "unknown".into());
                 groups.entry(g).or_default().push(i);
             }
             for (group, members) in groups {
@@ -107,7 +116,8 @@ pub(crate) fn enforce_min_ratio(
                     .filter(|&&i| valuable(spec, &assignment[i]))
                     .count() as f64;
                 let size = members.len() as f64;
-                if total == 0.0 || mine / size >= min_ratio * total / n - 1e-12 {
+                // The same arithmetic as the fairness table, so that what holds here is not flagged there.
+                if total == 0.0 || (mine / size) / (total / n) >= min_ratio {
                     continue;
                 }
                 // k more in the group: (mine + k) / size >= r (total + k) / n.
@@ -139,9 +149,9 @@ pub(crate) fn enforce_min_ratio(
                         expected_cost: cost,
                     });
                     let change = changes
-                        .entry((attribute.as_str().to_owned(), group.clone()))
+                        .entry((attribute.clone(), group.clone()))
                         .or_insert_with(|| GuardRailChange {
-                            attribute: attribute.as_str().to_owned(),
+                            attribute: attribute.clone(),
                             group: group.clone(),
                             upgraded: 0,
                             extra_cost: 0.0,
@@ -201,6 +211,11 @@ mod tests {
                     Language::Zh
                 },
                 country: Some(if i % 2 == 0 { "GB" } else { "CN" }.into()),
+                groups: [(
+                    "tier".to_owned(),
+                    if i % 4 < 2 { "gold" } else { "basic" }.to_owned(),
+                )]
+                .into(),
                 consent: true,
                 days_since_last_message: None,
                 order_value: 50.0,
@@ -224,9 +239,7 @@ mod tests {
     }
 
     fn by_language(p: &Plan, s: &CampaignSpec, cands: &[Candidate]) -> crate::FairnessTable {
-        offer_fairness(p, s, "language", |i| {
-            attribute_value(&cands[i], FairnessAttribute::Language)
-        })
+        offer_fairness(p, s, "language", |i| attribute_value(&cands[i], "language"))
     }
 
     #[test]
@@ -265,6 +278,44 @@ mod tests {
                 .collect::<Vec<_>>()
         };
         assert_eq!(held(&p), held(&g));
+    }
+
+    #[test]
+    fn a_shop_attribute_is_guarded_like_the_built_in_ones() {
+        let cands = candidates();
+        // Gold-tier customers respond to the coupon, basic ones do not.
+        let by_tier = |c: &Candidate, o: &OfferSpec| Response {
+            p_control: 0.1,
+            p_treated: 0.1
+                + match (c.groups["tier"].as_str(), o.percent.is_some()) {
+                    ("gold", true) => 0.3,
+                    (_, true) => 0.01,
+                    (_, false) => 0.05,
+                },
+        };
+        let guarded = spec(
+            "[fairness]\nmin_ratio = 0.8\nattributes = [\"tier\"]\ngroups_file = \"tiers.csv\"\n",
+        );
+        let p = plan(&spec(""), &cands, 0.5, &by_tier);
+        let tier = |p: &Plan, s: &CampaignSpec| {
+            offer_fairness(p, s, "tier", |i| attribute_value(&cands[i], "tier"))
+        };
+        assert!(tier(&p, &guarded).any_flagged());
+        let g = plan(&guarded, &cands, 0.5, &by_tier);
+        assert!(
+            !tier(&g, &guarded).any_flagged(),
+            "{:?}",
+            tier(&g, &guarded)
+        );
+        assert_eq!(g.guard_rails.len(), 1);
+        assert_eq!(
+            (
+                g.guard_rails[0].attribute.as_str(),
+                g.guard_rails[0].group.as_str()
+            ),
+            ("tier", "basic")
+        );
+        assert_eq!(shop_attributes(&cands), ["tier"]);
     }
 
     #[test]

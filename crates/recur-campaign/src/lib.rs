@@ -48,7 +48,7 @@ pub use deliver::{
 pub use error::{Error, Result};
 pub use export::{Outgoing, export_files};
 pub use fairness::{FOUR_FIFTHS, FairnessGroup, FairnessTable, MIN_GROUP_SIZE, offer_fairness};
-pub use guard::{GuardRailChange, attribute_value};
+pub use guard::{GuardRailChange, attribute_value, shop_attributes};
 pub use hillstrom::{ArmReport, HillstromReport, Targeting, evaluate_hillstrom};
 pub use holdout::{assign_holdout, holdout_key};
 pub use learn::{OfferEvidence, OfferModels, PastCampaign, PastRow};
@@ -69,7 +69,7 @@ pub use plan::{
 pub use recur_core::{Group, Interval, MessagePath, MessageTally, OfferBasis, Segment};
 pub use redeem::{RedemptionImport, import_redemptions};
 pub use spec::{
-    Audience, CampaignSpec, Channel, FairnessAttribute, FairnessRules, OfferKind, OfferSpec,
+    Audience, BUILTIN_ATTRIBUTES, CampaignSpec, Channel, FairnessRules, OfferKind, OfferSpec,
     SendWindow,
 };
 pub use stats::{Effect, Estimate, Rng, mean_difference, percentile_interval, z_value};

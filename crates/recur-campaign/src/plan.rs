@@ -28,6 +28,9 @@ pub struct Candidate {
     pub language: Language,
     /// Country, when known (fairness reports and guard rails group by it).
     pub country: Option<String>,
+    /// The shop's own attributes of the customer (name → value), from the spec's
+    /// `fairness.groups_file`.
+    pub groups: std::collections::BTreeMap<String, String>,
     /// Whether the customer consented to marketing messages (and has not unsubscribed).
     pub consent: bool,
     /// Days since the last campaign message, if any.
@@ -392,6 +395,7 @@ percent = 20
             favourite_category: None,
             language: Language::En,
             country: None,
+            groups: Default::default(),
             consent: !i.is_multiple_of(10),
             days_since_last_message: if i % 10 == 1 { Some(3) } else { None },
             order_value: 50.0,

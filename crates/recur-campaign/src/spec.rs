@@ -27,8 +27,9 @@
 //!
 //! [fairness]                         # optional guard rails
 //! min_ratio = 0.8                    # every group (30+) gets valuable offers at >= 0.8x the overall rate
-//! attributes = ["segment", "country"]  # default: segment, language, country
+//! attributes = ["segment", "tier"]  # default: segment, language, country and the file's columns
 //! same_offer = false                 # true: one offer for everyone the targeting decides on
+//! groups_file = "tiers.csv"          # the shop's own attributes: customer_id,tier,...
 //! ```
 
 use std::path::Path;
@@ -238,31 +239,9 @@ pub struct CampaignSpec {
     pub fairness: FairnessRules,
 }
 
-/// A customer attribute whose groups the fairness guard rails compare.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FairnessAttribute {
-    /// RFM segment.
-    Segment,
-    /// Message language (`en`, `zh-CN`).
-    Language,
-    /// Country (the customers file's, else the most frequent on the order lines).
-    Country,
-}
-
-impl FairnessAttribute {
-    /// Every attribute, in report order.
-    pub const ALL: [FairnessAttribute; 3] = [Self::Segment, Self::Language, Self::Country];
-
-    /// The attribute's name in specs and reports.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Segment => "segment",
-            Self::Language => "language",
-            Self::Country => "country",
-        }
-    }
-}
+/// The customer attributes every plan's fairness is reported by; a shop adds its own with
+/// [`FairnessRules::groups_file`].
+pub const BUILTIN_ATTRIBUTES: [&str; 3] = ["segment", "language", "country"];
 
 /// Optional guard rails of a plan (`[fairness]` in the spec). Exploration plans, which give
 /// offers at random, already apply one rule to every group and are left as they are.
@@ -275,21 +254,31 @@ pub struct FairnessRules {
     /// offer, most profitable first, until it holds. Budget limits yield to it.
     #[serde(default)]
     pub min_ratio: Option<f64>,
-    /// The attributes `min_ratio` applies to (empty: segment, language and country).
+    /// The attributes `min_ratio` applies to: `segment`, `language`, `country` or a column of
+    /// `groups_file` (empty: all of them).
     #[serde(default)]
-    pub attributes: Vec<FairnessAttribute>,
+    pub attributes: Vec<String>,
     /// One rule for everyone: every customer the targeting decides on gets the same offer,
     /// the one with the highest expected profit over all of them (within the budget, most
     /// profitable first).
     #[serde(default)]
     pub same_offer: bool,
+    /// A CSV of the shop's own customer attributes to compare offers across (loyalty tier,
+    /// age band, region...): a `customer_id` column and one column per attribute, relative to
+    /// the spec file. Each column is reported beside the built-in attributes.
+    #[serde(default)]
+    pub groups_file: Option<std::path::PathBuf>,
 }
 
 impl FairnessRules {
-    /// The attributes `min_ratio` applies to.
-    pub fn attributes(&self) -> Vec<FairnessAttribute> {
+    /// The attributes `min_ratio` applies to, given the shop's own attribute names.
+    pub fn attributes(&self, shop_attributes: &[String]) -> Vec<String> {
         if self.attributes.is_empty() {
-            FairnessAttribute::ALL.to_vec()
+            BUILTIN_ATTRIBUTES
+                .iter()
+                .map(|a| (*a).to_owned())
+                .chain(shop_attributes.iter().cloned())
+                .collect()
         } else {
             self.attributes.clone()
         }
@@ -373,6 +362,17 @@ impl CampaignSpec {
         {
             return Err(bad(format!(
                 "`fairness.min_ratio` = {r} must be above 0 and at most 1 (0.8 is the four-fifths rule)"
+            )));
+        }
+        if spec.fairness.groups_file.is_none()
+            && let Some(a) = spec
+                .fairness
+                .attributes
+                .iter()
+                .find(|a| !BUILTIN_ATTRIBUTES.contains(&a.as_str()))
+        {
+            return Err(bad(format!(
+                "`fairness.attributes` names `{a}`: use segment, language or country, or set `fairness.groups_file` to a CSV of customer_id and a `{a}` column"
             )));
         }
         if let Some(w) = &spec.send_window {

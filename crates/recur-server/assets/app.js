@@ -185,6 +185,7 @@ async function campaigns() {
       const rows = [];
       if (L.overall) rows.push(['All customers', L.overall]);
       for (const [seg, l] of L.by_segment) rows.push([seg, l]);
+      for (const t of lift.by_group || []) for (const [g, l] of t.groups) rows.push([`${t.attribute} ${g}`, l]);
       const eff = rows.map(([, l]) => l.repurchase_rate);
       parts.push(h('p', { class: 'note' }, `Goal window ${lift.window_start} .. ${lift.window_end}; ` +
         `${fmt(100 * L.confidence)}% intervals; repurchase-rate lift (treated minus holdout), percentage points.`));

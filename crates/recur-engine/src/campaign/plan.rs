@@ -1,14 +1,14 @@
 //! Planning a campaign on a workspace: uplift learned from the ledger's past campaigns, or
 //! exploration.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use recur_campaign::{
-    CampaignSpec, Candidate, FairnessAttribute, FairnessTable, Features, Group, GroupLifts,
+    BUILTIN_ATTRIBUTES, CampaignSpec, Candidate, FairnessTable, Features, Group, GroupLifts,
     GuardRailChange, Language, Ledger, OfferBasis, OfferEvidence, OfferModels, Outcome,
     PastCampaign, PastRow, Plan, PlanSummary, UpliftConfig, attribute_value, lift_by_group,
-    offer_fairness, plan_exploration,
+    offer_fairness, plan_exploration, shop_attributes,
 };
 use recur_core::{Day, SECONDS_PER_DAY};
 use serde::Serialize;
@@ -53,17 +53,20 @@ pub(crate) fn plan_fairness(
     spec: &CampaignSpec,
     candidates: &[Candidate],
 ) -> Vec<FairnessTable> {
-    FairnessAttribute::ALL
+    let shop = shop_attributes(candidates);
+    BUILTIN_ATTRIBUTES
         .iter()
-        .map(|&a| {
-            offer_fairness(plan, spec, a.as_str(), |i| {
-                candidates.get(i).and_then(|c| attribute_value(c, a))
+        .map(|a| (*a).to_owned())
+        .chain(shop)
+        .map(|a| {
+            offer_fairness(plan, spec, &a, |i| {
+                candidates.get(i).and_then(|c| attribute_value(c, &a))
             })
         })
         .collect()
 }
 
-/// Measured lift per language and per country of `candidates`.
+/// Measured lift per language, per country and per attribute of the shop's own.
 pub(crate) fn candidate_lifts(
     plan: &Plan,
     outcomes: &[Outcome],
@@ -74,14 +77,94 @@ pub(crate) fn candidate_lifts(
         .iter()
         .map(|c| (c.customer_id.as_str(), c))
         .collect();
-    [FairnessAttribute::Language, FairnessAttribute::Country]
-        .iter()
-        .map(|&a| {
-            lift_by_group(plan, outcomes, margin, 0.95, a.as_str(), &|id| {
-                by_id.get(id).and_then(|c| attribute_value(c, a))
+    ["language".to_owned(), "country".to_owned()]
+        .into_iter()
+        .chain(shop_attributes(candidates))
+        .map(|a| {
+            lift_by_group(plan, outcomes, margin, 0.95, &a, &|id| {
+                by_id.get(id).and_then(|c| attribute_value(c, &a))
             })
         })
         .collect()
+}
+
+/// The shop's own customer attributes of `spec`'s `fairness.groups_file` (resolved next to
+/// the spec file): customer id → (attribute → value). Empty without such a file.
+fn shop_groups(
+    spec: &CampaignSpec,
+    spec_path: &Path,
+) -> Result<HashMap<String, BTreeMap<String, String>>> {
+    let Some(file) = &spec.fairness.groups_file else {
+        return Ok(HashMap::new());
+    };
+    let path = spec_path.parent().unwrap_or(Path::new(".")).join(file);
+    let bad = |line: usize, message: String| Error::BadInput {
+        path: path.clone(),
+        line,
+        message,
+        hint: "give a CSV with a customer_id column and one column per attribute, such as customer_id,tier",
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_path(&path)
+        .map_err(|e| match e.into_kind() {
+            csv::ErrorKind::Io(error) => Error::ReadInput {
+                path: path.clone(),
+                error,
+            },
+            other => bad(1, format!("{other:?}")),
+        })?;
+    let header: Vec<String> = reader
+        .headers()
+        .map_err(|e| bad(1, e.to_string()))?
+        .iter()
+        .map(|h| h.trim().to_owned())
+        .collect();
+    let Some(id_col) = header.iter().position(|h| h == "customer_id") else {
+        return Err(bad(1, "no `customer_id` column".into()));
+    };
+    let names: Vec<(usize, &String)> = header
+        .iter()
+        .enumerate()
+        .filter(|(k, h)| *k != id_col && !h.is_empty())
+        .collect();
+    if let Some((_, clash)) = names
+        .iter()
+        .find(|(_, h)| BUILTIN_ATTRIBUTES.contains(&h.as_str()))
+    {
+        return Err(bad(
+            1,
+            format!("`{clash}` is a built-in attribute recur already reports; rename the column"),
+        ));
+    }
+    for a in &spec.fairness.attributes {
+        if !BUILTIN_ATTRIBUTES.contains(&a.as_str()) && !names.iter().any(|(_, h)| *h == a) {
+            return Err(bad(
+                1,
+                format!("`fairness.attributes` names `{a}`, which is not a column of this file"),
+            ));
+        }
+    }
+    let mut out = HashMap::new();
+    for (n, record) in reader.records().enumerate() {
+        let record = record.map_err(|e| bad(n + 2, e.to_string()))?;
+        let Some(id) = record
+            .get(id_col)
+            .map(str::trim)
+            .filter(|id| !id.is_empty())
+        else {
+            continue;
+        };
+        let groups: BTreeMap<String, String> = names
+            .iter()
+            .filter_map(|(k, name)| {
+                let v = record.get(*k)?.trim();
+                (!v.is_empty()).then(|| ((*name).clone(), v.to_owned()))
+            })
+            .collect();
+        out.insert(id.to_owned(), groups);
+    }
+    Ok(out)
 }
 
 /// Customers needed in each arm (offer, holdout) before an offer's uplift model is trusted.
@@ -187,6 +270,7 @@ pub fn plan_workspace_campaign(
         error,
     })?;
     let spec = CampaignSpec::parse(&text, spec_path)?;
+    let groups = shop_groups(&spec, spec_path)?;
     let value = crate::clv::customer_value(ws)?;
     let session = ws.session()?;
     let scores = session.rfm_scores()?;
@@ -221,6 +305,7 @@ pub fn plan_workspace_campaign(
             favourite_category: None,
             language: Language::of_locale(locale.as_deref()),
             country: countries.get(&v.customer_id).cloned(),
+            groups: groups.get(&v.customer_id).cloned().unwrap_or_default(),
             consent: consent && !suppressed,
             // Whole days elapsed since the last message.
             days_since_last_message: last.map(|t| ((now - t).max(0) / SECONDS_PER_DAY) as u32),

@@ -181,6 +181,7 @@ pub(super) fn shop_customers(
                     Language::En
                 },
                 country: Some(p.country.clone()),
+                groups: Default::default(),
                 consent: p.email_consent,
                 days_since_last_message: None,
                 order_value: v.expected_spend,

@@ -266,3 +266,62 @@ fn missing_ledger_campaign_or_spec_are_typed_user_errors() {
         .unwrap_err(),
     );
 }
+
+#[test]
+fn a_shops_own_attribute_is_reported_beside_the_built_in_ones() {
+    let (dir, ws) = tiny_workspace();
+    import(
+        &ws,
+        Table::Customers,
+        &write(dir.path(), "customers.csv", CUSTOMERS),
+    );
+    write(
+        dir.path(),
+        "tiers.csv",
+        "customer_id,tier\nA,gold\nB,basic\nC,gold\n",
+    );
+    let spec = write(
+        dir.path(),
+        "spring.toml",
+        &format!("{SPEC}\n[fairness]\ngroups_file = \"tiers.csv\"\n"),
+    );
+    let planned = plan_workspace_campaign(&ws, &spec, 0.4, PLANNED_AT).unwrap();
+    let attributes: Vec<&str> = planned
+        .fairness
+        .iter()
+        .map(|t| t.attribute.as_str())
+        .collect();
+    assert_eq!(attributes, ["segment", "language", "country", "tier"]);
+    let tier = &planned.fairness[3];
+    let groups: Vec<&str> = tier.groups.iter().map(|g| g.group.as_str()).collect();
+    assert!(groups.contains(&"gold"), "{tier:?}");
+
+    // A guard rail on an attribute the file lacks is refused with what to do.
+    let bad = write(
+        dir.path(),
+        "bad.toml",
+        &format!(
+            "{}\n[fairness]\ngroups_file = \"tiers.csv\"\nattributes = [\"age_band\"]\n",
+            SPEC.replace("spring", "autumn")
+        ),
+    );
+    let e = plan_workspace_campaign(&ws, &bad, 0.4, PLANNED_AT).unwrap_err();
+    assert!(e.is_user_error(), "{e}");
+    assert!(
+        e.to_string().contains("age_band") && e.to_string().contains("tiers.csv"),
+        "{e}"
+    );
+    let missing = write(
+        dir.path(),
+        "missing.toml",
+        &format!(
+            "{}\n[fairness]\ngroups_file = \"nope.csv\"\n",
+            SPEC.replace("spring", "winter")
+        ),
+    );
+    let e = plan_workspace_campaign(&ws, &missing, 0.4, PLANNED_AT).unwrap_err();
+    assert!(
+        e.is_user_error() && e.to_string().contains("nope.csv"),
+        "{e}"
+    );
+}
