@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::plan::{Assignment, Exclusion, Plan};
 use crate::spec::{CampaignSpec, OfferKind};
@@ -19,7 +19,7 @@ pub const FOUR_FIFTHS: f64 = 0.8;
 pub const MIN_GROUP_SIZE: usize = 30;
 
 /// One group of one attribute.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FairnessGroup {
     /// The group's value (a segment, a language...).
     pub group: String,
@@ -45,7 +45,7 @@ pub struct FairnessGroup {
 }
 
 /// The offer rates of one attribute's groups.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FairnessTable {
     /// The attribute (`segment`, `language`...).
     pub attribute: String,

@@ -3,14 +3,14 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::fairness::MIN_GROUP_SIZE;
 use crate::plan::{Assignment, Candidate};
 use crate::spec::{CampaignSpec, OfferKind};
 
 /// What a guard rail changed for one group.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GuardRailChange {
     /// The attribute (`segment`, `language`, `country`).
     pub attribute: String,

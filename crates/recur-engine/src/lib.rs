@@ -85,10 +85,11 @@ pub use assist::{
 };
 pub use campaign::{
     COPY_AUDIT_FILE, CampaignStore, ChannelConfig, CopyAudit, CopyEvaluation, CopyPath, CopyRun,
-    CopyShares, GeneratedCampaign, LEDGER_FILE, MIN_PER_ARM, PlannedCampaign, RecordedCampaign,
-    SendOutcome, SendRun, WorkspaceLift, campaign_copy_audit, distinct_2, evaluate_campaign_copy,
-    evaluate_workspace_campaign, generate_workspace_campaign, import_workspace_redemptions,
-    plan_workspace_campaign, send_campaign,
+    CopyShares, FAIRNESS_FILE, GeneratedCampaign, LEDGER_FILE, MIN_PER_ARM, PlannedCampaign,
+    RecordedCampaign, RecordedFairness, SendOutcome, SendRun, WorkspaceLift, campaign_copy_audit,
+    campaign_fairness, distinct_2, evaluate_campaign_copy, evaluate_workspace_campaign,
+    generate_workspace_campaign, import_workspace_redemptions, plan_workspace_campaign,
+    send_campaign,
 };
 pub use clv::{
     CustomerValue, WorkspaceEvaluation, WorkspaceValue, customer_value, evaluate_workspace,

@@ -201,6 +201,15 @@ async function campaigns() {
           pct(l.repurchase_rate.treated_mean), pct(l.repurchase_rate.control_mean), pct(l.repurchase_rate.effect),
           `${pct(l.repurchase_rate.ci_low)} .. ${pct(l.repurchase_rate.ci_high)}`])));
     }
+    if (!detail.error && detail.fairness) {
+      const F = detail.fairness;
+      const rows = [];
+      for (const t of F.fairness) for (const g of t.groups) rows.push([t.attribute, g.group, fmt(g.size), fmt(g.valuable), pct(g.valuable_rate),
+        g.ratio_to_overall == null ? '-' : fmt(g.ratio_to_overall, 2), g.flagged ? 'flagged' : (g.small ? 'small group' : '')]);
+      parts.push(h('p', { class: 'note' }, 'Fairness of the plan: share of the customers the targeting decided on who got a valuable offer (a discount or free shipping), per group, and its ratio to the overall share; flagged under 0.8 (four-fifths rule) for groups of 30 or more.'));
+      parts.push(table(['By', 'Group', 'Customers', 'Valuable offers', 'Share', 'Ratio', ''], rows));
+      for (const g of F.guard_rails) parts.push(h('p', { class: 'note' }, `Guard rail: ${g.attribute} ${g.group} raised by ${g.upgraded} valuable offers.`));
+    }
     if (!detail.error) {
       const paths = Object.entries(detail.message_paths);
       if (paths.length) {

@@ -37,7 +37,10 @@ pub use copy_eval::{CopyRun, evaluate_campaign_copy};
 pub use evaluate::{WorkspaceLift, evaluate_workspace_campaign};
 pub(crate) use features::{customer_features, feature_names, offer_fact};
 pub use generate::{GeneratedCampaign, generate_workspace_campaign};
-pub use plan::{MIN_PER_ARM, PlannedCampaign, plan_workspace_campaign};
+pub use plan::{
+    FAIRNESS_FILE, MIN_PER_ARM, PlannedCampaign, RecordedFairness, campaign_fairness,
+    plan_workspace_campaign,
+};
 pub(crate) use plan::{candidate_lifts, plan_fairness};
 pub use redemptions::import_workspace_redemptions;
 pub use send::{ChannelConfig, SendOutcome, SendRun, send_campaign};

@@ -46,6 +46,43 @@ pub struct PlannedCampaign {
     pub ledger: PathBuf,
 }
 
+/// The fairness file of a recorded campaign, in its folder.
+pub const FAIRNESS_FILE: &str = "fairness.json";
+
+/// A recorded plan's fairness, as computed when it was recorded.
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub struct RecordedFairness {
+    /// Offers by group, per attribute.
+    pub fairness: Vec<FairnessTable>,
+    /// What the guard rails changed.
+    pub guard_rails: Vec<GuardRailChange>,
+}
+
+fn write_recorded_fairness(dir: &Path, f: &RecordedFairness) -> Result<()> {
+    let path = dir.join(FAIRNESS_FILE);
+    let io = |error| Error::Io {
+        path: path.clone(),
+        action: "write",
+        error,
+    };
+    std::fs::create_dir_all(dir).map_err(io)?;
+    let text = serde_json::to_string_pretty(f).map_err(|e| io(std::io::Error::other(e)))?;
+    let tmp = path.with_extension("json.tmp");
+    std::fs::write(&tmp, text).map_err(io)?;
+    std::fs::rename(&tmp, &path).map_err(io)
+}
+
+/// The fairness recorded with `campaign`'s plan (`None`: planned before it was recorded).
+pub fn campaign_fairness(ws: &Workspace, campaign: &str) -> Result<Option<RecordedFairness>> {
+    let store = CampaignStore::open(ws)?;
+    store.recorded(campaign)?;
+    let path = store.dir.join(campaign).join(FAIRNESS_FILE);
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return Ok(None);
+    };
+    Ok(serde_json::from_str(&text).ok())
+}
+
 /// How a plan's offers fall across segments, languages and countries (`candidates` in the
 /// plan's order).
 pub(crate) fn plan_fairness(
@@ -384,6 +421,13 @@ pub fn plan_workspace_campaign(
             .map(|(c, r)| (c.customer_id.as_str(), r))
             .collect();
         ledger.record_features(&spec.id, &names, &recorded)?;
+        write_recorded_fairness(
+            &store.dir.join(&spec.id),
+            &RecordedFairness {
+                fairness: fairness.clone(),
+                guard_rails: plan.guard_rails.clone(),
+            },
+        )?;
     }
     Ok(PlannedCampaign {
         campaign: spec.id.clone(),

@@ -98,6 +98,11 @@ pub(crate) struct CampaignDetail {
     pub(crate) message_paths: std::collections::BTreeMap<String, usize>,
     /// The first messages written (at most 20).
     pub(crate) messages: Vec<WrittenMessage>,
+    /// How the plan's offers fell across segments, languages, countries and the shop's own
+    /// attributes (`fairness`), and what its guard rails changed (`guard_rails`), as recorded
+    /// with the plan; null for plans recorded before recur kept it.
+    #[schema(value_type = Object)]
+    pub(crate) fairness: Option<recur_engine::RecordedFairness>,
 }
 
 fn text_of<T: Serialize>(v: &T) -> String {
@@ -141,7 +146,13 @@ pub(crate) async fn detail(
             ))
         })?;
     let shop = caller.shop.clone();
-    let audit = blocking(move || recur_engine::campaign_copy_audit(&shop.ws, &id)).await?;
+    let (audit, fairness) = blocking(move || {
+        Ok((
+            recur_engine::campaign_copy_audit(&shop.ws, &id)?,
+            recur_engine::campaign_fairness(&shop.ws, &id)?,
+        ))
+    })
+    .await?;
     let mut paths = std::collections::BTreeMap::new();
     for a in &audit {
         *paths.entry(text_of(&a.path)).or_insert(0) += 1;
@@ -150,6 +161,7 @@ pub(crate) async fn detail(
         campaign: summary,
         message_paths: paths,
         messages: audit.iter().take(20).map(written).collect(),
+        fairness,
     }))
 }
 

@@ -290,3 +290,42 @@ fn the_assistant_answers_from_the_shops_knowledge_and_guards_order_questions() {
         assert_eq!(a.json["error"]["code"], "invalid_request", "{}", a.text);
     }
 }
+
+#[test]
+fn a_planned_campaign_shows_its_fairness_and_lift_per_group() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = shop_workspace(&dir.path().join("shop"), 3);
+    let planner = key(&ws, &[Scope::Read, Scope::Campaigns]);
+    let server = Running::start(vec![ws], quiet());
+    let s = &server.base;
+    let doc = get(s, "/v1/openapi.json", None).json;
+    let spec = "id = \"fair\"\ngoal_days = 30\nchannel = \"file\"\nholdout_share = 0.2\n\
+                [[offers]]\nname = \"message\"\nkind = \"none\"\n\
+                [[offers]]\nname = \"10% off\"\nkind = \"percent_off\"\npercent = 10\n";
+    let planned = post(s, "/v1/campaigns", Some(&planner), &json!({ "spec": spec }));
+    assert_eq!(planned.status, 200, "{}", planned.text);
+    let attributes: Vec<&str> = planned.json["fairness"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["attribute"].as_str().unwrap())
+        .collect();
+    assert_eq!(attributes, ["segment", "language", "country"]);
+
+    let detail = get(s, "/v1/campaigns/fair", Some(&planner));
+    assert_eq!(detail.status, 200, "{}", detail.text);
+    conforms(&doc, "get", "/v1/campaigns/{id}", 200, &detail.json);
+    assert_eq!(
+        detail.json["fairness"]["fairness"], planned.json["fairness"],
+        "the fairness recorded with the plan"
+    );
+    let lift = get(s, "/v1/campaigns/fair/lift", Some(&planner));
+    assert_eq!(lift.status, 200, "{}", lift.text);
+    let groups: Vec<&str> = lift.json["by_group"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["attribute"].as_str().unwrap())
+        .collect();
+    assert_eq!(groups, ["language", "country"]);
+}
