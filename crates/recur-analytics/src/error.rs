@@ -15,6 +15,17 @@ pub enum Error {
     /// An option is out of range.
     #[error("{0}")]
     BadOption(String),
+    /// A user's query is not valid (syntax, unknown table or column, a statement that would
+    /// write).
+    #[error("the query cannot run: {message}")]
+    Query {
+        /// The engine's message, with the query line and a caret when it names a position.
+        message: String,
+        /// 1-based line of the position, when the message names one.
+        line: Option<usize>,
+        /// 1-based column.
+        column: Option<usize>,
+    },
     /// The query engine failed: a bug in recur or a damaged Parquet file.
     #[error("query failed (a bug in recur or a damaged data file; please report it): {0}")]
     Engine(#[from] datafusion::error::DataFusionError),

@@ -28,6 +28,7 @@ mod extract;
 mod metrics;
 mod orders;
 mod products;
+mod query;
 mod rfm;
 mod session;
 
@@ -38,6 +39,7 @@ pub use metrics::{
 };
 pub use orders::{CatalogEntry, OrderLine};
 pub use products::{ProductFacts, UNCATEGORIZED};
+pub use query::{Cell, QueryResult};
 pub use recur_core::Segment;
 pub use rfm::{CategoryShare, CustomerScore, Profile, SegmentSummary};
 pub use session::{Session, TableFiles};

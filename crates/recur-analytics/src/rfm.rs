@@ -13,7 +13,7 @@ use crate::session::Session;
 /// first), F by number of orders, M by gross revenue. FM = round((F + M) / 2). Revenue is
 /// summed as a decimal (exact, so the same in any row order; a float sum over parallel
 /// partitions differs in the last bits from run to run and can reorder ties).
-fn rfm_sql(as_of: f64) -> String {
+pub(crate) fn rfm_sql(as_of: f64) -> String {
     let name = |s: Segment| quote(s.as_str());
     let (champions, loyal, potential, new, promising) = (
         name(Segment::Champions),

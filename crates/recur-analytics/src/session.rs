@@ -63,7 +63,7 @@ impl TableFiles {
 /// A DataFusion session over a workspace's tables. Calls block on an internal runtime.
 pub struct Session {
     pub(crate) ctx: SessionContext,
-    rt: tokio::runtime::Runtime,
+    pub(crate) rt: tokio::runtime::Runtime,
 }
 
 impl std::fmt::Debug for Session {
@@ -75,6 +75,12 @@ impl std::fmt::Debug for Session {
 impl Session {
     /// Registers every table (empty when it has no files) and the base views.
     pub fn open(files: &TableFiles) -> Result<Session> {
+        Self::open_with(files, true)
+    }
+
+    /// [`Session::open`] where the `customers` table has no personal columns (e-mail, name,
+    /// phone, address) unless `personal`: what users' own queries see by default.
+    pub fn open_with(files: &TableFiles, personal: bool) -> Result<Session> {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(
                 std::thread::available_parallelism()
@@ -87,7 +93,7 @@ impl Session {
         let ctx = SessionContext::new_with_config(config);
         let session = Session { ctx, rt };
         for table in Table::ALL {
-            session.register(table, &files.of(table))?;
+            session.register(table, &files.of(table), personal)?;
         }
         for view in VIEWS {
             session.sql(view)?;
@@ -95,8 +101,19 @@ impl Session {
         Ok(session)
     }
 
-    fn register(&self, table: Table, files: &[PathBuf]) -> Result<()> {
-        let schema = table.arrow_schema();
+    fn register(&self, table: Table, files: &[PathBuf], personal: bool) -> Result<()> {
+        let full = table.arrow_schema();
+        let schema = if personal {
+            full
+        } else {
+            let keep: Vec<_> = full
+                .fields()
+                .iter()
+                .filter(|f| table.field(f.name()).is_none_or(|spec| !spec.pii))
+                .cloned()
+                .collect();
+            Arc::new(datafusion::arrow::datatypes::Schema::new(keep))
+        };
         if files.is_empty() {
             let mem = MemTable::try_new(schema, vec![vec![]])?;
             self.ctx.register_table(table.name(), Arc::new(mem))?;

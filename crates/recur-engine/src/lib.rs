@@ -28,6 +28,7 @@
 //!  ├── keys.rs          API keys: hashed, scoped, shown once
 //!  ├── live/            live events: durable log, idempotency keys, compaction into tables
 //!  ├── privacy/         erasure and retention across every store, with an audit line
+//!  ├── query.rs         users' own read-only SQL (`recur sql`), personal columns hidden
 //!  ├── serving.rs       ShopView: the in-memory snapshot a server answers from
 //!  ├── report/          the self-contained HTML report
 //!  │   ├── sections.rs      ReportSections: value, model, campaign data (serialisable)
@@ -71,6 +72,7 @@ mod keys;
 mod language;
 mod live;
 mod privacy;
+mod query;
 mod recs;
 mod report;
 mod serving;
@@ -114,10 +116,12 @@ pub use privacy::{
     Erasure, PRIVACY_AUDIT_FILE, Retention, ScrubbedFile, apply_retention, erase_customers,
     read_customer_ids,
 };
+pub use query::{QUERY_TABLES, query_workspace};
 pub use recs::{
     CustomerRecommendations, MODEL_DIR, ModelSelection, RecommendedItem, RecsOptions, TrainOutcome,
     WorkspaceRecommender, train_workspace, transformer_settings, workspace_sequences,
 };
+pub use recur_analytics::{Cell, QueryResult};
 pub use recur_assist::{
     Answer, AnswerMode, AnswerStyle, AssistOptions, Citation, Conversation, EscalationReason,
     KnowledgeKind, Lang, Role, redact,

@@ -103,11 +103,16 @@ impl Workspace {
 
     /// A query session over the stored tables.
     pub fn session(&self) -> Result<Session> {
+        self.session_with(true)
+    }
+
+    /// A query session whose `customers` table has its personal columns only if `personal`.
+    pub fn session_with(&self, personal: bool) -> Result<Session> {
         let mut files = TableFiles::new();
         for t in Table::ALL {
             files = files.with(t, self.store.table_files(t)?);
         }
-        Ok(Session::open(&files)?)
+        Ok(Session::open_with(&files, personal)?)
     }
 
     /// Analysis options from the settings.

@@ -82,6 +82,26 @@ pub(crate) enum Command {
     /// fields of inactive ones.
     #[command(subcommand)]
     Customers(CustomersCommand),
+    /// Your own read-only SQL (DataFusion) over the workspace's tables and views.
+    Sql(SqlArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Tables and views: orders, catalog, events, reviews, customers (no e-mail, name, phone or address without --personal), sales, customer_orders, rfm, customer_value.\nExample: recur sql \"SELECT segment, count(*) AS customers FROM rfm GROUP BY segment\" --json"
+)]
+pub(crate) struct SqlArgs {
+    /// One SELECT (or WITH ... SELECT, EXPLAIN); nothing that writes.
+    pub(crate) query: String,
+    /// Print the rows as a JSON array of objects.
+    #[arg(long, conflicts_with = "csv")]
+    pub(crate) json: bool,
+    /// Print the rows as CSV (cells safe for spreadsheets).
+    #[arg(long)]
+    pub(crate) csv: bool,
+    /// Include the customers' personal columns (e-mail, name, phone, address).
+    #[arg(long)]
+    pub(crate) personal: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -19,6 +19,7 @@ mod llm;
 mod presets;
 mod recommend;
 mod serve;
+mod sql;
 mod train;
 
 use std::process::ExitCode;
@@ -50,5 +51,6 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
         Command::Kb(cmd) => kb::run(&ctx, cmd),
         Command::Assist(args) => assist::run(&ctx, args),
         Command::Customers(cmd) => customers::run(&ctx, cmd),
+        Command::Sql(args) => sql::run(&ctx, args),
     }
 }

@@ -6,6 +6,7 @@ mod clv;
 mod copy;
 mod demo;
 mod import;
+mod query;
 mod recs;
 mod report;
 
@@ -19,6 +20,7 @@ pub(crate) use clv::{cdnow_text, fits_text, value_lines, values_text, workspace_
 pub(crate) use copy::copy_text;
 pub(crate) use demo::demo_text;
 pub(crate) use import::{import_json, import_text};
+pub(crate) use query::{query_csv, query_text};
 pub(crate) use recs::{recommendations_text, suite_text};
 pub(crate) use report::{profile_text, report_tables, report_text};
 

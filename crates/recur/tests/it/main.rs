@@ -6,6 +6,7 @@ mod customers;
 mod endpoint;
 mod mistakes;
 mod serve;
+mod sql;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
