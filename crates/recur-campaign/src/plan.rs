@@ -150,6 +150,9 @@ fn in_audience(a: &Audience, c: &Candidate) -> bool {
                 .as_ref()
                 .is_some_and(|f| a.categories.contains(f)))
         && (a.locales.is_empty() || a.locales.iter().any(|l| l == lang))
+        && a.sql_ids
+            .as_ref()
+            .is_none_or(|ids| ids.contains(&c.customer_id))
 }
 
 /// Expected incremental profit and cost of giving `offer` to `c` at `margin` (share of the

@@ -13,6 +13,7 @@
 //! segments = ["At Risk", "Can't Lose Them"]
 //! min_p_alive = 0.2
 //! min_days_since_last_order = 45
+//! sql = "SELECT customer_id FROM rfm WHERE monetary > 500"   # optional: ids from `recur sql`'s tables
 //!
 //! [[offers]]
 //! name = "none"
@@ -127,6 +128,14 @@ pub struct Audience {
     /// Locales to include, such as "en" or "zh" (empty: all).
     #[serde(default)]
     pub locales: Vec<String>,
+    /// SQL returning the customer ids to include (its first column), such as
+    /// `SELECT customer_id FROM rfm WHERE monetary > 500`; run by the engine over the
+    /// workspace (`recur sql` sees the same tables).
+    #[serde(default)]
+    pub sql: Option<String>,
+    /// The ids `sql` returned, filled in by whoever runs it (not part of the definition).
+    #[serde(skip)]
+    pub sql_ids: Option<std::collections::BTreeSet<String>>,
 }
 
 /// Delivery channel.

@@ -46,6 +46,25 @@ pub struct PlannedCampaign {
     pub ledger: PathBuf,
 }
 
+/// The customer ids an audience's SQL returns (its first column, as text).
+fn audience_ids(ws: &Workspace, sql: &str) -> Result<BTreeSet<String>> {
+    let result = crate::query::query_workspace(ws, sql, false)?;
+    if result.columns.is_empty() && !result.rows.is_empty() {
+        return Err(Error::BadSetting {
+            key: "audience.sql".into(),
+            value: sql.to_owned(),
+            hint: "the query must return customer ids in its first column".into(),
+        });
+    }
+    Ok(result
+        .rows
+        .iter()
+        .filter_map(|r| r.first())
+        .map(|c| c.to_string().trim().to_owned())
+        .filter(|id| !id.is_empty())
+        .collect())
+}
+
 /// The fairness file of a recorded campaign, in its folder.
 pub const FAIRNESS_FILE: &str = "fairness.json";
 
@@ -306,8 +325,11 @@ pub fn plan_workspace_campaign(
         path: spec_path.to_owned(),
         error,
     })?;
-    let spec = CampaignSpec::parse(&text, spec_path)?;
+    let mut spec = CampaignSpec::parse(&text, spec_path)?;
     let groups = shop_groups(&spec, spec_path)?;
+    if let Some(sql) = spec.audience.sql.clone() {
+        spec.audience.sql_ids = Some(audience_ids(ws, &sql)?);
+    }
     let value = crate::clv::customer_value(ws)?;
     let session = ws.session()?;
     let scores = session.rfm_scores()?;

@@ -325,3 +325,39 @@ fn a_shops_own_attribute_is_reported_beside_the_built_in_ones() {
         "{e}"
     );
 }
+
+#[test]
+fn an_audience_given_as_sql_limits_the_plan_to_its_customers() {
+    let (dir, ws) = tiny_workspace();
+    import(
+        &ws,
+        Table::Customers,
+        &write(dir.path(), "customers.csv", CUSTOMERS),
+    );
+    let spec = write(
+        dir.path(),
+        "sql.toml",
+        &SPEC.replace(
+            "holdout_share = 0.2",
+            "holdout_share = 0.2\n[audience]\nsql = \"SELECT customer_id FROM rfm WHERE customer_id IN ('A', 'B')\"",
+        ),
+    );
+    let planned = plan_workspace_campaign(&ws, &spec, 0.4, PLANNED_AT).unwrap();
+    let s = &planned.summary;
+    assert_eq!(s.eligible, 2, "{s:?}");
+    assert_eq!(s.treated + s.holdout, 2, "{s:?}");
+
+    let bad = write(
+        dir.path(),
+        "bad.toml",
+        &SPEC.replace("spring", "autumn").replace(
+            "holdout_share = 0.2",
+            "holdout_share = 0.2\n[audience]\nsql = \"SELECT customer_id FROM nowhere\"",
+        ),
+    );
+    let e = plan_workspace_campaign(&ws, &bad, 0.4, PLANNED_AT).unwrap_err();
+    assert!(
+        e.is_user_error() && e.to_string().contains("nowhere"),
+        "{e}"
+    );
+}
