@@ -32,5 +32,5 @@ pub use domain::{
 };
 pub use error::{Error, Expected, Result};
 pub use schema::{FieldKind, FieldSpec, META_COLUMNS, Table};
-pub use traces::{MIN_TRACE_CHARS, Traces};
+pub use traces::{MIN_TRACE_CHARS, Traces, is_customer_id_name};
 pub use types::{EventType, OrderStatus};

@@ -72,6 +72,11 @@ impl Traces {
         self.ids.iter().any(|id| contains_token(text, id)) || self.contains_value(text)
     }
 
+    /// Whether `text` holds one of the personal values (ids not looked for).
+    pub fn holds_value(&self, text: &str) -> bool {
+        self.contains_value(text)
+    }
+
     fn contains_value(&self, text: &str) -> bool {
         if self.values.is_empty() {
             return false;
@@ -79,6 +84,25 @@ impl Traces {
         let lower = text.to_lowercase();
         self.values.iter().any(|v| lower.contains(v.as_str()))
     }
+}
+
+/// Whether a column or key name is one that holds customer ids (`customer_id`, `External ID`,
+/// `customerId`, `user_id`...).
+///
+/// ```
+/// assert!(recur_core::is_customer_id_name("External ID"));
+/// assert!(!recur_core::is_customer_id_name("product_id"));
+/// ```
+pub fn is_customer_id_name(name: &str) -> bool {
+    let n: String = name
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    matches!(
+        n.as_str(),
+        "customerid" | "customer" | "externalid" | "userid" | "clientid" | "memberid" | "buyerid"
+    )
 }
 
 /// `needle` occurs in `text` with no ASCII letter or digit, `_` or `-` right before or after

@@ -6,7 +6,7 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use recur_core::Traces;
+use recur_core::{Traces, is_customer_id_name};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
@@ -137,23 +137,28 @@ fn tmp_of(path: &Path) -> PathBuf {
     path.with_file_name(name)
 }
 
-/// Whether a JSON line holds a trace in one of its strings (numbers are not ids), or, for
-/// a line that is not JSON, anywhere as a token.
+/// Whether a JSON line holds a trace. Where the line names its customer (a key such as
+/// `customer_id`), only those values are compared with the ids, exactly; otherwise any string
+/// equal to an id counts. Personal values count in any string. A line that is not JSON is
+/// searched for ids as whole tokens.
 fn line_matches(line: &str, traces: &Traces) -> bool {
-    fn strings(v: &serde_json::Value, traces: &Traces) -> bool {
+    fn walk<'a>(v: &'a serde_json::Value, key: Option<&str>, out: &mut Vec<(bool, &'a str)>) {
         match v {
-            serde_json::Value::String(s) => traces.text_matches(s),
-            serde_json::Value::Array(a) => a.iter().any(|v| strings(v, traces)),
-            serde_json::Value::Object(o) => o
-                .iter()
-                .any(|(k, v)| traces.text_matches(k) || strings(v, traces)),
-            _ => false,
+            serde_json::Value::String(s) => out.push((key.is_some_and(is_customer_id_name), s)),
+            serde_json::Value::Array(a) => a.iter().for_each(|v| walk(v, key, out)),
+            serde_json::Value::Object(o) => o.iter().for_each(|(k, v)| walk(v, Some(k), out)),
+            _ => {}
         }
     }
-    match serde_json::from_str::<serde_json::Value>(line) {
-        Ok(v) => strings(&v, traces),
-        Err(_) => traces.text_matches(line),
-    }
+    let Ok(value) = serde_json::from_str::<serde_json::Value>(line) else {
+        return traces.text_matches(line);
+    };
+    let mut strings = Vec::new();
+    walk(&value, None, &mut strings);
+    let named = strings.iter().any(|(id_key, _)| *id_key);
+    strings.iter().any(|(id_key, s)| {
+        traces.holds_value(s) || ((*id_key || !named) && traces.field_matches(s))
+    })
 }
 
 fn rewrite_lines(path: &Path, traces: &Traces) -> Result<Option<u64>> {
@@ -219,13 +224,34 @@ fn rewrite_csv(
             .flexible(true)
             .from_writer(BufWriter::new(file));
         let mut removed = 0;
+        // Columns that hold customer ids, by their header; without one, ids are looked for
+        // as whole tokens in every cell.
+        let mut id_columns: Vec<usize> = Vec::new();
         for (i, record) in reader.byte_records().enumerate() {
             let record = record.map_err(|_| CsvOrIo::Csv)?;
+            if i == 0 {
+                id_columns = record
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, h)| is_customer_id_name(&String::from_utf8_lossy(h)))
+                    .map(|(k, _)| k)
+                    .collect();
+            }
+            let cell = |k: usize| record.get(k).map(String::from_utf8_lossy);
             // The header row is kept: it names columns, never a customer.
             let hit = i > 0
-                && record
-                    .iter()
-                    .any(|cell| traces.text_matches(&String::from_utf8_lossy(cell)));
+                && if id_columns.is_empty() {
+                    record
+                        .iter()
+                        .any(|c| traces.text_matches(&String::from_utf8_lossy(c)))
+                } else {
+                    id_columns
+                        .iter()
+                        .any(|&k| cell(k).is_some_and(|c| traces.field_matches(&c)))
+                        || record
+                            .iter()
+                            .any(|c| traces.holds_value(&String::from_utf8_lossy(c)))
+                };
             if hit {
                 removed += 1;
             } else {
@@ -252,12 +278,12 @@ mod tests {
         std::fs::create_dir_all(root.join("campaign/c1")).unwrap();
         std::fs::write(
             root.join("campaign/braze.csv"),
-            "external_id,body\nC17,\"Hi Zoe,\nhello\"\nC170,\"Hi Al\"\n",
+            "external_id,body\nC17,\"Hi Zoe,\nhello\"\nC170,\"Hi Al\"\nC18,\"our C17 kettle\"\n",
         )
         .unwrap();
         std::fs::write(
             root.join("campaign/c1/messages.jsonl"),
-            "{\"customer_id\":\"C17\",\"n\":1}\n{\"customer_id\":\"C18\",\"n\":17}\n",
+            "{\"customer_id\":\"C17\",\"n\":1}\n{\"customer_id\":\"C18\",\"n\":17,\"product\":\"C17\"}\n",
         )
         .unwrap();
         std::fs::write(root.join("report.html"), "<td>C17</td>").unwrap();
@@ -279,9 +305,12 @@ mod tests {
             ]
         );
         let braze = std::fs::read_to_string(root.join("campaign/braze.csv")).unwrap();
-        assert_eq!(braze, "external_id,body\nC170,Hi Al\n");
+        assert_eq!(braze, "external_id,body\nC170,Hi Al\nC18,our C17 kettle\n");
         let lines = std::fs::read_to_string(root.join("campaign/c1/messages.jsonl")).unwrap();
-        assert_eq!(lines, "{\"customer_id\":\"C18\",\"n\":17}\n");
+        assert_eq!(
+            lines,
+            "{\"customer_id\":\"C18\",\"n\":17,\"product\":\"C17\"}\n"
+        );
         assert!(root.join("notes.md").exists() && root.join("data/keep.csv").exists());
         // A second run finds nothing.
         assert!(

@@ -113,8 +113,15 @@ pub fn erase_customers(ws: &Workspace, ids: &[String], now: i64) -> Result<Erasu
             ledger_rows += campaigns.ledger.erase_customer(id, now)?;
         }
     }
-    // The ledger (SQLite) is not a text file: the scrub passes it by.
-    let skip = [store.root().to_owned(), ws.root().join(PRIVACY_AUDIT_FILE)];
+    // The ledger (SQLite) is not a text file: the scrub passes it by. Model artefacts hold
+    // products, not customers, and the knowledge index holds the shop's FAQ and catalog: a
+    // product code equal to a customer id must not remove them.
+    let skip = [
+        store.root().to_owned(),
+        ws.root().join(PRIVACY_AUDIT_FILE),
+        ws.root().join("models"),
+        crate::assist::knowledge_dir(ws.root()),
+    ];
     let files = files::scrub_tree(ws.root(), &skip, &traces)?;
     let erasure = Erasure {
         customers: ids.len(),
