@@ -94,23 +94,21 @@ impl Session {
             .with_allow_ddl(false)
             .with_allow_dml(false)
             .with_allow_statements(false);
-        let batches = self
+        let (columns, batches) = self
             .rt
             .block_on(async {
                 let df = self.ctx.sql_with_options(sql, options).await?;
-                df.collect().await
-            })
-            .map_err(|e| query_error(sql, &e.to_string()))?;
-        let columns: Vec<String> = batches
-            .first()
-            .map(|b| {
-                b.schema()
+                // Names from the plan, so an empty answer keeps its header.
+                let columns: Vec<String> = df
+                    .schema()
                     .fields()
                     .iter()
                     .map(|f| f.name().clone())
-                    .collect()
+                    .collect();
+                Ok::<_, datafusion::error::DataFusionError>((columns, df.collect().await?))
             })
-            .unwrap_or_default();
+            .map_err(|e| query_error(sql, &e.to_string()))?;
+        let columns = unique_names(columns);
         let mut rows = Vec::new();
         for b in &batches {
             let cols: Vec<Vec<Cell>> = b.columns().iter().map(cells).collect::<Result<_>>()?;
@@ -120,6 +118,24 @@ impl Session {
         }
         Ok(QueryResult { columns, rows })
     }
+}
+
+/// Column names made unique (`customer_id`, `customer_id_2`), so that a JSON object per row
+/// keeps every column of a join.
+fn unique_names(names: Vec<String>) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
+    names
+        .into_iter()
+        .map(|name| {
+            let mut candidate = name.clone();
+            let mut k = 2;
+            while !seen.insert(candidate.clone()) {
+                candidate = format!("{name}_{k}");
+                k += 1;
+            }
+            candidate
+        })
+        .collect()
 }
 
 /// The cells of one column.
@@ -245,6 +261,10 @@ mod tests {
             Some((1, 10))
         );
         assert_eq!(position("Schema error: No field named x."), None);
+        assert_eq!(
+            unique_names(vec!["a".into(), "a".into(), "a_2".into()]),
+            ["a", "a_2", "a_2_2"]
+        );
         let e = query_error("SELECT a\nFROMM t", "Expected X at Line: 2, Column: 1").to_string();
         assert!(e.contains("\n  FROMM t\n  ^"), "{e}");
     }

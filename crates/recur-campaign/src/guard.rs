@@ -70,10 +70,13 @@ pub(crate) fn enforce_min_ratio(
     assignment: &mut [Option<Assignment>],
     decided: &[usize],
     min_ratio: f64,
+    only: Option<usize>,
     value: &dyn Fn(usize, usize) -> (f64, f64),
 ) -> Vec<GuardRailChange> {
+    // With `same_offer`, the one offer is the only one a group can be raised to.
     let offers: Vec<usize> = (0..spec.offers.len())
         .filter(|&o| spec.offers[o].kind != OfferKind::None)
+        .filter(|&o| only.is_none_or(|c| c == o))
         .collect();
     if offers.is_empty() || decided.is_empty() {
         return Vec::new();
@@ -132,6 +135,7 @@ pub(crate) fn enforce_min_ratio(
                     .copied()
                     .filter(|&i| !valuable(spec, &assignment[i]))
                     .collect();
+                movable.retain(|i| best.contains_key(i));
                 movable.sort_by(|a, b| best[b].1.total_cmp(&best[a].1).then(a.cmp(b)));
                 for i in movable.into_iter().take(need.max(1.0) as usize) {
                     let (offer, profit, cost) = best[&i];
@@ -352,6 +356,13 @@ mod tests {
         );
         assert_eq!(p.summary.treated + p.summary.holdout, 400);
         assert!(!by_language(&p, &s, &cands).any_flagged());
+        // With a minimum share too, groups are raised to the one offer only.
+        let both = spec("[fairness]\nsame_offer = true\nmin_ratio = 0.8\n");
+        let p = plan(&both, &cands, 0.5, &response);
+        assert!(p.customers.iter().all(|c| match c.assignment {
+            Assignment::Treated { offer, .. } => offer == 1,
+            _ => true,
+        }));
     }
 
     #[test]

@@ -331,7 +331,15 @@ pub fn plan(
         });
     }
     let changes = match spec.fairness.min_ratio {
-        Some(r) => enforce_min_ratio(spec, candidates, &mut assignment, &to_treat, r, &value),
+        Some(r) => enforce_min_ratio(
+            spec,
+            candidates,
+            &mut assignment,
+            &to_treat,
+            r,
+            common,
+            &value,
+        ),
         None => Vec::new(),
     };
     let mut plan = finish(spec, candidates, assignment, eligible);

@@ -82,7 +82,10 @@ impl Traces {
             return false;
         }
         let lower = text.to_lowercase();
-        self.values.iter().any(|v| lower.contains(v.as_str()))
+        // Bounded like a token, and not inside a longer address (`ann@x.com` is not in
+        // `joann@x.com` or `jo.ann@x.com`).
+        let part = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '+');
+        self.values.iter().any(|v| bounded(&lower, v, part))
     }
 }
 
@@ -108,16 +111,27 @@ pub fn is_customer_id_name(name: &str) -> bool {
 /// `needle` occurs in `text` with no ASCII letter or digit, `_` or `-` right before or after
 /// it (ids are written in ASCII; Chinese text may touch them).
 fn contains_token(text: &str, needle: &str) -> bool {
-    let word = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
+    bounded(text, needle, |c| {
+        c.is_ascii_alphanumeric() || c == '_' || c == '-'
+    })
+}
+
+/// `needle` occurs in `text` with no `word` character right before or after it; a point
+/// followed by a letter or digit joins too (`17850` is not in `17850.5` or `1.17850`,
+/// `ann@x.com` not in `jo.ann@x.com`, but it is in `ann@x.com.` at a sentence's end).
+fn bounded(text: &str, needle: &str, word: impl Fn(char) -> bool) -> bool {
+    if needle.is_empty() {
+        return false;
+    }
     let mut from = 0;
     while let Some(pos) = text.get(from..).and_then(|t| t.find(needle)) {
         let start = from + pos;
         let end = start + needle.len();
         let mut before = text[..start].chars().rev();
         let mut after = text[end..].chars();
-        // `17850` is not in `17850.5` or `1.17850`: a point between digits joins a number.
         let joined = |c: Option<char>, next: Option<char>| {
-            c.is_some_and(word) || (c == Some('.') && next.is_some_and(|n| n.is_ascii_digit()))
+            c.is_some_and(&word)
+                || (c == Some('.') && next.is_some_and(|n| n.is_ascii_alphanumeric()))
         };
         let (b1, a1) = (before.next(), after.next());
         if !joined(b1, before.next()) && !joined(a1, after.next()) {
@@ -153,6 +167,9 @@ mod tests {
     fn values_match_anywhere_ignoring_case_and_short_ones_are_ignored() {
         let t = Traces::default().with_values(["Zoë Canary".to_owned(), "Al".to_owned()]);
         assert!(t.text_matches("Dear ZOË CANARY,"));
+        let mail = Traces::default().with_values(["ann@x.com".to_owned()]);
+        assert!(mail.text_matches("to: ann@x.com."));
+        assert!(!mail.text_matches("joann@x.com") && !mail.text_matches("jo.ann@x.com"));
         assert!(!t.text_matches("Dear Al,"));
         assert!(!t.is_empty());
         assert!(Traces::new(Vec::new()).is_empty());

@@ -34,6 +34,18 @@ const CUSTOMER_TABLES: [Table; 4] = [
 /// Personal fields unique enough to find a customer's records by.
 const IDENTIFYING: [&str; 2] = ["email", "phone"];
 
+/// Whether a stored value can identify a customer's records: an e-mail address with an `@`
+/// and a dot after it, a phone number with at least 7 digits. Placeholders (`none`, `n/a`,
+/// `0000`) would match other customers' records.
+fn identifying(field: &str, value: &str) -> bool {
+    match field {
+        "email" => value
+            .split_once('@')
+            .is_some_and(|(user, domain)| !user.is_empty() && domain.contains('.')),
+        _ => value.chars().filter(char::is_ascii_digit).count() >= 7,
+    }
+}
+
 /// What one erasure or retention run did to the store, as kept in the manifest.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ErasureRecord {
@@ -80,12 +92,12 @@ impl Store {
                     .collect::<Result<_>>()?;
                 for row in 0..batch.num_rows() {
                     if ids_col.is_valid(row) && ids.contains(ids_col.value(row).trim()) {
-                        out.extend(
-                            personal
-                                .iter()
-                                .filter(|c| c.is_valid(row))
-                                .map(|c| c.value(row).to_owned()),
-                        );
+                        for (name, c) in IDENTIFYING.iter().zip(&personal) {
+                            let v = c.is_valid(row).then(|| c.value(row).trim());
+                            if let Some(v) = v.filter(|v| identifying(name, v)) {
+                                out.push(v.to_owned());
+                            }
+                        }
                     }
                 }
             }
@@ -453,6 +465,16 @@ fn scrub_quarantine(path: &Path, staged: &Path, traces: &Traces) -> Result<Optio
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_real_addresses_and_numbers_identify() {
+        assert!(identifying("email", "ann@example.com"));
+        assert!(!identifying("email", "none"));
+        assert!(!identifying("email", "ann@localhost"));
+        assert!(identifying("phone", "+44 7700 900123"));
+        assert!(!identifying("phone", "0000"));
+        assert!(!identifying("phone", "unknown"));
+    }
 
     #[test]
     fn rewritten_files_get_the_generation_once() {

@@ -219,6 +219,9 @@ fn db(path: &Path) -> impl Fn(rusqlite::Error) -> Error + '_ {
     }
 }
 
+/// The pseudonym prefix of erased customers' ledger rows (`erased-000001`).
+pub const ERASED_PREFIX: &str = "erased-";
+
 /// How an erased customer is listed among the suppressions: a hash of their id, so the
 /// ledger can still refuse to contact them without keeping the id itself.
 pub fn erased_key(customer: &str) -> String {
@@ -506,11 +509,12 @@ impl Ledger {
         let mut stmt = self
             .conn
             .prepare(
-                "SELECT customer, segment, grp, offer FROM assignments WHERE campaign = ?1 ORDER BY customer",
+                "SELECT customer, segment, grp, offer FROM assignments
+                 WHERE campaign = ?1 AND substr(customer, 1, length(?2)) <> ?2 ORDER BY customer",
             )
             .map_err(&err)?;
         let rows = stmt
-            .query_map(params![campaign], |r| {
+            .query_map(params![campaign, ERASED_PREFIX], |r| {
                 Ok(RecordedAssignment {
                     customer: r.get(0)?,
                     segment: parse_column(r, 1)?,
@@ -702,61 +706,86 @@ impl Ledger {
             .map_err(&err)
     }
 
-    /// Erases a customer from the ledger: every row about them (assignments, messages,
-    /// planning features, redemptions) now names an unlinkable pseudonym (`erased-000001`),
-    /// message payloads (address, personalised text) become a tombstone and queued messages
-    /// are suppressed. The customer stays suppressed under a hash of their id, so a later
-    /// import that brings them back never gets them contacted; the raw id is kept nowhere.
-    /// Freed pages are overwritten and the write-ahead log truncated, so no copy of the old
-    /// rows stays in the file. Group records stay for the campaigns' measurements.
-    /// Returns the rows changed (0 on a second run).
+    /// Erases a customer from the ledger; see [`Ledger::erase_customers`].
     pub fn erase_customer(&mut self, customer: &str, now: i64) -> Result<usize> {
+        self.erase_customers(&[customer], now)
+    }
+
+    /// Erases customers from the ledger: every row about them (assignments, messages,
+    /// planning features, redemptions) now names a pseudonym (`erased-000001`) with no link to
+    /// the id left in the file (message ids, coupon codes and error texts, which derive from or
+    /// may hold the customer's data, are replaced or cleared); message payloads (address,
+    /// personalised text) become a tombstone and queued messages are suppressed. Each customer
+    /// stays suppressed under a hash of the id, so a later import that brings them back never
+    /// gets them contacted. Freed pages are overwritten and the write-ahead log truncated, so
+    /// no copy of the old rows stays in the files. Group records stay for the campaigns'
+    /// measurements, which leave the erased out of both groups. Returns the rows changed (0 on
+    /// a second run).
+    pub fn erase_customers(&mut self, customers: &[&str], now: i64) -> Result<usize> {
         let err = self.err();
         self.conn
             .pragma_update(None, "secure_delete", "ON")
             .map_err(&err)?;
         let tx = self.conn.transaction().map_err(&err)?;
-        let erased: i64 = tx
-            .query_row(
-                "SELECT COUNT(*) FROM suppressions WHERE reason = 'erased'",
-                [],
-                |r| r.get(0),
-            )
-            .map_err(&err)?;
-        let pseudonym = format!("erased-{:06}", erased + 1);
-        let mut n = tx
-            .execute(
-                "UPDATE sends SET payload = '{\"erased\":true}', customer = ?2,
-                   status = CASE WHEN status IN ('queued', 'sending') THEN 'suppressed' ELSE status END
-                 WHERE customer = ?1",
-                params![customer, pseudonym],
-            )
-            .map_err(&err)?;
-        for table in ["assignments", "features", "redemptions"] {
+        let mut n = 0;
+        for customer in customers {
+            let erased: i64 = tx
+                .query_row(
+                    "SELECT COUNT(*) FROM suppressions WHERE reason = 'erased'",
+                    [],
+                    |r| r.get(0),
+                )
+                .map_err(&err)?;
+            let pseudonym = format!("{ERASED_PREFIX}{:06}", erased + 1);
             n += tx
                 .execute(
-                    &format!("UPDATE {table} SET customer = ?2 WHERE customer = ?1"),
+                    "UPDATE sends SET payload = '{\"erased\":true}', customer = ?2,
+                       message_id = ?2 || ':' || campaign, last_error = NULL,
+                       status = CASE WHEN status IN ('queued', 'sending') THEN 'suppressed' ELSE status END
+                     WHERE customer = ?1",
                     params![customer, pseudonym],
                 )
                 .map_err(&err)?;
-        }
-        n += tx
-            .execute(
-                "DELETE FROM suppressions WHERE customer = ?1",
-                params![customer],
+            n += tx
+                .execute(
+                    "UPDATE redemptions SET customer = ?2, code = '' WHERE customer = ?1",
+                    params![customer, pseudonym],
+                )
+                .map_err(&err)?;
+            for table in ["assignments", "features"] {
+                n += tx
+                    .execute(
+                        &format!("UPDATE {table} SET customer = ?2 WHERE customer = ?1"),
+                        params![customer, pseudonym],
+                    )
+                    .map_err(&err)?;
+            }
+            n += tx
+                .execute(
+                    "DELETE FROM suppressions WHERE customer = ?1",
+                    params![customer],
+                )
+                .map_err(&err)?;
+            tx.execute(
+                "INSERT INTO suppressions (customer, reason, at) VALUES (?1, 'erased', ?2)
+                 ON CONFLICT (customer) DO NOTHING",
+                params![erased_key(customer), now],
             )
             .map_err(&err)?;
-        tx.execute(
-            "INSERT INTO suppressions (customer, reason, at) VALUES (?1, 'erased', ?2)
-             ON CONFLICT (customer) DO NOTHING",
-            params![erased_key(customer), now],
-        )
-        .map_err(&err)?;
+        }
         tx.commit().map_err(&err)?;
         if n > 0 {
-            self.conn
-                .execute_batch("PRAGMA wal_checkpoint(TRUNCATE); VACUUM;")
+            let busy: i64 = self
+                .conn
+                .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))
                 .map_err(&err)?;
+            if busy != 0 {
+                return Err(Error::Ledger {
+                    path: self.path.clone(),
+                    message: "another process is using the ledger (a campaign send?), so the old rows are still in its write-ahead log; run the erasure again when it is done".into(),
+                });
+            }
+            self.conn.execute_batch("VACUUM;").map_err(&err)?;
         }
         Ok(n)
     }

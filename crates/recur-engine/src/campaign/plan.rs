@@ -49,13 +49,6 @@ pub struct PlannedCampaign {
 /// The customer ids an audience's SQL returns (its first column, as text).
 fn audience_ids(ws: &Workspace, sql: &str) -> Result<BTreeSet<String>> {
     let result = crate::query::query_workspace(ws, sql, false)?;
-    if result.columns.is_empty() && !result.rows.is_empty() {
-        return Err(Error::BadSetting {
-            key: "audience.sql".into(),
-            value: sql.to_owned(),
-            hint: "the query must return customer ids in its first column".into(),
-        });
-    }
     Ok(result
         .rows
         .iter()

@@ -243,7 +243,11 @@ impl EventLog {
         let mut pending: HashMap<String, Vec<LoggedEvent>> = HashMap::new();
         let mut pending_count = 0;
         let mut last = compacted;
-        let mut files: Vec<PathBuf> = sealed_logs(&dir)?.into_iter().map(|s| s.1).collect();
+        let sealed = sealed_logs(&dir)?;
+        // A sealed log's name carries its last sequence number even when erasure removed that
+        // event: new events never reuse it (a later seal would take the same name).
+        last = sealed.iter().map(|s| s.0).fold(last, u64::max);
+        let mut files: Vec<PathBuf> = sealed.into_iter().map(|s| s.1).collect();
         files.push(dir.join(LOG_FILE));
         for path in &files {
             let is_open_log = path.ends_with(LOG_FILE);

@@ -101,10 +101,8 @@ fn scrub_file(path: &Path, kind: Kind, traces: &Traces) -> Result<Option<Scrubbe
     };
     match kind {
         Kind::Document => {
-            let Ok(text) = std::fs::read_to_string(path) else {
-                return Ok(None);
-            };
-            if !traces.text_matches(&text) {
+            let bytes = std::fs::read(path).map_err(io("read", path))?;
+            if !traces.text_matches(&String::from_utf8_lossy(&bytes)) {
                 return Ok(None);
             }
             std::fs::remove_file(path).map_err(io("remove", path))?;
@@ -238,20 +236,25 @@ fn rewrite_csv(
                     .collect();
             }
             let cell = |k: usize| record.get(k).map(String::from_utf8_lossy);
-            // The header row is kept: it names columns, never a customer.
-            let hit = i > 0
-                && if id_columns.is_empty() {
-                    record
+            // A header names columns, never a customer; the first row of a file without a
+            // header is compared with the ids exactly.
+            let hit = if i == 0 {
+                record.iter().any(|c| {
+                    let c = String::from_utf8_lossy(c);
+                    traces.field_matches(&c) || traces.holds_value(&c)
+                })
+            } else if id_columns.is_empty() {
+                record
+                    .iter()
+                    .any(|c| traces.text_matches(&String::from_utf8_lossy(c)))
+            } else {
+                id_columns
+                    .iter()
+                    .any(|&k| cell(k).is_some_and(|c| traces.field_matches(&c)))
+                    || record
                         .iter()
-                        .any(|c| traces.text_matches(&String::from_utf8_lossy(c)))
-                } else {
-                    id_columns
-                        .iter()
-                        .any(|&k| cell(k).is_some_and(|c| traces.field_matches(&c)))
-                        || record
-                            .iter()
-                            .any(|c| traces.holds_value(&String::from_utf8_lossy(c)))
-                };
+                        .any(|c| traces.holds_value(&String::from_utf8_lossy(c)))
+            };
             if hit {
                 removed += 1;
             } else {

@@ -103,15 +103,15 @@ pub fn erase_customers(ws: &Workspace, ids: &[String], now: i64) -> Result<Erasu
     let store = ws.store();
     let values = store.personal_values(&ids)?;
     let traces = Traces::new(ids.iter().cloned()).with_values(values);
-    let stored = store.erase_customers(&traces)?;
 
+    // The stored tables go last: until then a rerun after a kill still finds the customers'
+    // e-mail and phone there, to look for in the other stores.
     let campaign_dir = CampaignStore::dir_of(ws);
     let mut ledger_rows = 0;
     if campaign_dir.join(LEDGER_FILE).exists() {
         let mut campaigns = CampaignStore::open_dir(&campaign_dir)?;
-        for id in &ids {
-            ledger_rows += campaigns.ledger.erase_customer(id, now)?;
-        }
+        let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+        ledger_rows = campaigns.ledger.erase_customers(&ids, now)?;
     }
     // The ledger (SQLite) is not a text file: the scrub passes it by. Model artefacts hold
     // products, not customers, and the knowledge index holds the shop's FAQ and catalog: a
@@ -123,6 +123,7 @@ pub fn erase_customers(ws: &Workspace, ids: &[String], now: i64) -> Result<Erasu
         crate::assist::knowledge_dir(ws.root()),
     ];
     let files = files::scrub_tree(ws.root(), &skip, &traces)?;
+    let stored = store.erase_customers(&traces)?;
     let erasure = Erasure {
         customers: ids.len(),
         rows_removed: stored.rows_removed,
