@@ -79,10 +79,13 @@ enum Action<'a> {
 
 impl Store {
     /// The identifying values (e-mail, phone) the customers table holds for these
-    /// customers: what, besides their ids, marks their records in text files. Names and
-    /// addresses are not searched for: other customers share them.
+    /// customers and for nobody else: what, besides their ids, marks their records in text
+    /// files. Names and addresses are not searched for: other customers share them.
     pub fn personal_values(&self, ids: &BTreeSet<String>) -> Result<Vec<String>> {
-        let mut out = Vec::new();
+        // Each value of the customers asked for, and whether anyone else holds it too (a
+        // family's shared address would remove the others' records).
+        let mut mine: BTreeMap<String, bool> = BTreeMap::new();
+        let mut others: Vec<String> = Vec::new();
         for path in self.table_files(Table::Customers)? {
             for batch in read_batches(&path)? {
                 let ids_col = string_column(&batch, "customer_id", &path)?;
@@ -91,18 +94,31 @@ impl Store {
                     .map(|name| string_column(&batch, name, &path))
                     .collect::<Result<_>>()?;
                 for row in 0..batch.num_rows() {
-                    if ids_col.is_valid(row) && ids.contains(ids_col.value(row).trim()) {
-                        for (name, c) in IDENTIFYING.iter().zip(&personal) {
-                            let v = c.is_valid(row).then(|| c.value(row).trim());
-                            if let Some(v) = v.filter(|v| identifying(name, v)) {
-                                out.push(v.to_owned());
-                            }
+                    let asked = ids_col.is_valid(row) && ids.contains(ids_col.value(row).trim());
+                    for (name, c) in IDENTIFYING.iter().zip(&personal) {
+                        let v = c.is_valid(row).then(|| c.value(row).trim().to_lowercase());
+                        let Some(v) = v.filter(|v| identifying(name, v)) else {
+                            continue;
+                        };
+                        if asked {
+                            mine.entry(v).or_insert(false);
+                        } else {
+                            others.push(v);
                         }
                     }
                 }
             }
         }
-        Ok(out)
+        for v in others {
+            if let Some(shared) = mine.get_mut(&v) {
+                *shared = true;
+            }
+        }
+        Ok(mine
+            .into_iter()
+            .filter(|(_, shared)| !shared)
+            .map(|(v, _)| v)
+            .collect())
     }
 
     /// Removes every stored row of the customers in `traces` (orders, events, reviews,

@@ -41,7 +41,9 @@ fn seeded() -> Env {
         "customer_id,email,name,phone,country\n\
          {CANARY_ID},{CANARY_MAIL},Zoe Canary,+44 7700 900123,GB\n\
          c1,c1@example.org,Ann One,,FR\n\
-         c2,c2@example.org,Bo Two,,DE\n"
+         c2,c2@example.org,Bo Two,+33 1 23 45 67 89,DE\n\
+         c3,family@example.org,Cy Three,+33 1 23 45 67 89,FR\n\
+         c4,family@example.org,Di Four,,FR\n"
     );
     let path = env.file("customers.csv", customers);
     env.import(Table::Customers, &path, Mapping::default())
@@ -111,6 +113,12 @@ fn erasure_removes_the_customers_rows_and_quarantined_lines_only() {
     let ids: BTreeSet<String> = [CANARY_ID.to_owned()].into();
     let values = env.store.personal_values(&ids).unwrap();
     assert!(values.iter().any(|v| v == CANARY_MAIL), "{values:?}");
+    // A value another customer shares marks nobody: c3's e-mail is c4's too, c3's phone c2's.
+    let shared = env
+        .store
+        .personal_values(&["c3".to_owned()].into())
+        .unwrap();
+    assert!(shared.is_empty(), "{shared:?}");
     let traces = Traces::new(ids.clone()).with_values(values);
     let record = env.store.erase_customers(&traces).unwrap();
 
@@ -160,6 +168,6 @@ fn retention_clears_personal_fields_and_keeps_the_rows() {
     let text = stored_text(&env);
     assert!(!text.contains("c1@example.org") && !text.contains("Ann One"));
     assert!(text.contains("c2@example.org") && text.contains(CANARY_MAIL));
-    assert_eq!(rows(&env, Table::Customers), 3);
+    assert_eq!(rows(&env, Table::Customers), 5);
     assert!(env.store.clear_personal_fields(&ids).unwrap().is_noop());
 }
