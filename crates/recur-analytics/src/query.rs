@@ -140,72 +140,50 @@ fn unique_names(names: Vec<String>) -> Vec<String> {
 
 /// The cells of one column.
 fn cells(col: &ArrayRef) -> Result<Vec<Cell>> {
-    let internal = |e: datafusion::arrow::error::ArrowError| Error::Internal(e.to_string());
-    let n = col.len();
-    let valid = |r: usize| col.is_valid(r);
+    use datafusion::arrow::array::{BooleanArray, Int64Array};
     Ok(match col.data_type() {
-        DataType::Boolean => {
-            let b = cast(col, &DataType::Boolean).map_err(internal)?;
-            let b = b
-                .as_any()
-                .downcast_ref::<datafusion::arrow::array::BooleanArray>()
-                .ok_or_else(|| Error::Internal("boolean column".into()))?;
-            (0..n)
-                .map(|r| {
-                    if valid(r) {
-                        Cell::Bool(b.value(r))
-                    } else {
-                        Cell::Null
-                    }
-                })
-                .collect()
-        }
-        t if t.is_integer() => {
-            let i = cast(col, &DataType::Int64).map_err(internal)?;
-            let i = i
-                .as_any()
-                .downcast_ref::<datafusion::arrow::array::Int64Array>()
-                .ok_or_else(|| Error::Internal("integer column".into()))?;
-            (0..n)
-                .map(|r| {
-                    if valid(r) {
-                        Cell::Int(i.value(r))
-                    } else {
-                        Cell::Null
-                    }
-                })
-                .collect()
-        }
-        DataType::Float16 | DataType::Float32 | DataType::Float64 => {
-            let x = cast(col, &DataType::Float64).map_err(internal)?;
-            let x = x
-                .as_any()
-                .downcast_ref::<Float64Array>()
-                .ok_or_else(|| Error::Internal("float column".into()))?;
-            (0..n)
-                .map(|r| {
-                    if valid(r) {
-                        Cell::Float(x.value(r))
-                    } else {
-                        Cell::Null
-                    }
-                })
-                .collect()
-        }
+        DataType::Boolean => typed(col, &DataType::Boolean, |a: &BooleanArray, r| {
+            Cell::Bool(a.value(r))
+        })?,
+        t if t.is_integer() => typed(col, &DataType::Int64, |a: &Int64Array, r| {
+            Cell::Int(a.value(r))
+        })?,
+        t if t.is_floating() => typed(col, &DataType::Float64, |a: &Float64Array, r| {
+            Cell::Float(a.value(r))
+        })?,
         _ => {
             let f = ArrayFormatter::try_new(col.as_ref(), &FormatOptions::default())
-                .map_err(internal)?;
-            (0..n)
-                .map(|r| {
-                    if valid(r) {
-                        Cell::Text(f.value(r).to_string())
-                    } else {
-                        Cell::Null
-                    }
+                .map_err(|e| Error::Internal(e.to_string()))?;
+            (0..col.len())
+                .map(|r| match col.is_valid(r) {
+                    true => Cell::Text(f.value(r).to_string()),
+                    false => Cell::Null,
                 })
                 .collect()
         }
     })
+}
+
+/// The column cast to `to`, read as `A`, each valid row made a cell by `cell`.
+fn typed<A: Array + 'static>(
+    col: &ArrayRef,
+    to: &DataType,
+    cell: impl Fn(&A, usize) -> Cell,
+) -> Result<Vec<Cell>> {
+    let cast = cast(col, to).map_err(|e| Error::Internal(e.to_string()))?;
+    let a = cast
+        .as_any()
+        .downcast_ref::<A>()
+        .ok_or_else(|| Error::Internal(format!("column read as {to}")))?;
+    Ok((0..a.len())
+        .map(|r| {
+            if a.is_valid(r) {
+                cell(a, r)
+            } else {
+                Cell::Null
+            }
+        })
+        .collect())
 }
 
 /// The engine's message, and where in the query it points (`Line: L, Column: C`), shown
