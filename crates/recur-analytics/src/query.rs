@@ -151,6 +151,8 @@ fn cells(col: &ArrayRef) -> Result<Vec<Cell>> {
         t if t.is_floating() => typed(col, &DataType::Float64, |a: &Float64Array, r| {
             Cell::Float(a.value(r))
         })?,
+        // An untyped NULL column has no validity buffer: every row is null.
+        DataType::Null => vec![Cell::Null; col.len()],
         _ => {
             let f = ArrayFormatter::try_new(col.as_ref(), &FormatOptions::default())
                 .map_err(|e| Error::Internal(e.to_string()))?;

@@ -58,6 +58,12 @@ fn rfm_segments_by_sql_match_the_analysis() {
         &["sql", "SELECT '=1+1' AS formula, 2 AS n", "--csv"],
     );
     assert_eq!(stdout(&o), "formula,n\n'=1+1,2\n");
+    let o = recur(
+        dir.path(),
+        &["sql", "SELECT NULL AS n, true AS b, 1.5 AS f", "--json"],
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v, serde_json::json!([{"n": null, "b": true, "f": 1.5}]));
 }
 
 #[test]
