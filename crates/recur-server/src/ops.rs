@@ -48,7 +48,25 @@ pub(crate) async fn request_layer(
         .extensions()
         .get::<MatchedPath>()
         .map_or_else(|| "unmatched".to_owned(), |m| m.as_str().to_owned());
-    let response = next.run(request).await;
+    // A declared length over the limit is refused before a byte of the body is read (the
+    // body limit below still guards a chunked body that grows past it).
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let response = match declared {
+        Some(n) if n > state.config.max_body_bytes as u64 => ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!(
+                "the body is {n} bytes, over this server's limit of {} bytes; send the events in smaller batches",
+                state.config.max_body_bytes
+            ),
+        )
+        .into_response(),
+        _ => next.run(request).await,
+    };
     let status = response.status();
     let mut response = if let Some(e) = response.extensions().get::<ApiError>().cloned() {
         if e.status.is_server_error() && e.code == "internal" {
