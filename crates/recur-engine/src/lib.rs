@@ -175,7 +175,8 @@ pub mod prelude {
         OrderStatus, Segment, Table,
     };
     pub use recur_ingest::{
-        Accounting, Format, ImportReport, ImportRequest, Mapping, NoProgress, PRESETS, Progress,
+        Accounting, Format, ImportRecord, ImportRemoval, ImportReport, ImportRequest, Manifest,
+        Mapping, NoProgress, PRESETS, Progress, RemovedImport,
     };
     pub use recur_synth::SynthConfig;
 }

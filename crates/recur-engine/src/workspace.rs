@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use recur_analytics::{AnalysisOptions, Report, Session, TableFiles};
 use recur_core::Table;
-use recur_ingest::{ImportReport, ImportRequest, Manifest, Progress, Store};
+use recur_ingest::{ImportRemoval, ImportReport, ImportRequest, Manifest, Progress, Store};
 
 use crate::config::{SETTINGS_FILE, Settings};
 use crate::error::{Error, Result};
@@ -99,6 +99,12 @@ impl Workspace {
     /// Imports one file.
     pub fn import(&self, req: &ImportRequest, progress: &dyn Progress) -> Result<ImportReport> {
         Ok(recur_ingest::import(&self.store, req, progress)?)
+    }
+
+    /// Undoes one import (`i0003`): its stored rows, quarantine file and accounting, in one
+    /// commit of the manifest.
+    pub fn remove_import(&self, id: &str) -> Result<ImportRemoval> {
+        Ok(self.store.remove_import(id)?)
     }
 
     /// A query session over the stored tables.

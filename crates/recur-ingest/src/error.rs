@@ -120,6 +120,19 @@ pub enum Error {
         /// Parser message.
         message: String,
     },
+    /// Writing the stored files failed (a full disk, a read-only folder...).
+    #[error(
+        "could not write the workspace's data files: {0}; free disk space (or fix the folder's permissions) and run it again; nothing was changed"
+    )]
+    Write(#[source] std::io::Error),
+    /// No import with that id.
+    #[error("no import `{id}` in this workspace (imports: {known}); `recur import list` shows them")]
+    NoSuchImport {
+        /// The id asked for.
+        id: String,
+        /// The ids there are.
+        known: String,
+    },
     /// An internal error: a bug in recur.
     #[error("internal error (a bug in recur, please report it with the command you ran): {0}")]
     Internal(String),
@@ -127,13 +140,22 @@ pub enum Error {
 
 impl From<arrow::error::ArrowError> for Error {
     fn from(e: arrow::error::ArrowError) -> Self {
-        Error::Internal(format!("arrow: {e}"))
+        match e {
+            arrow::error::ArrowError::IoError(_, io) => Error::Write(io),
+            e => Error::Internal(format!("arrow: {e}")),
+        }
     }
 }
 
 impl From<parquet::errors::ParquetError> for Error {
     fn from(e: parquet::errors::ParquetError) -> Self {
-        Error::Internal(format!("parquet: {e}"))
+        match e {
+            parquet::errors::ParquetError::External(inner) => match inner.downcast::<std::io::Error>() {
+                Ok(io) => Error::Write(*io),
+                Err(other) => Error::Internal(format!("parquet: {other}")),
+            },
+            e => Error::Internal(format!("parquet: {e}")),
+        }
     }
 }
 
@@ -141,5 +163,24 @@ impl Error {
     /// Whether the error is caused by input or usage (as opposed to a bug).
     pub fn is_user_error(&self) -> bool {
         !matches!(self, Error::Internal(_))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_disk_while_writing_parquet_is_the_users_to_mend() {
+        let full = std::io::Error::from_raw_os_error(28); // ENOSPC
+        let e = Error::from(parquet::errors::ParquetError::from(full));
+        assert!(matches!(e, Error::Write(_)), "{e:?}");
+        assert!(e.is_user_error());
+        assert!(e.to_string().contains("free disk space"), "{e}");
+        let full = std::io::Error::from_raw_os_error(28);
+        let e = Error::from(arrow::error::ArrowError::from(full));
+        assert!(matches!(e, Error::Write(_)) && e.is_user_error(), "{e:?}");
+        let bug = Error::from(parquet::errors::ParquetError::General("x".into()));
+        assert!(!bug.is_user_error());
     }
 }

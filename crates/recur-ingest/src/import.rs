@@ -145,7 +145,7 @@ pub fn import(store: &Store, req: &ImportRequest, progress: &dyn Progress) -> Re
             seconds: started.elapsed().as_secs_f64(),
         });
     }
-    let import_id = format!("i{:04}", manifest.imports.len() + 1);
+    let import_id = manifest.next_import_id();
     let staging = store.staging_dir(&import_id)?;
     let existing = existing_hashes(store, req.table)?;
     progress.start(meta.len());

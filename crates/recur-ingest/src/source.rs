@@ -618,11 +618,11 @@ fn read_parquet(
     let mut row_no = 0u64;
     for batch in reader {
         let batch = batch.map_err(|e| corrupt(path, row_no, &e))?;
-        let columns: Vec<Option<arrow::array::ArrayRef>> = resolved
+        let columns: Vec<Option<ParquetColumn>> = resolved
             .index
             .iter()
             .map(|idx| {
-                idx.map(|j| arrow::compute::cast(batch.column(j), &DataType::Utf8))
+                idx.map(|j| ParquetColumn::new(batch.column(j)))
                     .transpose()
                     .map_err(|e| Error::Corrupt {
                         path: PathBuf::from(path),
@@ -633,21 +633,29 @@ fn read_parquet(
             .collect::<Result<_>>()?;
         for r in 0..batch.num_rows() {
             row_no += 1;
-            let cells: Vec<Option<Cow<'_, str>>> = columns
-                .iter()
-                .map(|c| {
-                    c.as_ref().and_then(|a| {
-                        let s = a.as_string::<i32>();
-                        (!s.is_null(r))
-                            .then(|| Cow::Borrowed(s.value(r)))
-                            .and_then(cell)
-                    })
-                })
-                .collect();
+            let mut problem = None;
+            let mut cells: Vec<Option<Cow<'_, str>>> = Vec::with_capacity(columns.len());
+            for (i, c) in columns.iter().enumerate() {
+                match c.as_ref().map(|c| c.text(r, mapping.encoding)) {
+                    None | Some(Ok(None)) => cells.push(None),
+                    Some(Ok(Some(text))) => cells.push(cell(text)),
+                    Some(Err(at)) => {
+                        problem = Some(Problem {
+                            reason: "invalid_utf8",
+                            column: Some(resolved.names[i].clone()),
+                            message: format!(
+                                "invalid UTF-8 at byte {at} of binary column `{}`; if the text is ISO-8859-1 set encoding = \"latin1\" in the mapping",
+                                resolved.names[i]
+                            ),
+                        });
+                        cells.push(None);
+                    }
+                }
+            }
             let raw_fn = || {
-                cells
+                columns
                     .iter()
-                    .map(|c| c.as_deref().unwrap_or(""))
+                    .map(|c| c.as_ref().map(|c| c.lossy(r)).unwrap_or_default())
                     .collect::<Vec<_>>()
                     .join(",")
             };
@@ -655,7 +663,7 @@ fn read_parquet(
                 line: row_no,
                 cells: &cells,
                 columns: &resolved.names,
-                problem: None,
+                problem,
                 raw: &raw_fn,
             })?;
         }
@@ -663,4 +671,62 @@ fn read_parquet(
     }
     sink.bytes_read(size);
     Ok(())
+}
+
+/// One Parquet column read as text: text columns as stored (the reader has checked their
+/// UTF-8), binary ones decoded cell by cell with the mapping's encoding, so bytes that are not
+/// text are quarantined instead of read as missing.
+enum ParquetColumn {
+    Text(arrow::array::ArrayRef),
+    Bytes(arrow::array::ArrayRef),
+}
+
+impl ParquetColumn {
+    fn new(array: &arrow::array::ArrayRef) -> std::result::Result<Self, arrow::error::ArrowError> {
+        Ok(match array.data_type() {
+            DataType::Binary
+            | DataType::LargeBinary
+            | DataType::BinaryView
+            | DataType::FixedSizeBinary(_) => {
+                ParquetColumn::Bytes(arrow::compute::cast(array, &DataType::LargeBinary)?)
+            }
+            _ => ParquetColumn::Text(arrow::compute::cast(array, &DataType::Utf8)?),
+        })
+    }
+
+    /// The cell's text, `None` when null, or the byte offset of invalid UTF-8.
+    fn text(&self, row: usize, encoding: Encoding) -> std::result::Result<Option<Cow<'_, str>>, usize> {
+        match self {
+            ParquetColumn::Text(a) => {
+                let s = a.as_string::<i32>();
+                Ok((!s.is_null(row)).then(|| Cow::Borrowed(s.value(row))))
+            }
+            ParquetColumn::Bytes(a) => {
+                let b = a.as_binary::<i64>();
+                if b.is_null(row) {
+                    Ok(None)
+                } else {
+                    decode(b.value(row), encoding).map(Some)
+                }
+            }
+        }
+    }
+
+    /// The cell as text for the quarantine file (invalid bytes replaced).
+    fn lossy(&self, row: usize) -> String {
+        match self {
+            ParquetColumn::Text(a) => {
+                let s = a.as_string::<i32>();
+                if s.is_null(row) { String::new() } else { s.value(row).to_owned() }
+            }
+            ParquetColumn::Bytes(a) => {
+                let b = a.as_binary::<i64>();
+                if b.is_null(row) {
+                    String::new()
+                } else {
+                    String::from_utf8_lossy(b.value(row)).into_owned()
+                }
+            }
+        }
+    }
 }

@@ -26,6 +26,7 @@ use serde::{Deserialize, Serialize};
 use crate::accounting::Accounting;
 use crate::erase::ErasureRecord;
 use crate::error::{Error, Result};
+use crate::remove::RemovedImport;
 
 const MANIFEST: &str = "manifest.json";
 const FORMAT_VERSION: u32 = 1;
@@ -87,9 +88,17 @@ pub struct Manifest {
     /// Erasure and retention runs, in order (counts only: no customer ids).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub erasures: Vec<ErasureRecord>,
+    /// Imports undone by `recur import remove`, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub removed_imports: Vec<RemovedImport>,
 }
 
 impl Manifest {
+    /// The id the next import gets: ids are never reused, removed imports included.
+    pub fn next_import_id(&self) -> String {
+        format!("i{:04}", self.imports.len() + self.removed_imports.len() + 1)
+    }
+
     /// Files of one table.
     pub fn files_of(&self, table: Table) -> impl Iterator<Item = &StoredFile> {
         self.files.iter().filter(move |f| f.table == table.name())

@@ -722,12 +722,17 @@ pub(crate) enum FormatArg {
 }
 
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub(crate) struct ImportArgs {
+    /// `list` or `remove ID` instead of importing a file.
+    #[command(subcommand)]
+    pub(crate) action: Option<ImportAction>,
     /// Target table.
-    pub(crate) table: TableArg,
+    #[arg(required = true)]
+    pub(crate) table: Option<TableArg>,
     /// Source file (CSV, JSON lines or Parquet; gzip is read directly).
-    #[arg(long)]
-    pub(crate) file: PathBuf,
+    #[arg(long, required = true)]
+    pub(crate) file: Option<PathBuf>,
     /// Source format (default: from the mapping, then the file name).
     #[arg(long, value_enum)]
     pub(crate) format: Option<FormatArg>,
@@ -740,6 +745,25 @@ pub(crate) struct ImportArgs {
     /// Print the result as one JSON document.
     #[arg(long)]
     pub(crate) json: bool,
+}
+
+/// `recur import list|remove`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum ImportAction {
+    /// The workspace's imports with their row accounting (and the removed ones).
+    List {
+        /// Print the result as one JSON document.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Undo an import: its stored rows, its quarantine file and its accounting, atomically.
+    Remove {
+        /// The import's id, as `recur import list` shows it (`i0003`).
+        id: String,
+        /// Print the result as one JSON document.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]

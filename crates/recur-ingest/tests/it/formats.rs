@@ -160,3 +160,53 @@ fn parquet_sources_are_mapped_like_text() {
         vec![(2, "name".into(), "missing_value".into())]
     );
 }
+
+#[test]
+fn parquet_binary_columns_that_are_not_text_are_quarantined() {
+    let env = Env::new();
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("sku", DataType::Binary, false),
+        Field::new("name", DataType::Binary, true),
+    ]));
+    let names: Vec<Option<&[u8]>> = vec![Some(b"Tea"), Some(b"Caf\xe9"), Some("Crème".as_bytes())];
+    let batch = RecordBatch::try_new(
+        schema.clone(),
+        vec![
+            Arc::new(arrow::array::BinaryArray::from(vec![
+                b"p1".as_slice(),
+                b"p2",
+                b"p3",
+            ])),
+            Arc::new(arrow::array::BinaryArray::from(names)) as Arc<dyn Array>,
+        ],
+    )
+    .unwrap();
+    let path = env.dir.path().join("catalog.parquet");
+    let mut w =
+        parquet::arrow::ArrowWriter::try_new(std::fs::File::create(&path).unwrap(), schema, None)
+            .unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+    let toml = "[columns]\nproduct_id = \"sku\"\ntitle = \"name\"";
+    let r = env
+        .import(Table::Catalog, &path, Mapping::from_toml(toml).unwrap())
+        .unwrap();
+    // Before, `Caf\xe9` became a NULL title without a word; now it is quarantined with its
+    // column and reason, and the valid UTF-8 titles are stored as text.
+    assert_eq!((r.accounting.imported, r.accounting.quarantined), (2, 1));
+    assert_eq!(
+        env.quarantine(&r),
+        vec![(2, "name".into(), "invalid_utf8".into())]
+    );
+    let titles = stored_column_strings(&env, Table::Catalog, "title");
+    assert_eq!(titles, vec![Some("Tea".into()), Some("Crème".into())]);
+
+    // Read as Latin-1, the same bytes are a title.
+    let latin = format!("encoding = \"latin1\"\n{toml}");
+    let env = Env::new();
+    let r = env
+        .import(Table::Catalog, &path, Mapping::from_toml(&latin).unwrap())
+        .unwrap();
+    assert_eq!((r.accounting.imported, r.accounting.quarantined), (3, 0));
+    assert!(stored_column_strings(&env, Table::Catalog, "title").contains(&Some("Café".into())));
+}

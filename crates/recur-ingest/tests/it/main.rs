@@ -4,6 +4,7 @@ mod erase;
 mod formats;
 mod malformed;
 mod ranges;
+mod remove;
 mod store;
 
 use std::path::{Path, PathBuf};

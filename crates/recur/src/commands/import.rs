@@ -1,11 +1,12 @@
-//! `recur import TABLE --file FILE`: import a file into a table, with full row accounting.
+//! `recur import TABLE --file FILE`: import a file into a table, with full row accounting;
+//! `recur import list` and `recur import remove ID`.
 
 use std::process::ExitCode;
 
 use anyhow::Result;
 use recur_engine::prelude::{Error, Format, ImportRequest, Mapping, Table};
 
-use crate::cli::{FormatArg, ImportArgs, TableArg};
+use crate::cli::{FormatArg, ImportAction, ImportArgs, TableArg};
 use crate::context::{Context, print_json};
 use crate::output;
 use crate::progress::Bar;
@@ -31,7 +32,32 @@ fn format(f: FormatArg) -> Format {
 
 pub(crate) fn run(ctx: &Context, args: &ImportArgs) -> Result<ExitCode> {
     let ws = ctx.open_workspace(&[])?;
-    let t = table(args.table);
+    match &args.action {
+        Some(ImportAction::List { json }) => {
+            let manifest = ws.manifest()?;
+            if *json {
+                print_json(&output::imports_json(&manifest))?;
+            } else {
+                print!("{}", output::imports_text(&manifest));
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
+        Some(ImportAction::Remove { id, json }) => {
+            let removal = ws.remove_import(id)?;
+            if *json {
+                print_json(&removal)?;
+            } else {
+                print!("{}", output::removal_text(&removal));
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
+        None => {}
+    }
+    // clap requires both when no action is given.
+    let (Some(table_arg), Some(file)) = (args.table, &args.file) else {
+        anyhow::bail!("internal error: `recur import` needs a table and --file");
+    };
+    let t = table(table_arg);
     let (mapping, label) = match (&args.mapping, &args.preset) {
         (Some(path), _) => (
             Mapping::from_file(path).map_err(Error::from)?,
@@ -45,7 +71,7 @@ pub(crate) fn run(ctx: &Context, args: &ImportArgs) -> Result<ExitCode> {
     };
     let req = ImportRequest {
         table: t,
-        path: args.file.clone(),
+        path: file.clone(),
         format: args.format.map(format),
         mapping,
         mapping_label: label,

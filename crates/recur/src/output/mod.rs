@@ -19,7 +19,7 @@ pub(crate) use campaign::{
 pub(crate) use clv::{cdnow_text, fits_text, value_lines, values_text, workspace_eval_text};
 pub(crate) use copy::copy_text;
 pub(crate) use demo::demo_text;
-pub(crate) use import::{import_json, import_text};
+pub(crate) use import::{import_json, import_text, imports_json, imports_text, removal_text};
 pub(crate) use query::{query_csv, query_text};
 pub(crate) use recs::{recommendations_text, suite_text};
 pub(crate) use report::{profile_text, report_tables, report_text};

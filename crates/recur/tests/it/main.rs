@@ -4,7 +4,9 @@ mod assist;
 mod canaries;
 mod customers;
 mod endpoint;
+mod imports;
 mod mistakes;
+mod poison;
 mod serve;
 mod sql;
 
