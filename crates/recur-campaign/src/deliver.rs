@@ -11,7 +11,7 @@ use sha2::Sha256;
 
 use crate::error::Result;
 use crate::export::Outgoing;
-use crate::ledger::{Ledger, SendStatus};
+use crate::ledger::{Ledger, Pending, SendStatus};
 
 /// Why a delivery failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,7 +31,16 @@ pub trait Deliver {
         m: &Outgoing,
         message_id: &str,
     ) -> std::result::Result<String, DeliveryError>;
+
+    /// Another handle on the same channel for a parallel worker (sharing its connection
+    /// pool), or `None` when the channel delivers one message at a time.
+    fn fork(&self) -> Option<Box<dyn Deliver + Send>> {
+        None
+    }
 }
+
+/// Most connections (parallel deliveries) one send run opens.
+pub const MAX_CONNECTIONS: usize = 64;
 
 /// How the SMTP connection is secured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
@@ -46,7 +55,8 @@ pub enum SmtpSecurity {
     Tls,
 }
 
-/// SMTP to a relay or provider, reusing pooled connections.
+/// SMTP to a relay or provider, reusing pooled connections (up to [`MAX_CONNECTIONS`] at once).
+#[derive(Clone)]
 pub struct SmtpDelivery {
     transport: SmtpTransport,
     from: Mailbox,
@@ -84,7 +94,11 @@ impl SmtpDelivery {
             SmtpSecurity::StartTls => SmtpTransport::starttls_relay(host).map_err(tls_error)?,
             SmtpSecurity::Tls => SmtpTransport::relay(host).map_err(tls_error)?,
         };
-        let mut builder = builder.port(port).timeout(Some(timeout));
+        let pool = lettre::transport::smtp::PoolConfig::new().max_size(MAX_CONNECTIONS as u32);
+        let mut builder = builder
+            .port(port)
+            .timeout(Some(timeout))
+            .pool_config(pool);
         if let Some((user, password)) = credentials {
             builder = builder.credentials(Credentials::new(user, password));
         }
@@ -136,11 +150,15 @@ impl Deliver for SmtpDelivery {
                 message: e.to_string(),
             })
     }
+
+    fn fork(&self) -> Option<Box<dyn Deliver + Send>> {
+        Some(Box::new(self.clone()))
+    }
 }
 
 /// A webhook: POSTs the message as JSON, signed with HMAC-SHA256 of the body in
 /// `X-Recur-Signature: sha256=<hex>`, with the message id in `X-Recur-Message-Id`.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct WebhookDelivery {
     url: String,
     secret: Vec<u8>,
@@ -218,6 +236,10 @@ impl Deliver for WebhookDelivery {
             }),
         }
     }
+
+    fn fork(&self) -> Option<Box<dyn Deliver + Send>> {
+        Some(Box::new(self.clone()))
+    }
 }
 
 /// How to send.
@@ -245,6 +267,11 @@ pub struct SendOptions {
     pub now: i64,
     /// Only send inside this window: the run stops when it closes (the rest stay queued).
     pub window: Option<crate::spec::SendWindow>,
+    /// Messages delivered at once (connections to the server), 1 to [`MAX_CONNECTIONS`];
+    /// channels that cannot work in parallel deliver one at a time. Each group is marked
+    /// `sending` in one commit before hand-over and its outcomes in one commit after, so a
+    /// run killed in between re-sends at most this many messages (same Message-IDs).
+    pub connections: usize,
 }
 
 impl Default for SendOptions {
@@ -258,6 +285,7 @@ impl Default for SendOptions {
             retry_failed: false,
             now: 0,
             window: None,
+            connections: 16,
         }
     }
 }
@@ -287,11 +315,91 @@ pub struct SendReport {
     pub left_queued: usize,
 }
 
-/// Sends every pending message of `campaign` through `channel`. Each message is marked
-/// `sending` (committed) before hand-over and `sent` (committed) after the channel confirms,
-/// so a run that is killed and started again skips what was confirmed and re-sends only the
-/// message that was in flight, with the same Message-ID. Suppressed customers are skipped.
-/// `progress` is called with (messages handled, messages pending) after each one.
+/// How one message's delivery ended within a run.
+enum Outcome {
+    Sent,
+    /// Not worth retrying: the message is failed.
+    Failed(String),
+    /// Retryable errors until the horizon: the endpoint is down, the run pauses.
+    Paused { error: String, attempts: u32, seconds: f64 },
+}
+
+/// Delivers one message, retrying retryable errors with backoff; returns the attempts made
+/// and how it ended.
+fn try_deliver(channel: &mut dyn Deliver, p: &Pending, opts: &SendOptions) -> (u32, Outcome) {
+    let mut wait = opts.backoff;
+    let mut attempt = 0;
+    let first_try = std::time::Instant::now();
+    loop {
+        attempt += 1;
+        match channel.deliver(&p.message, &p.message_id) {
+            Ok(_) => return (attempt, Outcome::Sent),
+            Err(e)
+                if e.retryable
+                    && (attempt >= opts.max_attempts
+                        || first_try.elapsed() + wait > opts.retry_for) =>
+            {
+                let seconds = first_try.elapsed().as_secs_f64();
+                return (
+                    attempt,
+                    Outcome::Paused {
+                        error: e.message,
+                        attempts: attempt,
+                        seconds,
+                    },
+                );
+            }
+            Err(e) if e.retryable => {
+                std::thread::sleep(wait);
+                wait = (wait * 2).min(opts.max_backoff);
+            }
+            Err(e) => return (attempt, Outcome::Failed(e.message)),
+        }
+    }
+}
+
+/// Delivers a group of messages: in parallel over the forked channels when there are any,
+/// else one after another over `channel`.
+fn deliver_batch(
+    channel: &mut dyn Deliver,
+    workers: &mut [Box<dyn Deliver + Send>],
+    batch: &[&Pending],
+    opts: &SendOptions,
+) -> Vec<(u32, Outcome)> {
+    if workers.is_empty() || batch.len() == 1 {
+        return batch.iter().map(|p| try_deliver(channel, p, opts)).collect();
+    }
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = workers
+            .iter_mut()
+            .zip(batch)
+            .map(|(w, p)| scope.spawn(move || try_deliver(w.as_mut(), p, opts)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    (
+                        1,
+                        Outcome::Paused {
+                            error: "a delivery worker stopped unexpectedly".into(),
+                            attempts: 1,
+                            seconds: 0.0,
+                        },
+                    )
+                })
+            })
+            .collect()
+    })
+}
+
+/// Sends every pending message of `campaign` through `channel`, `opts.connections` at a
+/// time. Each group of messages is marked `sending` (committed) before hand-over and its
+/// outcomes (`sent`, `failed`, or back to `queued` when the run pauses) are committed after
+/// the channel answers, so a run that is killed and started again skips what was confirmed
+/// and re-sends only the messages that were in flight, with the same Message-IDs. Suppressed
+/// customers are skipped. `progress` is called with (messages handled, messages pending)
+/// before each group and at the end.
 pub fn send_pending(
     ledger: &Ledger,
     campaign: &str,
@@ -311,83 +419,93 @@ pub fn send_pending(
     }
     let pending = ledger.pending(campaign)?;
     let total = pending.len();
+    let width = opts.connections.clamp(1, MAX_CONNECTIONS);
+    let mut workers: Vec<Box<dyn Deliver + Send>> = if width > 1 && !opts.dry_run {
+        (0..width).map_while(|_| channel.fork()).collect()
+    } else {
+        Vec::new()
+    };
+    let width = width.min(workers.len()).max(1);
+    if width == 1 {
+        workers.clear();
+    }
     let started = std::time::Instant::now();
-    for (done, p) in pending.into_iter().enumerate() {
-        progress(done, total);
-        let customer = p.message.customer_id.as_str();
+    let mut next = 0;
+    while next < total {
+        progress(next, total);
         let now = opts.now + started.elapsed().as_secs() as i64;
         if let Some(w) = &opts.window
             && !w.contains(now)
         {
-            report.deferred = total - done;
+            report.deferred = total - next;
             report.window_opens = chrono::DateTime::from_timestamp(w.next_open(now), 0)
                 .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
             break;
         }
         if opts.dry_run {
             report.would_send += 1;
+            next += 1;
             continue;
         }
-        if ledger.is_suppressed(customer)? {
-            ledger.set_status(campaign, customer, SendStatus::Suppressed, None, opts.now)?;
-            report.suppressed += 1;
+        let mut batch: Vec<&Pending> = Vec::with_capacity(width);
+        for p in &pending[next..(next + width).min(total)] {
+            next += 1;
+            let customer = p.message.customer_id.as_str();
+            if ledger.is_suppressed(customer)? {
+                ledger.set_status(campaign, customer, SendStatus::Suppressed, None, opts.now)?;
+                report.suppressed += 1;
+            } else {
+                batch.push(p);
+            }
+        }
+        if batch.is_empty() {
             continue;
         }
-        let resend = p.status == SendStatus::Sending;
-        let mut wait = opts.backoff;
-        let mut attempt = 0;
-        let first_try = std::time::Instant::now();
-        loop {
-            attempt += 1;
-            ledger.set_status(campaign, customer, SendStatus::Sending, None, opts.now)?;
-            match channel.deliver(&p.message, &p.message_id) {
-                Ok(_) => {
-                    ledger.set_status(campaign, customer, SendStatus::Sent, None, opts.now)?;
+        let customers: Vec<&str> = batch
+            .iter()
+            .map(|p| p.message.customer_id.as_str())
+            .collect();
+        ledger.mark_sending(campaign, &customers, opts.now)?;
+        let outcomes = deliver_batch(channel, &mut workers, &batch, opts);
+        let mut records = Vec::with_capacity(batch.len());
+        let mut paused = 0;
+        for (p, (attempts, outcome)) in batch.iter().zip(outcomes) {
+            let customer = p.message.customer_id.as_str();
+            let extra = attempts.saturating_sub(1);
+            match outcome {
+                Outcome::Sent => {
                     report.sent += 1;
-                    report.resent_after_crash += usize::from(resend);
-                    break;
+                    report.resent_after_crash += usize::from(p.status == SendStatus::Sending);
+                    records.push((customer, SendStatus::Sent, None, extra));
                 }
-                Err(e)
-                    if e.retryable
-                        && (attempt >= opts.max_attempts
-                            || first_try.elapsed() + wait > opts.retry_for) =>
-                {
+                Outcome::Failed(error) => {
+                    report.failed += 1;
+                    records.push((customer, SendStatus::Failed, Some(error), extra));
+                }
+                Outcome::Paused {
+                    error,
+                    attempts,
+                    seconds,
+                } => {
                     // The endpoint is down, not the message bad: keep it (and the rest)
                     // queued and stop, instead of failing every message in turn.
-                    ledger.set_status(
-                        campaign,
-                        customer,
-                        SendStatus::Queued,
-                        Some(&e.message),
-                        opts.now,
-                    )?;
-                    report.left_queued = total - done;
-                    report.paused = Some(format!(
-                        "{attempt} attempts over {:.0} s failed ({}); {} message(s) left queued: run `recur campaign send` again once the endpoint answers",
-                        first_try.elapsed().as_secs_f64(),
-                        e.message,
-                        total - done
-                    ));
-                    break;
-                }
-                Err(e) if e.retryable => {
-                    std::thread::sleep(wait);
-                    wait = (wait * 2).min(opts.max_backoff);
-                }
-                Err(e) => {
-                    ledger.set_status(
-                        campaign,
-                        customer,
-                        SendStatus::Failed,
-                        Some(&e.message),
-                        opts.now,
-                    )?;
-                    report.failed += 1;
-                    break;
+                    paused += 1;
+                    if report.paused.is_none() {
+                        report.paused = Some(format!(
+                            "{attempts} attempts over {seconds:.0} s failed ({error})"
+                        ));
+                    }
+                    records.push((customer, SendStatus::Queued, Some(error), extra));
                 }
             }
         }
-        if report.paused.is_some() {
+        ledger.record_outcomes(campaign, &records, opts.now)?;
+        if let Some(why) = report.paused.take() {
+            report.left_queued = paused + (total - next);
+            report.paused = Some(format!(
+                "{why}; {} message(s) left queued: run `recur campaign send` again once the endpoint answers",
+                report.left_queued
+            ));
             break;
         }
     }

@@ -654,6 +654,10 @@ pub(crate) struct SendArgs {
     /// HTTP 408/429/5xx, SMTP 4xx) before the run pauses and leaves the rest queued [default: 10].
     #[arg(long, value_name = "MINUTES")]
     pub(crate) retry_minutes: Option<u64>,
+    /// Messages delivered at once, each over its own connection (a run killed mid-way re-sends
+    /// at most this many, with the same Message-IDs).
+    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub(crate) connections: u16,
     /// Send even outside the campaign's send_window.
     #[arg(long)]
     pub(crate) ignore_send_window: bool,

@@ -14,9 +14,12 @@ use crate::error::{Error, Result};
 use crate::export::Outgoing;
 use crate::plan::{Assignment, Plan};
 
+mod analysis;
+mod erase;
 mod history;
 mod lock;
 
+pub use erase::{ERASED_PREFIX, erased_key};
 pub use history::CustomerMessage;
 pub use lock::SendLock;
 
@@ -219,18 +222,6 @@ fn db(path: &Path) -> impl Fn(rusqlite::Error) -> Error + '_ {
     }
 }
 
-/// The pseudonym prefix of erased customers' ledger rows (`erased-000001`).
-pub const ERASED_PREFIX: &str = "erased-";
-
-/// How an erased customer is listed among the suppressions: a hash of their id, so the
-/// ledger can still refuse to contact them without keeping the id itself.
-pub fn erased_key(customer: &str) -> String {
-    use sha2::{Digest, Sha256};
-    let digest = Sha256::digest(format!("recur-erased\0{customer}").as_bytes());
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    format!("erased:{hex}")
-}
-
 /// The Message-ID of a campaign's message to a customer.
 pub fn message_id(campaign: &str, customer: &str) -> String {
     format!(
@@ -352,155 +343,6 @@ impl Ledger {
             })
             .map_err(&err)?;
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(&err)
-    }
-
-    /// Records the features each customer had when `campaign` was planned (once; recording
-    /// again changes nothing), so later uplift models learn from what was known then.
-    pub fn record_features(
-        &mut self,
-        campaign: &str,
-        names: &[String],
-        rows: &[(&str, Vec<f64>)],
-    ) -> Result<()> {
-        let err = self.err();
-        let tx = self.conn.transaction().map_err(&err)?;
-        let names_json = serde_json::to_string(names).expect("strings serialise");
-        let new = tx
-            .execute(
-                "INSERT OR IGNORE INTO feature_names (campaign, names) VALUES (?1, ?2)",
-                params![campaign, names_json],
-            )
-            .map_err(&err)?
-            == 1;
-        if new {
-            let mut stmt = tx
-                .prepare("INSERT INTO features (campaign, customer, vals) VALUES (?1, ?2, ?3)")
-                .map_err(&err)?;
-            for (customer, vals) in rows {
-                let vals = serde_json::to_string(vals).expect("numbers serialise");
-                stmt.execute(params![campaign, customer, vals])
-                    .map_err(&err)?;
-            }
-        }
-        tx.commit().map_err(&err)
-    }
-
-    /// The features recorded for `campaign`: their names and each customer's values (None
-    /// when none were recorded, as for campaigns planned before recur recorded them).
-    #[allow(clippy::type_complexity)]
-    pub fn features(
-        &self,
-        campaign: &str,
-    ) -> Result<Option<(Vec<String>, std::collections::HashMap<String, Vec<f64>>)>> {
-        let err = self.err();
-        let names: Option<String> = self
-            .conn
-            .query_row(
-                "SELECT names FROM feature_names WHERE campaign = ?1",
-                params![campaign],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(&err)?;
-        let Some(names) = names else {
-            return Ok(None);
-        };
-        let corrupt = |what: &str, e: serde_json::Error| Error::Ledger {
-            path: self.path.clone(),
-            message: format!("recorded {what} of campaign `{campaign}` are not valid JSON: {e}"),
-        };
-        let names: Vec<String> =
-            serde_json::from_str(&names).map_err(|e| corrupt("feature names", e))?;
-        let mut stmt = self
-            .conn
-            .prepare("SELECT customer, vals FROM features WHERE campaign = ?1")
-            .map_err(&err)?;
-        let rows = stmt
-            .query_map(params![campaign], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-            })
-            .map_err(&err)?
-            .collect::<rusqlite::Result<Vec<_>>>()
-            .map_err(&err)?;
-        let mut out = std::collections::HashMap::with_capacity(rows.len());
-        for (customer, vals) in rows {
-            let vals: Vec<f64> = serde_json::from_str(&vals).map_err(|e| corrupt("features", e))?;
-            out.insert(customer, vals);
-        }
-        Ok(Some((names, out)))
-    }
-
-    /// Records a redemption export from `source` (one row per campaign, customer and order;
-    /// a row already recorded is kept). Returns how many were new.
-    pub fn record_redemptions(
-        &mut self,
-        source: &str,
-        rows: &[Redemption],
-        now: i64,
-    ) -> Result<usize> {
-        let err = self.err();
-        let tx = self.conn.transaction().map_err(&err)?;
-        tx.execute(
-            "INSERT INTO redemption_imports (source, rows, at) VALUES (?1, ?2, ?3)",
-            params![source, rows.len() as i64, now],
-        )
-        .map_err(&err)?;
-        let mut new = 0;
-        {
-            let mut stmt = tx
-                .prepare(
-                    "INSERT OR IGNORE INTO redemptions (campaign, customer, code, order_id, discount, redeemed_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                )
-                .map_err(&err)?;
-            for r in rows {
-                new += stmt
-                    .execute(params![
-                        r.campaign,
-                        r.customer,
-                        r.code,
-                        r.order_id,
-                        r.discount,
-                        r.redeemed_at
-                    ])
-                    .map_err(&err)?;
-            }
-        }
-        tx.commit().map_err(&err)?;
-        Ok(new)
-    }
-
-    /// Redemptions recorded for `campaign`: total discount per customer. None when no
-    /// redemption export was imported after the campaign was planned (its cost is unknown),
-    /// an empty map when one was and nobody redeemed.
-    pub fn redemptions(
-        &self,
-        campaign: &str,
-    ) -> Result<Option<std::collections::HashMap<String, f64>>> {
-        let err = self.err();
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT customer, SUM(discount) FROM redemptions WHERE campaign = ?1 GROUP BY customer",
-            )
-            .map_err(&err)?;
-        let rows = stmt
-            .query_map(params![campaign], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, f64>(1)?))
-            })
-            .map_err(&err)?
-            .collect::<rusqlite::Result<std::collections::HashMap<_, _>>>()
-            .map_err(&err)?;
-        let imported: bool = self
-            .conn
-            .query_row(
-                "SELECT EXISTS (SELECT 1 FROM redemption_imports i JOIN campaigns c ON c.id = ?1
-                 WHERE i.at >= c.created_at)",
-                params![campaign],
-                |r| r.get(0),
-            )
-            .map_err(&err)?;
-        Ok((imported || !rows.is_empty()).then_some(rows))
     }
 
     /// The recorded group of each customer of a campaign, by customer id.
@@ -637,6 +479,58 @@ impl Ledger {
         Ok(())
     }
 
+    /// Marks a group of messages `sending` (one attempt each) in one commit, before they
+    /// are handed over.
+    pub fn mark_sending(&self, campaign: &str, customers: &[&str], now: i64) -> Result<()> {
+        let records: Vec<_> = customers
+            .iter()
+            .map(|c| (*c, SendStatus::Sending, None, 1))
+            .collect();
+        self.record(campaign, &records, now)
+    }
+
+    /// Records the outcomes of a group of deliveries in one commit: (customer, new status,
+    /// error, attempts beyond the one counted by [`Ledger::mark_sending`]).
+    pub fn record_outcomes(
+        &self,
+        campaign: &str,
+        outcomes: &[(&str, SendStatus, Option<String>, u32)],
+        now: i64,
+    ) -> Result<()> {
+        self.record(campaign, outcomes, now)
+    }
+
+    fn record(
+        &self,
+        campaign: &str,
+        rows: &[(&str, SendStatus, Option<String>, u32)],
+        now: i64,
+    ) -> Result<()> {
+        let err = self.err();
+        let tx = self.conn.unchecked_transaction().map_err(&err)?;
+        {
+            let mut stmt = tx
+                .prepare_cached(
+                    "UPDATE sends SET status = ?3, attempts = attempts + ?4, last_error = ?5,
+                       sent_at = CASE WHEN ?3 = 'sent' THEN ?6 ELSE sent_at END
+                     WHERE campaign = ?1 AND customer = ?2",
+                )
+                .map_err(&err)?;
+            for (customer, status, error, attempts) in rows {
+                stmt.execute(params![
+                    campaign,
+                    customer,
+                    status.as_str(),
+                    i64::from(*attempts),
+                    error,
+                    now
+                ])
+                .map_err(&err)?;
+            }
+        }
+        tx.commit().map_err(&err)
+    }
+
     /// Counts of a campaign's messages by state.
     pub fn counts(&self, campaign: &str) -> Result<SendCounts> {
         let err = self.err();
@@ -704,89 +598,5 @@ impl Ledger {
             .optional()
             .map(|v| v.is_some())
             .map_err(&err)
-    }
-
-    /// Erases a customer from the ledger; see [`Ledger::erase_customers`].
-    pub fn erase_customer(&mut self, customer: &str, now: i64) -> Result<usize> {
-        self.erase_customers(&[customer], now)
-    }
-
-    /// Erases customers from the ledger: every row about them (assignments, messages,
-    /// planning features, redemptions) now names a pseudonym (`erased-000001`) with no link to
-    /// the id left in the file (message ids, coupon codes and error texts, which derive from or
-    /// may hold the customer's data, are replaced or cleared); message payloads (address,
-    /// personalised text) become a tombstone and queued messages are suppressed. Each customer
-    /// stays suppressed under a hash of the id, so a later import that brings them back never
-    /// gets them contacted. Freed pages are overwritten and the write-ahead log truncated, so
-    /// no copy of the old rows stays in the files. Group records stay for the campaigns'
-    /// measurements, which leave the erased out of both groups. Returns the rows changed (0 on
-    /// a second run).
-    pub fn erase_customers(&mut self, customers: &[&str], now: i64) -> Result<usize> {
-        let err = self.err();
-        self.conn
-            .pragma_update(None, "secure_delete", "ON")
-            .map_err(&err)?;
-        let tx = self.conn.transaction().map_err(&err)?;
-        let mut n = 0;
-        for customer in customers {
-            let erased: i64 = tx
-                .query_row(
-                    "SELECT COUNT(*) FROM suppressions WHERE reason = 'erased'",
-                    [],
-                    |r| r.get(0),
-                )
-                .map_err(&err)?;
-            let pseudonym = format!("{ERASED_PREFIX}{:06}", erased + 1);
-            n += tx
-                .execute(
-                    "UPDATE sends SET payload = '{\"erased\":true}', customer = ?2,
-                       message_id = ?2 || ':' || campaign, last_error = NULL,
-                       status = CASE WHEN status IN ('queued', 'sending') THEN 'suppressed' ELSE status END
-                     WHERE customer = ?1",
-                    params![customer, pseudonym],
-                )
-                .map_err(&err)?;
-            n += tx
-                .execute(
-                    "UPDATE redemptions SET customer = ?2, code = '' WHERE customer = ?1",
-                    params![customer, pseudonym],
-                )
-                .map_err(&err)?;
-            for table in ["assignments", "features"] {
-                n += tx
-                    .execute(
-                        &format!("UPDATE {table} SET customer = ?2 WHERE customer = ?1"),
-                        params![customer, pseudonym],
-                    )
-                    .map_err(&err)?;
-            }
-            n += tx
-                .execute(
-                    "DELETE FROM suppressions WHERE customer = ?1",
-                    params![customer],
-                )
-                .map_err(&err)?;
-            tx.execute(
-                "INSERT INTO suppressions (customer, reason, at) VALUES (?1, 'erased', ?2)
-                 ON CONFLICT (customer) DO NOTHING",
-                params![erased_key(customer), now],
-            )
-            .map_err(&err)?;
-        }
-        tx.commit().map_err(&err)?;
-        if n > 0 {
-            let busy: i64 = self
-                .conn
-                .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))
-                .map_err(&err)?;
-            if busy != 0 {
-                return Err(Error::Ledger {
-                    path: self.path.clone(),
-                    message: "another process is using the ledger (a campaign send?), so the old rows are still in its write-ahead log; run the erasure again when it is done".into(),
-                });
-            }
-            self.conn.execute_batch("VACUUM;").map_err(&err)?;
-        }
-        Ok(n)
     }
 }

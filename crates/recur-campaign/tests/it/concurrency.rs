@@ -229,3 +229,78 @@ fn failed_messages_are_requeued_with_the_same_message_ids() {
     expected.sort();
     assert_eq!(delivered, expected, "same Message-IDs after re-queueing");
 }
+
+/// A [`Receiver`] that can work in parallel: forks share its counters.
+#[derive(Clone, Default)]
+struct Parallel {
+    inner: Receiver,
+    in_flight: Arc<Mutex<(usize, usize)>>,
+}
+
+impl Deliver for Parallel {
+    fn deliver(&mut self, m: &Outgoing, id: &str) -> Result<String, DeliveryError> {
+        {
+            let mut f = self.in_flight.lock().unwrap();
+            f.0 += 1;
+            f.1 = f.1.max(f.0);
+        }
+        let r = self.inner.deliver(m, id);
+        self.in_flight.lock().unwrap().0 -= 1;
+        r
+    }
+
+    fn fork(&self) -> Option<Box<dyn Deliver + Send>> {
+        Some(Box::new(self.clone()))
+    }
+}
+
+#[test]
+fn parallel_connections_deliver_each_message_once_and_pause_together() {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = queued_ledger(&dir.path().join("ledger.sqlite"));
+    let mut r = Parallel {
+        inner: Receiver {
+            delay: Duration::from_millis(20),
+            ..Receiver::default()
+        },
+        ..Parallel::default()
+    };
+    let opts = SendOptions {
+        connections: 4,
+        ..fast()
+    };
+    let mut seen = Vec::new();
+    let report = send_pending(&ledger, "autumn", &mut r, &opts, &mut |done, total| {
+        seen.push((done, total))
+    })
+    .unwrap();
+    assert_eq!((report.sent, report.failed, report.paused), (N, 0, None));
+    let got = r.inner.got.lock().unwrap().clone();
+    assert_eq!(got.len(), N);
+    assert!(got.values().all(|n| *n == 1), "{got:?}");
+    let most = r.in_flight.lock().unwrap().1;
+    assert!((2..=4).contains(&most), "{most} deliveries at once");
+    assert_eq!(seen.first(), Some(&(0, N)));
+    assert_eq!(seen.last(), Some(&(N, N)));
+    let counts = ledger.counts("autumn").unwrap();
+    assert_eq!((counts.sent, counts.sending, counts.queued), (N, 0, 0));
+
+    // An endpoint that is down: every worker gives up on its message, the run pauses once,
+    // and nothing is failed or lost.
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = queued_ledger(&dir.path().join("ledger.sqlite"));
+    let mut down = Parallel {
+        inner: Receiver {
+            fail_first: usize::MAX,
+            retryable: true,
+            ..Receiver::default()
+        },
+        ..Parallel::default()
+    };
+    let report = send_pending(&ledger, "autumn", &mut down, &opts, &mut |_, _| {}).unwrap();
+    assert_eq!((report.sent, report.failed), (0, 0));
+    assert_eq!(report.left_queued, N);
+    assert!(report.paused.is_some());
+    let counts = ledger.counts("autumn").unwrap();
+    assert_eq!((counts.queued, counts.sending, counts.failed), (N, 0, 0));
+}

@@ -58,11 +58,13 @@ pub struct SendRun {
     /// How long one message may keep failing with retryable errors before the run pauses
     /// (default 10 minutes).
     pub retry_for: Option<std::time::Duration>,
+    /// Messages delivered at once, over as many connections (default 16, at most 64).
+    pub connections: Option<usize>,
 }
 
 /// Sends the queued messages of `campaign` from the ledger in `campaign_dir` through `channel`
 /// (dry run: only counts them). Safe to interrupt and run again: confirmed messages are never
-/// sent twice, and the one in flight is re-sent with the same Message-ID. Outside the
+/// sent twice, and those in flight are re-sent with the same Message-IDs. Outside the
 /// campaign's `send_window` nothing goes out (unless `ignore_window`): the run stops, the rest
 /// stay queued, and the outcome says when the window opens.
 ///
@@ -80,6 +82,7 @@ pub fn send_campaign(
         ignore_window,
         retry_failed,
         retry_for,
+        connections,
     } = *run;
     let store = CampaignStore::open_dir(campaign_dir)?;
     let spec = store.recorded(campaign)?.spec;
@@ -90,6 +93,7 @@ pub fn send_campaign(
         window: spec.send_window.filter(|_| !ignore_window),
         retry_failed,
         retry_for: retry_for.unwrap_or(SendOptions::default().retry_for),
+        connections: connections.unwrap_or(SendOptions::default().connections),
         ..SendOptions::default()
     };
     let timeout = std::time::Duration::from_secs(30);

@@ -30,6 +30,7 @@ pub(crate) fn run(ctx: &Context, args: &SendArgs) -> Result<ExitCode> {
             retry_for: args
                 .retry_minutes
                 .map(|m| std::time::Duration::from_secs(m * 60)),
+            connections: Some(usize::from(args.connections)),
         },
         &mut |done, total| {
             bar.set_length(total as u64);
