@@ -1,5 +1,6 @@
 //! Retention metrics as SQL over the base views.
 
+use recur_core::CustomerId;
 use std::collections::BTreeMap;
 
 use serde::Serialize;
@@ -206,7 +207,7 @@ pub type ProductTitle = (String, Option<String>, Option<f64>);
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Recipient {
     /// Customer id.
-    pub customer_id: String,
+    pub customer_id: CustomerId,
     /// Name.
     pub name: Option<String>,
     /// E-mail address.

@@ -1,6 +1,6 @@
 //! RFM scores (quintiles) and the standard named segments; customer profiles.
 
-use recur_core::Segment;
+use recur_core::{CustomerId, Segment};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
@@ -84,7 +84,7 @@ pub struct SegmentSummary {
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct CustomerScore {
     /// Customer.
-    pub customer_id: String,
+    pub customer_id: CustomerId,
     /// Days since the last order (to the data end).
     pub recency_days: f64,
     /// Completed orders.

@@ -1,6 +1,7 @@
 //! File delivery: the messages of a campaign as CSV files shaped for Braze and Klaviyo
 //! imports, and as JSON lines.
 
+use recur_core::CustomerId;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -15,7 +16,7 @@ pub struct Outgoing {
     /// Campaign id.
     pub campaign: String,
     /// Customer id (Braze `external_id`).
-    pub customer_id: String,
+    pub customer_id: CustomerId,
     /// E-mail address (needed by Klaviyo; never part of a prompt or a log line).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,

@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use recur_core::{Interval, Segment};
+use recur_core::{CustomerId, Interval, Segment};
 use serde::Serialize;
 
 use crate::plan::{Assignment, Plan, PlannedCustomer};
@@ -12,7 +12,7 @@ use crate::stats::{Effect, mean_difference};
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Outcome {
     /// Customer id.
-    pub customer_id: String,
+    pub customer_id: CustomerId,
     /// Purchased within the goal window.
     pub purchased: bool,
     /// Revenue within the goal window.

@@ -1,7 +1,7 @@
 //! Planning: audience, holdout, and the offer per customer that maximises expected
 //! incremental profit within budget.
 
-use recur_core::Segment;
+use recur_core::{CustomerId, Segment};
 use serde::Serialize;
 
 use crate::guard::{GuardRailChange, common_offer, enforce_min_ratio};
@@ -13,7 +13,7 @@ use crate::spec::{Audience, CampaignSpec, OfferSpec};
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Candidate {
     /// Customer id.
-    pub customer_id: String,
+    pub customer_id: CustomerId,
     /// RFM segment.
     pub segment: Segment,
     /// P(alive).
@@ -91,7 +91,7 @@ pub enum Assignment {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PlannedCustomer {
     /// Customer id.
-    pub customer_id: String,
+    pub customer_id: CustomerId,
     /// Segment (the holdout's stratum).
     pub segment: Segment,
     /// Assignment.

@@ -1,5 +1,6 @@
 //! Per-customer RFM summaries (frequency, recency, T, mean repeat spend) with a holdout split.
 
+use recur_core::CustomerId;
 use std::collections::BTreeMap;
 
 use serde::Serialize;
@@ -10,7 +11,7 @@ use crate::error::{Error, Result};
 #[derive(Debug, Clone, PartialEq)]
 pub struct Transaction {
     /// Customer id.
-    pub customer_id: String,
+    pub customer_id: CustomerId,
     /// Day of the purchase.
     pub day: i64,
     /// Amount spent.
@@ -41,7 +42,7 @@ impl TimeUnit {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CustomerSummary {
     /// Customer id.
-    pub customer_id: String,
+    pub customer_id: CustomerId,
     /// Repeat purchase occasions (distinct purchase days after the first) in calibration (x).
     pub frequency: f64,
     /// Time from the first to the last purchase in calibration (t_x).

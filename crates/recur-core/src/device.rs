@@ -19,6 +19,14 @@ pub enum ComputeDevice {
 }
 
 impl ComputeDevice {
+    /// Why a CUDA device cannot be opened in a build without the `cuda` feature, and what to do.
+    pub const NO_CUDA_IN_BUILD: &'static str = "this build has no CUDA support; rebuild with `--features cuda` (needs the CUDA toolkit) or use `--device cpu`";
+
+    /// Why opening this device failed (`cause`, the runtime's error) and what to do.
+    pub fn open_failed(self, cause: &dyn fmt::Display) -> String {
+        format!("{cause}; check the GPU's ordinal with nvidia-smi, or use `--device cpu`")
+    }
+
     /// Whether this is the CPU.
     pub fn is_cpu(self) -> bool {
         self == Self::Cpu

@@ -18,6 +18,7 @@
 //! ```
 
 mod cells;
+mod customer;
 mod device;
 mod domain;
 mod error;
@@ -26,6 +27,7 @@ mod traces;
 mod types;
 
 pub use cells::{customer_text, spreadsheet_safe};
+pub use customer::CustomerId;
 pub use device::ComputeDevice;
 pub use domain::{
     Day, Group, Interval, MessagePath, MessageTally, OfferBasis, SECONDS_PER_DAY, Segment,

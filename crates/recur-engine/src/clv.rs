@@ -1,5 +1,6 @@
 //! Customer-value use cases on a workspace: fit, score, and evaluate on a holdout period.
 
+use recur_core::CustomerId;
 use recur_clv::{
     BgNbd, CustomerSummary, FitReport, GammaGamma, HoldoutEvaluation, ParetoNbd, Scorer, TimeUnit,
     TrackingPoint, Transaction, Valuation, cumulative_tracking, evaluate_holdout, summarize,
@@ -13,7 +14,7 @@ use crate::workspace::Workspace;
 #[derive(Debug, Clone, Serialize)]
 pub struct CustomerValue {
     /// Customer id.
-    pub customer_id: String,
+    pub customer_id: CustomerId,
     /// Repeat purchase days so far.
     pub repeat_purchases: f64,
     /// Weeks since the last purchase.

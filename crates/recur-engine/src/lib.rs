@@ -171,7 +171,7 @@ pub mod prelude {
     };
     pub use recur_clv::{FitReport, HoldoutEvaluation, TrackingPoint};
     pub use recur_core::{
-        ComputeDevice, Day, EventType, Group, Interval, MessagePath, MessageTally, OfferBasis,
+        ComputeDevice, CustomerId, Day, EventType, Group, Interval, MessagePath, MessageTally, OfferBasis,
         OrderStatus, Segment, Table,
     };
     pub use recur_ingest::{

@@ -1,6 +1,7 @@
 //! Behaviour-model use cases: sequences from a workspace, training with model selection,
 //! recommendations for a customer.
 
+use recur_core::CustomerId;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
@@ -280,7 +281,7 @@ pub struct RecommendedItem {
 #[derive(Debug, Clone, Serialize)]
 pub struct CustomerRecommendations {
     /// Customer id.
-    pub customer_id: String,
+    pub customer_id: CustomerId,
     /// The model that ranked them.
     pub model: String,
     /// Events in the customer's history.

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use recur_analytics::{CustomerScore, Report};
 use recur_campaign::{CustomerMessage, SendCounts};
-use recur_core::Group;
+use recur_core::{CustomerId, Group};
 use recur_model::Exclude;
 use serde::Serialize;
 
@@ -122,7 +122,7 @@ impl LiveActivity {
 #[derive(Debug, Clone, Serialize)]
 pub struct CustomerView {
     /// Customer id.
-    pub customer_id: String,
+    pub customer_id: CustomerId,
     /// RFM values, scores and segment (absent for a customer with no completed order).
     pub rfm: Option<CustomerScore>,
     /// Customer value (absent when the value models could not be fitted).

@@ -14,14 +14,12 @@ pub fn candle_device(device: ComputeDevice) -> Result<Device> {
             if !cfg!(feature = "cuda") {
                 return Err(Error::Device {
                     device,
-                    reason: "this build has no CUDA support; rebuild with `--features cuda` (needs the CUDA toolkit) or use `--device cpu`".into(),
+                    reason: ComputeDevice::NO_CUDA_IN_BUILD.into(),
                 });
             }
             Device::new_cuda(ordinal).map_err(|e| Error::Device {
                 device,
-                reason: format!(
-                    "{e}; check the GPU's ordinal with nvidia-smi, or use `--device cpu`"
-                ),
+                reason: device.open_failed(&e),
             })
         }
     }

@@ -1,5 +1,6 @@
 //! Customers' event sequences over an item vocabulary, and the two public benchmark formats.
 
+use recur_core::CustomerId;
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -100,7 +101,7 @@ impl ItemVocab {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Sequence {
     /// The shop's customer id.
-    pub customer: String,
+    pub customer: CustomerId,
     /// Item index per event (`1..=vocab.len()`).
     pub items: Vec<u32>,
     /// Event kind per event (`EventKind as u8`).

@@ -5,7 +5,7 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Beta, Distribution, Exp, Gamma, LogNormal};
-use recur_core::{EventType, OrderStatus};
+use recur_core::{CustomerId, EventType, OrderStatus};
 
 use crate::catalog::{ADJECTIVES, BRANDS, CATEGORIES, Product};
 
@@ -65,7 +65,7 @@ pub struct Customer {
 #[derive(Debug, Clone)]
 pub struct GroundTruth {
     /// Customer id.
-    pub customer_id: String,
+    pub customer_id: CustomerId,
     /// Exploratory purchase rate per year.
     pub lambda_per_year: f64,
     /// Dropout probability after each purchase.
@@ -86,7 +86,7 @@ pub struct OrderLine {
     /// Order id.
     pub order_id: String,
     /// Customer id.
-    pub customer_id: String,
+    pub customer_id: CustomerId,
     /// Order time.
     pub ordered_at: DateTime<Utc>,
     /// Product index.
@@ -103,7 +103,7 @@ pub struct OrderLine {
 #[derive(Debug, Clone)]
 pub struct Event {
     /// Customer id (None for anonymous sessions).
-    pub customer_id: Option<String>,
+    pub customer_id: Option<CustomerId>,
     /// Session id.
     pub session_id: String,
     /// Time.
@@ -120,7 +120,7 @@ pub struct Event {
 #[derive(Debug, Clone)]
 pub struct Review {
     /// Customer id.
-    pub customer_id: String,
+    pub customer_id: CustomerId,
     /// Product index.
     pub product: usize,
     /// Stars.

@@ -7,7 +7,7 @@
 
 use std::path::Path;
 
-use recur_core::{Group, Segment};
+use recur_core::{CustomerId, Group, Segment};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::error::{Error, Result};
@@ -166,7 +166,7 @@ where
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordedAssignment {
     /// Customer id.
-    pub customer: String,
+    pub customer: CustomerId,
     /// Segment (the holdout's stratum).
     pub segment: Segment,
     /// Treated, holdout or excluded.
@@ -192,7 +192,7 @@ pub struct Redemption {
     /// Campaign whose code was redeemed.
     pub campaign: String,
     /// Customer the code was issued to.
-    pub customer: String,
+    pub customer: CustomerId,
     /// The code.
     pub code: String,
     /// Order it was redeemed on.

@@ -3,6 +3,7 @@
 //! the facts it was given, the writer's free text, the violations of rejected drafts, seconds),
 //! and the summary `recur eval copy` prints from it.
 
+use recur_core::CustomerId;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -114,7 +115,7 @@ impl AuditFacts {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CopyAudit {
     /// Customer id.
-    pub customer_id: String,
+    pub customer_id: CustomerId,
     /// Language.
     pub language: Language,
     /// Message format (e-mail, SMS, push).

@@ -1,5 +1,6 @@
 //! One live event: what a shop's site posts, validated before it is logged.
 
+use recur_core::CustomerId;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -44,7 +45,7 @@ pub struct LiveEvent {
     /// What happened.
     pub kind: LiveKind,
     /// Who did it.
-    pub customer_id: String,
+    pub customer_id: CustomerId,
     /// The product (every kind but search).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub product_id: Option<String>,

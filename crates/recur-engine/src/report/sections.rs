@@ -6,7 +6,7 @@
 
 use recur_campaign::{FairnessTable, Lift};
 use recur_clv::FitReport;
-use recur_core::Segment;
+use recur_core::{CustomerId, Segment};
 use recur_model::StopReason;
 use serde::Serialize;
 
@@ -216,7 +216,7 @@ pub struct PathCount {
 #[derive(Debug, Clone, Serialize)]
 pub struct SampleMessage {
     /// Customer id.
-    pub customer_id: String,
+    pub customer_id: CustomerId,
     /// The customer's RFM segment, when known.
     pub segment: Option<Segment>,
     /// Offer name.
