@@ -26,10 +26,33 @@ pub enum Error {
         /// 1-based column.
         column: Option<usize>,
     },
+    /// The analysis needs more memory than the session may use, even spilling to disk.
+    #[error(
+        "the analysis needs more memory than the {limit_mb} MB recur may use ({message}); raise `analytics.memory_limit_mb` in recur.toml (or RECUR_MEMORY_LIMIT_MB), free disk space in the temporary folder for spilling, or analyse a shorter period"
+    )]
+    OutOfMemory {
+        /// The limit in MB.
+        limit_mb: usize,
+        /// The query engine's message.
+        message: String,
+    },
     /// The query engine failed: a bug in recur or a damaged Parquet file.
     #[error("query failed (a bug in recur or a damaged data file; please report it): {0}")]
-    Engine(#[from] datafusion::error::DataFusionError),
+    Engine(datafusion::error::DataFusionError),
     /// Internal error.
     #[error("internal error (a bug in recur, please report it): {0}")]
     Internal(String),
+}
+
+impl From<datafusion::error::DataFusionError> for Error {
+    fn from(e: datafusion::error::DataFusionError) -> Self {
+        use datafusion::error::DataFusionError;
+        match e.find_root() {
+            DataFusionError::ResourcesExhausted(message) => Error::OutOfMemory {
+                limit_mb: 0,
+                message: message.clone(),
+            },
+            _ => Error::Engine(e),
+        }
+    }
 }

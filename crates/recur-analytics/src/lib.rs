@@ -42,7 +42,7 @@ pub use products::{ProductFacts, UNCATEGORIZED};
 pub use query::{Cell, QueryResult};
 pub use recur_core::Segment;
 pub use rfm::{CategoryShare, CustomerScore, Profile, SegmentSummary};
-pub use session::{Session, TableFiles};
+pub use session::{Session, TableFiles, default_memory_limit};
 
 use serde::Serialize;
 

@@ -415,7 +415,7 @@ impl Session {
             .zip(names)
             .zip(emails)
             .map(|((c, n), e)| Recipient {
-                customer_id: c.unwrap_or_default(),
+                customer_id: c.unwrap_or_default().into(),
                 name: n,
                 email: e,
             })

@@ -107,7 +107,11 @@ impl Session {
                     .collect();
                 Ok::<_, datafusion::error::DataFusionError>((columns, df.collect().await?))
             })
-            .map_err(|e| query_error(sql, &e.to_string()))?;
+            .map_err(|e| match Error::from(e) {
+                oom @ Error::OutOfMemory { .. } => self.with_limit(oom),
+                Error::Engine(e) => query_error(sql, &e.to_string()),
+                other => other,
+            })?;
         let columns = unique_names(columns);
         let mut rows = Vec::new();
         for b in &batches {

@@ -139,7 +139,7 @@ fn scores_from(b: &[datafusion::arrow::record_batch::RecordBatch]) -> Result<Vec
     (0..ids.len())
         .map(|i| {
             Ok(CustomerScore {
-                customer_id: ids[i].clone().unwrap_or_default(),
+                customer_id: ids[i].clone().unwrap_or_default().into(),
                 recency_days: rec[i].unwrap_or(0.0),
                 frequency: fr[i].unwrap_or(0) as u64,
                 monetary: mo[i].unwrap_or(0.0),

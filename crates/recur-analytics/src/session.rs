@@ -64,6 +64,33 @@ impl TableFiles {
 pub struct Session {
     pub(crate) ctx: SessionContext,
     pub(crate) rt: tokio::runtime::Runtime,
+    /// The memory pool's size in bytes.
+    limit: usize,
+}
+
+/// Stored Parquet bytes are expanded about this much when held in memory as Arrow batches.
+const IN_MEMORY_EXPANSION: u64 = 10;
+
+/// The memory a session may use when the settings give none: half of the machine's memory (or
+/// of the process's cgroup limit, when lower), at least 256 MB; 4 GB where neither is known.
+pub fn default_memory_limit() -> usize {
+    let read = |path: &str| std::fs::read_to_string(path).ok();
+    let total = read("/proc/meminfo").and_then(|t| {
+        t.lines()
+            .find_map(|l| l.strip_prefix("MemTotal:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            .map(|kb| kb * 1024)
+    });
+    let cgroup = read("/sys/fs/cgroup/memory.max")
+        .or_else(|| read("/sys/fs/cgroup/memory/memory.limit_in_bytes"))
+        .and_then(|t| t.trim().parse::<u64>().ok());
+    let machine = match (total, cgroup) {
+        (Some(t), Some(c)) => t.min(c),
+        (Some(t), None) => t,
+        (None, Some(c)) => c,
+        (None, None) => 8 << 30,
+    };
+    usize::try_from(machine / 2).unwrap_or(usize::MAX).max(256 << 20)
 }
 
 impl std::fmt::Debug for Session {
@@ -81,6 +108,16 @@ impl Session {
     /// [`Session::open`] where the `customers` table has no personal columns (e-mail, name,
     /// phone, address) unless `personal`: what users' own queries see by default.
     pub fn open_with(files: &TableFiles, personal: bool) -> Result<Session> {
+        Self::open_bounded(files, personal, default_memory_limit())
+    }
+
+    /// [`Session::open_with`] using at most `limit` bytes for query work: sorts, joins and
+    /// aggregations spill to the temporary folder beyond it, the base relations are kept as
+    /// views instead of in memory when the stored orders would not fit in half of it, and a
+    /// query that cannot run within it fails with [`Error::OutOfMemory`].
+    pub fn open_bounded(files: &TableFiles, personal: bool, limit: usize) -> Result<Session> {
+        use datafusion::execution::memory_pool::FairSpillPool;
+        use datafusion::execution::runtime_env::RuntimeEnvBuilder;
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(
                 std::thread::available_parallelism()
@@ -89,14 +126,29 @@ impl Session {
             )
             .build()
             .map_err(|e| Error::Internal(format!("starting the query runtime: {e}")))?;
+        let limit = limit.max(64 << 20);
+        let runtime = RuntimeEnvBuilder::new()
+            .with_memory_pool(Arc::new(FairSpillPool::new(limit)))
+            .build_arc()?;
         let config = SessionConfig::new().with_information_schema(false);
-        let ctx = SessionContext::new_with_config(config);
-        let session = Session { ctx, rt };
+        let ctx = SessionContext::new_with_config_rt(config, runtime);
+        let session = Session { ctx, rt, limit };
         for table in Table::ALL {
             session.register(table, &files.of(table), personal)?;
         }
+        let stored: u64 = files
+            .of(Table::Orders)
+            .iter()
+            .filter_map(|p| std::fs::metadata(p).ok())
+            .map(|m| m.len())
+            .sum();
+        let in_memory = stored.saturating_mul(IN_MEMORY_EXPANSION) <= limit as u64 / 2;
         for view in VIEWS {
-            session.sql(view)?;
+            if in_memory {
+                session.sql(view)?;
+            } else {
+                session.sql(&view.replacen("CREATE TABLE", "CREATE VIEW", 1))?;
+            }
         }
         Ok(session)
     }
@@ -139,9 +191,22 @@ impl Session {
 
     /// Runs SQL and collects the result.
     pub fn sql(&self, sql: &str) -> Result<Vec<RecordBatch>> {
-        self.rt.block_on(async {
-            let df = self.ctx.sql(sql).await?;
-            Ok(df.collect().await?)
-        })
+        self.rt
+            .block_on(async {
+                let df = self.ctx.sql(sql).await?;
+                Ok(df.collect().await?)
+            })
+            .map_err(|e| self.with_limit(e))
+    }
+
+    /// The memory limit in an [`Error::OutOfMemory`].
+    pub(crate) fn with_limit(&self, e: Error) -> Error {
+        match e {
+            Error::OutOfMemory { message, .. } => Error::OutOfMemory {
+                limit_mb: self.limit >> 20,
+                message,
+            },
+            e => e,
+        }
     }
 }

@@ -76,7 +76,7 @@ impl CustomerSummary {
     pub fn validate(&self) -> Result<()> {
         let bad = |reason: String| {
             Err(Error::BadSummary {
-                customer: self.customer_id.clone(),
+                customer: self.customer_id.to_string(),
                 reason,
             })
         };
@@ -141,7 +141,7 @@ pub fn summarize(
                 .map(|(_, a)| *a)
                 .collect();
             Some(CustomerSummary {
-                customer_id: id.to_owned(),
+                customer_id: id.clone(),
                 frequency: repeats.len() as f64,
                 recency: (last - first) as f64 / u,
                 t: (calibration_end - first) as f64 / u,

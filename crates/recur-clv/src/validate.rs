@@ -48,7 +48,7 @@ pub(crate) fn check_spend(data: &[&CustomerSummary]) -> Result<()> {
     }
     if let Some(c) = data.iter().find(|c| c.monetary <= 0.0) {
         return Err(Error::BadSummary {
-            customer: c.customer_id.clone(),
+            customer: c.customer_id.to_string(),
             reason: format!(
                 "mean repeat spend {} must be positive for the Gamma-Gamma model",
                 c.monetary

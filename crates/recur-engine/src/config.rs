@@ -191,6 +191,9 @@ pub struct AnalyticsSettings {
     pub repurchase_days: u32,
     /// Width of inter-purchase histogram bins (days).
     pub histogram_bin_days: u32,
+    /// Memory analytics queries may use, in MB; beyond it they spill to disk. 0: half of the
+    /// machine's memory (or of the process's cgroup limit).
+    pub memory_limit_mb: u64,
 }
 
 impl Default for Settings {
@@ -213,6 +216,7 @@ impl Default for AnalyticsSettings {
         AnalyticsSettings {
             repurchase_days: 90,
             histogram_bin_days: 14,
+            memory_limit_mb: 0,
         }
     }
 }
@@ -233,6 +237,11 @@ pub const KEYS: &[(&str, &str, &str)] = &[
         "analytics.histogram_bin_days",
         "RECUR_HISTOGRAM_BIN_DAYS",
         "width of inter-purchase histogram bins, in days",
+    ),
+    (
+        "analytics.memory_limit_mb",
+        "RECUR_MEMORY_LIMIT_MB",
+        "memory analytics queries may use, in MB, spilling to disk beyond it (0: half of the machine's)",
     ),
     (
         "device",
@@ -410,6 +419,14 @@ impl Settings {
             }
             "analytics.repurchase_days" => self.analytics.repurchase_days = days(value)?,
             "analytics.histogram_bin_days" => self.analytics.histogram_bin_days = days(value)?,
+            "analytics.memory_limit_mb" => {
+                self.analytics.memory_limit_mb =
+                    value.trim().parse().map_err(|_| Error::BadSetting {
+                        key: key.to_owned(),
+                        value: value.to_owned(),
+                        hint: "expected whole megabytes, such as 2048 (0: half of the machine's memory)".into(),
+                    })?;
+            }
             "llm.model" => self.llm.model = PathBuf::from(value),
             "llm.weights" => {
                 value
@@ -535,7 +552,10 @@ impl Settings {
              # Repurchase rate: share of customers who buy again within this many days of their first order.\n\
              repurchase_days = {}\n\
              # Width of the inter-purchase time histogram bins, in days.\n\
-             histogram_bin_days = {}\n\n\
+             histogram_bin_days = {}\n\
+             # Memory analytics queries may use, in MB; beyond it they spill to the temporary folder\n\
+             # (0: half of the machine's memory).\n\
+             memory_limit_mb = {}\n\n\
              [llm]\n\
              # Local GGUF model (scripts/setup-models fetches the default into models/).\n\
              model = \"{}\"\n\
@@ -577,6 +597,7 @@ impl Settings {
             d.data_dir.display(),
             d.analytics.repurchase_days,
             d.analytics.histogram_bin_days,
+            d.analytics.memory_limit_mb,
             d.llm.model.display(),
             d.llm.weights,
             d.llm.draft_languages,

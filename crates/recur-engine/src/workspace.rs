@@ -118,7 +118,11 @@ impl Workspace {
         for t in Table::ALL {
             files = files.with(t, self.store.table_files(t)?);
         }
-        Ok(Session::open_with(&files, personal)?)
+        let limit = match self.settings.analytics.memory_limit_mb {
+            0 => recur_analytics::default_memory_limit(),
+            mb => usize::try_from(mb.saturating_mul(1 << 20)).unwrap_or(usize::MAX),
+        };
+        Ok(Session::open_bounded(&files, personal, limit)?)
     }
 
     /// Analysis options from the settings.

@@ -159,9 +159,8 @@ impl Q8Matrix {
         debug_assert_eq!(out.len(), self.rows);
         // Work items of 64 rows (16 groups); each writes only its own slice of `out`.
         const ROWS: usize = 64;
-        let pool = candle_core::utils::barrier_pool();
         let slots: Vec<Mutex<&mut [f32]>> = out.chunks_mut(ROWS).map(Mutex::new).collect();
-        pool.execute_chunked(slots.len(), |items: Range<usize>| {
+        crate::threads::chunked(slots.len(), |items: Range<usize>| {
             for item in items {
                 let mut slot = slots[item].lock().unwrap_or_else(|e| e.into_inner());
                 let first_group = item * ROWS / 4;
@@ -202,9 +201,8 @@ impl Q8Matrix {
         // Up to 8 chunks of an even number of rows (the kernel takes rows in pairs).
         let per_item = m.div_ceil(m.div_ceil(2).min(8)).next_multiple_of(2);
         let n = self.rows;
-        let pool = candle_core::utils::barrier_pool();
         let slots: Vec<Mutex<&mut [f32]>> = out.chunks_mut(per_item * n).map(Mutex::new).collect();
-        pool.execute_chunked(slots.len(), |items: Range<usize>| {
+        crate::threads::chunked(slots.len(), |items: Range<usize>| {
             for item in items {
                 let mut slot = slots[item].lock().unwrap_or_else(|e| e.into_inner());
                 let first_row = item * per_item;
@@ -504,7 +502,7 @@ pub(crate) fn attend(
         return;
     }
     let slots: Vec<Mutex<&mut [f32]>> = out.chunks_mut(head_dim).map(Mutex::new).collect();
-    candle_core::utils::barrier_pool().execute_chunked(heads.0, |hs: Range<usize>| {
+    crate::threads::chunked(heads.0, |hs: Range<usize>| {
         let mut scores = Vec::new();
         for h in hs {
             let mut oh = slots[h].lock().unwrap_or_else(|e| e.into_inner());

@@ -41,6 +41,7 @@ mod model_info;
 mod openai;
 mod sampling;
 mod template;
+mod threads;
 mod tokenizer;
 
 pub use backend::{Embed, Generate};

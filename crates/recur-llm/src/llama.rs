@@ -109,6 +109,8 @@ struct FastState {
     gu: Vec<f32>,
     hidden: Vec<f32>,
     logits: Vec<f32>,
+    /// Candle's threads or one thread for decode steps, whichever measures faster.
+    threads: crate::threads::Adaptive,
 }
 
 impl Llama {
@@ -300,6 +302,7 @@ impl Llama {
             gu: Vec::new(),
             hidden: Vec::new(),
             logits: Vec::new(),
+            threads: Default::default(),
         });
         let model = Llama {
             embed: Embedding::new(embed, n_embd),
@@ -342,6 +345,8 @@ impl Llama {
                 f.kv[0].k.len() / stride
             )));
         }
+        f.threads.begin();
+        let started = std::time::Instant::now();
         f.x = self
             .embed
             .embeddings()
@@ -402,6 +407,7 @@ impl Llama {
         let output = self.output.q8();
         f.logits.resize(output.rows(), 0.0);
         output.gemv(&f.xq, &mut f.logits);
+        f.threads.end(started.elapsed());
         Ok(&f.logits)
     }
 
