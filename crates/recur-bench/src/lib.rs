@@ -10,6 +10,7 @@
 //! | [`evaluate_recs`] | Amazon Beauty, Ta-Feng, a workspace | transformer vs baselines (NDCG, HR) | `recur eval recs` |
 //! | [`bench_recommend`] | synthetic histories | latency of one customer's top 10 | `recur bench recommend` |
 //! | [`bench_llm`] | a GGUF model | prompt and generation speed | `recur llm bench` |
+//! | [`fuzz`] | mutated inputs | no parser panics (CSV, whitespace, JSON lines, Parquet, mappings, specs, redemptions, JSON schemas, GGUF, tokenizer) | `recur bench fuzz` |
 //!
 //! Errors are the engine's [`recur_engine::Error`], so callers classify them (user error or
 //! bug) the same way as the use cases'.
@@ -20,6 +21,7 @@
 //! ```
 
 mod cdnow;
+mod fuzz;
 mod hillstrom;
 mod llm;
 mod recs;
@@ -28,6 +30,7 @@ pub use cdnow::{
     CalibrationFrequency, CdnowBench, CdnowEvaluation, CdnowHoldout, FitTiming, ModelCheck,
     SummaryCheck, TrackingWeek, bench_cdnow_master, evaluate_cdnow,
 };
+pub use fuzz::{FuzzOptions, FuzzReport, FuzzTarget, fuzz};
 pub use hillstrom::evaluate_hillstrom;
 pub use llm::{LlmBench, bench_llm};
 pub use recs::{RecommendLatency, RecsEvaluation, RecsFormat, bench_recommend, evaluate_recs};

@@ -218,6 +218,34 @@ pub fn import(store: &Store, req: &ImportRequest, progress: &dyn Progress) -> Re
     })
 }
 
+/// Reads and classifies every row of `req`'s file as [`import`] would (imported, quarantined,
+/// duplicate within the file), storing nothing: the quarantine file, if any, goes to
+/// `scratch`. Checks a file before importing it, and is what the parsers' fuzz harness drives.
+pub fn check(req: &ImportRequest, scratch: &Path) -> Result<Accounting> {
+    req.mapping.validate(req.table)?;
+    let format = req
+        .format
+        .or(req.mapping.format)
+        .or_else(|| Format::from_path(&req.path))
+        .ok_or_else(|| Error::UnknownFormat(req.path.clone()))?;
+    let mut conv = Converter::new(
+        req,
+        "check",
+        scratch,
+        &"0".repeat(64),
+        HashSet128::default(),
+        &NoProgress,
+    )?;
+    source::read(&req.path, format, req.table, &req.mapping, &mut conv)?;
+    if !conv.acc.is_balanced() {
+        return Err(Error::Internal(format!(
+            "row accounting does not add up: {:?}",
+            conv.acc
+        )));
+    }
+    Ok(conv.acc)
+}
+
 /// Row hashes are already uniformly distributed: hash them by folding, not re-hashing.
 #[derive(Default)]
 struct FoldHasher(u64);

@@ -297,6 +297,29 @@ pub(crate) enum BenchCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Fuzz recur's parsers with seeded, mutated inputs and count panics (each panicking input
+    /// is saved under --out/crashes/TARGET/ to become a regression test).
+    Fuzz {
+        /// Parsers to fuzz: csv, whitespace, jsonl, parquet, mapping, spec, redemptions,
+        /// json-schema, gguf, tokenizer, or all.
+        #[arg(long, default_value = "all", value_delimiter = ',')]
+        target: Vec<String>,
+        /// Inputs per parser.
+        #[arg(long, default_value_t = 100_000)]
+        inputs: u64,
+        /// Seed of the mutations.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Worker threads [default: the machine's cores].
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Folder for scratch files and crashing inputs [default: a temporary folder].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Print the result as one JSON document.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// Training settings shared by `train` and `eval recs`.

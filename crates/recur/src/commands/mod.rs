@@ -45,7 +45,7 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
         Command::Train(args) => train::run(&ctx, args),
         Command::Recommend(args) => recommend::run(&ctx, args),
         Command::Eval(cmd) => eval::run(&ctx, cmd),
-        Command::Bench(cmd) => bench::run(cmd),
+        Command::Bench(cmd) => bench::run(&ctx, cmd),
         Command::Serve(args) => serve::run(&ctx, args),
         Command::Keys(cmd) => keys::run(&ctx, cmd),
         Command::Kb(cmd) => kb::run(&ctx, cmd),
