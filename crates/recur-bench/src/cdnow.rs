@@ -154,7 +154,7 @@ fn read_sample(path: &Path) -> Result<Vec<Transaction>> {
             .parse()
             .map_err(|_| bad(format!("bad customer number `{}`", f[1])))?;
         tx.push(Transaction {
-            customer_id: id.to_string(),
+            customer_id: id.to_string().into(),
             day,
             amount,
         });
@@ -215,7 +215,7 @@ fn summary_check(file: &Path, data: &[CustomerSummary]) -> Result<SummaryCheck> 
                 })
         };
         published.push(CustomerSummary {
-            customer_id: f.first().map(|s| s.trim().to_owned()).unwrap_or_default(),
+            customer_id: f.first().map(|s| s.trim().to_owned()).unwrap_or_default().into(),
             frequency: num(1)?,
             recency: num(2)?,
             t: num(3)?,
@@ -428,7 +428,7 @@ pub fn bench_cdnow_master(
             .parse()
             .map_err(|_| bad(format!("bad amount `{}`", f[3])))?;
         tx.push(Transaction {
-            customer_id: f[0].to_owned(),
+            customer_id: f[0].into(),
             day,
             amount,
         });

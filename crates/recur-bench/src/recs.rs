@@ -163,7 +163,7 @@ pub fn bench_recommend(
     let histories: Vec<Sequence> = (0..runs.max(1))
         .map(|c| {
             let mut s = Sequence {
-                customer: format!("c{c}"),
+                customer: format!("c{c}").into(),
                 ..Sequence::default()
             };
             for k in 0..history {

@@ -98,7 +98,7 @@ pub fn export_files(dir: &Path, messages: &[Outgoing]) -> Result<Vec<PathBuf>> {
         messages
             .iter()
             .map(|m| {
-                let mut r = vec![m.customer_id.clone()];
+                let mut r = vec![m.customer_id.to_string()];
                 r.extend(attrs(m));
                 r
             })
@@ -113,7 +113,7 @@ pub fn export_files(dir: &Path, messages: &[Outgoing]) -> Result<Vec<PathBuf>> {
             .iter()
             .filter_map(|m| {
                 let email = m.email.clone()?;
-                let mut r = vec![email, m.customer_id.clone()];
+                let mut r = vec![email, m.customer_id.to_string()];
                 r.extend(attrs(m));
                 Some(r)
             })

@@ -166,7 +166,7 @@ mod tests {
                 .into_iter()
                 .enumerate()
                 .map(|(i, assignment)| PlannedCustomer {
-                    customer_id: format!("c{i}"),
+                    customer_id: format!("c{i}").into(),
                     segment: Segment::AtRisk,
                     assignment,
                 })

@@ -203,7 +203,7 @@ mod tests {
     fn candidates() -> Vec<Candidate> {
         (0..400)
             .map(|i| Candidate {
-                customer_id: format!("c{i}"),
+                customer_id: format!("c{i}").into(),
                 segment: Segment::AtRisk,
                 p_alive: 0.5,
                 clv: 100.0,

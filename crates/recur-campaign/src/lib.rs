@@ -42,7 +42,7 @@ mod stats;
 mod uplift;
 
 pub use deliver::{
-    Deliver, DeliveryError, SendOptions, SendReport, SmtpDelivery, SmtpSecurity, WebhookDelivery,
+    Deliver, DeliveryError, MAX_CONNECTIONS, SendOptions, SendReport, SmtpDelivery, SmtpSecurity, WebhookDelivery,
     send_pending, webhook_signature,
 };
 pub use error::{Error, Result};

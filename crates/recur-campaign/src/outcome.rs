@@ -228,7 +228,7 @@ mod tests {
     #[test]
     fn lift_by_hand() {
         let mk = |i: usize, seg: Segment, treated: bool| PlannedCustomer {
-            customer_id: format!("c{i}"),
+            customer_id: format!("c{i}").into(),
             segment: seg,
             assignment: if treated {
                 Assignment::Treated {
@@ -261,7 +261,7 @@ mod tests {
         // c3 has no outcome recorded: counts as no purchase.
         let mut outcomes: Vec<Outcome> = (0..3)
             .map(|i| Outcome {
-                customer_id: format!("c{i}"),
+                customer_id: format!("c{i}").into(),
                 purchased: true,
                 revenue: 100.0,
                 offer_cost: 10.0,
@@ -275,7 +275,7 @@ mod tests {
         });
         for i in 5..8 {
             outcomes.push(Outcome {
-                customer_id: format!("c{i}"),
+                customer_id: format!("c{i}").into(),
                 purchased: false,
                 revenue: 0.0,
                 offer_cost: 0.0,
@@ -299,7 +299,7 @@ mod tests {
         // Treated English customers all buy, nobody else does.
         let customers: Vec<PlannedCustomer> = (0..80)
             .map(|i| PlannedCustomer {
-                customer_id: format!("c{i}"),
+                customer_id: format!("c{i}").into(),
                 segment: Segment::AtRisk,
                 assignment: if (i / 2) % 4 == 0 {
                     Assignment::Holdout

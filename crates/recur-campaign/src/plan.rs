@@ -152,7 +152,7 @@ fn in_audience(a: &Audience, c: &Candidate) -> bool {
         && (a.locales.is_empty() || a.locales.iter().any(|l| l == lang))
         && a.sql_ids
             .as_ref()
-            .is_none_or(|ids| ids.contains(&c.customer_id))
+            .is_none_or(|ids| ids.contains(c.customer_id.as_str()))
 }
 
 /// Expected incremental profit and cost of giving `offer` to `c` at `margin` (share of the
@@ -398,7 +398,7 @@ percent = 20
 
     fn cand(i: usize, segment: Segment) -> Candidate {
         Candidate {
-            customer_id: format!("c{i}"),
+            customer_id: format!("c{i}").into(),
             segment,
             p_alive: 0.5,
             clv: 100.0,

@@ -80,7 +80,7 @@ pub fn import_redemptions(ledger: &mut Ledger, path: &Path, now: i64) -> Result<
     let c_at = col("redeemed_at");
 
     // Every code the recorded campaigns issued.
-    let mut issued: HashMap<String, (String, String)> = HashMap::new();
+    let mut issued: HashMap<String, (String, recur_core::CustomerId)> = HashMap::new();
     for c in ledger.campaigns()? {
         let spec = CampaignSpec::parse(&c.spec, Path::new(&c.id))?;
         for a in ledger.assignments(&c.id)? {

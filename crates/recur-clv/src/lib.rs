@@ -15,7 +15,7 @@
 //! let tx: Vec<Transaction> = (0..200)
 //!     .flat_map(|c| {
 //!         let n = c % 4;
-//!         (0..=n).map(move |k| Transaction { customer_id: format!("c{c}"), day: (c % 50) + 30 * k, amount: 10.0 })
+//!         (0..=n).map(move |k| Transaction { customer_id: format!("c{c}").into(), day: (c % 50) + 30 * k, amount: 10.0 })
 //!     })
 //!     .collect();
 //! let data = summarize(&tx, 180, 365, TimeUnit::Weeks);

@@ -141,7 +141,7 @@ pub fn summarize(
                 .map(|(_, a)| *a)
                 .collect();
             Some(CustomerSummary {
-                customer_id: id.clone(),
+                customer_id: id.into(),
                 frequency: repeats.len() as f64,
                 recency: (last - first) as f64 / u,
                 t: (calibration_end - first) as f64 / u,

@@ -50,7 +50,7 @@ fn transactions(ws: &Workspace) -> Result<(Vec<Transaction>, i64)> {
     let tx = rows
         .into_iter()
         .map(|(customer_id, day, amount)| Transaction {
-            customer_id,
+            customer_id: customer_id.into(),
             day,
             amount,
         })

@@ -22,7 +22,7 @@ pub fn query_workspace(ws: &Workspace, sql: &str, personal: bool) -> Result<Quer
         let col = |f: fn(&crate::clv::CustomerValue) -> f64| c.iter().map(f).collect::<Vec<f64>>();
         session.register_customer_table(
             "customer_value",
-            c.iter().map(|v| v.customer_id.clone()).collect(),
+            c.iter().map(|v| v.customer_id.to_string()).collect(),
             vec![
                 ("repeat_purchases", col(|v| v.repeat_purchases)),
                 (

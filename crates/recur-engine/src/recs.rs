@@ -128,7 +128,7 @@ fn sequences_from(session: &recur_analytics::Session) -> Result<SequenceData> {
         let mut rows = per.remove(&c).unwrap_or_default();
         rows.sort_by(|a, b| (a.0, &a.1, &a.3).cmp(&(b.0, &b.1, &b.3)));
         let mut seq = Sequence {
-            customer: c,
+            customer: c.into(),
             ..Sequence::default()
         };
         let mut basket = 0u32;
@@ -339,7 +339,7 @@ impl WorkspaceRecommender {
             .sequences
             .iter()
             .enumerate()
-            .map(|(i, s)| (s.customer.clone(), i))
+            .map(|(i, s)| (s.customer.to_string(), i))
             .collect();
         let n = data.vocab.len();
         let chosen = selection.map_or_else(|| "transformer".to_owned(), |s| s.chosen);
@@ -436,7 +436,7 @@ impl WorkspaceRecommender {
             })
             .collect();
         Ok(CustomerRecommendations {
-            customer_id: customer.to_owned(),
+            customer_id: customer.into(),
             model: self.model.name().to_owned(),
             history_events: history.len(),
             p_purchase_90d: p90,
@@ -453,7 +453,7 @@ impl WorkspaceRecommender {
         recent: &[LiveEvent],
     ) -> Option<Sequence> {
         let mut out = stored.cloned().unwrap_or_else(|| Sequence {
-            customer: customer.to_owned(),
+            customer: customer.into(),
             ..Sequence::default()
         });
         let before = out.len();

@@ -235,13 +235,13 @@ impl ShopView {
                             name: r.name,
                             email: r.email,
                         };
-                        (r.customer_id, contact)
+                        (r.customer_id.into_string(), contact)
                     })
                     .collect();
                 view.report = Some(report);
                 view.scores = scores
                     .into_iter()
-                    .map(|s| (s.customer_id.clone(), s))
+                    .map(|s| (s.customer_id.to_string(), s))
                     .collect();
                 view.favourites = favourites.into_iter().collect();
                 let titles: HashMap<String, Option<String>> =
@@ -266,7 +266,7 @@ impl ShopView {
                     .customers
                     .iter()
                     .enumerate()
-                    .map(|(i, c)| (c.customer_id.clone(), i))
+                    .map(|(i, c)| (c.customer_id.to_string(), i))
                     .collect();
                 let c = &v.customers;
                 view.by_risk = (0..c.len()).collect();
@@ -365,7 +365,7 @@ impl ShopView {
             return None;
         }
         Some(CustomerView {
-            customer_id: customer.to_owned(),
+            customer_id: customer.into(),
             rfm,
             value,
             favourite_category: self.favourites.get(customer).cloned(),
@@ -395,7 +395,7 @@ impl ShopView {
             .filter(|c| {
                 segment.is_none_or(|s| {
                     self.scores
-                        .get(&c.customer_id)
+                        .get(c.customer_id.as_str())
                         .is_some_and(|r| r.segment == s)
                 })
             })

@@ -3,6 +3,8 @@
 
 use std::collections::HashMap;
 
+use recur_core::CustomerId;
+
 use crate::data::Sequence;
 use crate::error::Result;
 use crate::recommender::Recommender;
@@ -225,7 +227,7 @@ type SparseVec = Vec<(u32, f32)>;
 #[derive(Debug, Clone)]
 pub struct TifuKnn {
     cfg: TifuConfig,
-    users: Vec<(String, SparseVec, f32)>,
+    users: Vec<(CustomerId, SparseVec, f32)>,
     postings: Vec<Vec<(u32, f32)>>,
     tie_break: Vec<f32>,
 }

@@ -114,7 +114,7 @@ pub struct Sequence {
 
 impl Sequence {
     /// A purchase sequence with one item per basket and no times.
-    pub fn from_items(customer: impl Into<String>, items: Vec<u32>) -> Self {
+    pub fn from_items(customer: impl Into<CustomerId>, items: Vec<u32>) -> Self {
         let n = items.len();
         Self {
             customer: customer.into(),
@@ -312,7 +312,7 @@ pub fn load_history_future(history: &Path, future: &Path) -> Result<BasketData> 
             continue;
         };
         let mut seq = Sequence {
-            customer: user.clone(),
+            customer: user.clone().into(),
             ..Sequence::default()
         };
         for (b, basket) in baskets.iter().enumerate() {

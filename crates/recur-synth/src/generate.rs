@@ -261,7 +261,7 @@ impl Sim<'_> {
             let s = CATEGORIES[category].searches;
             let q = s[self.rng.random_range(0..s.len())].to_owned();
             self.events.push(Event {
-                customer_id: cust.clone(),
+                customer_id: cust.clone().map(Into::into),
                 session_id: session.clone(),
                 at: t,
                 kind: EventType::Search,
@@ -274,7 +274,7 @@ impl Sim<'_> {
         for _ in 0..views {
             let p = self.product_in(category);
             self.events.push(Event {
-                customer_id: cust.clone(),
+                customer_id: cust.clone().map(Into::into),
                 session_id: session.clone(),
                 at: t,
                 kind: EventType::View,
@@ -285,7 +285,7 @@ impl Sim<'_> {
         }
         for &p in buy {
             self.events.push(Event {
-                customer_id: cust.clone(),
+                customer_id: cust.clone().map(Into::into),
                 session_id: session.clone(),
                 at: t,
                 kind: EventType::View,
@@ -294,7 +294,7 @@ impl Sim<'_> {
             });
             t += Duration::seconds(self.rng.random_range(10..120));
             self.events.push(Event {
-                customer_id: cust.clone(),
+                customer_id: cust.clone().map(Into::into),
                 session_id: session.clone(),
                 at: t,
                 kind: EventType::AddToCart,
@@ -322,7 +322,7 @@ impl Sim<'_> {
             };
             self.orders.push(OrderLine {
                 order_id: order_id.clone(),
-                customer_id: c.id.clone(),
+                customer_id: c.id.clone().into(),
                 ordered_at: paid_at,
                 product: p,
                 quantity: q,
@@ -333,7 +333,7 @@ impl Sim<'_> {
                 if let Some(last) = self.events.last() {
                     let session_id = last.session_id.clone();
                     self.events.push(Event {
-                        customer_id: Some(c.id.clone()),
+                        customer_id: Some(c.id.clone().into()),
                         session_id,
                         at: paid_at,
                         kind: EventType::Purchase,
@@ -372,7 +372,7 @@ impl Sim<'_> {
         let at = at + Duration::days(self.rng.random_range(2..21));
         if at < self.end {
             self.reviews.push(Review {
-                customer_id: c.id.clone(),
+                customer_id: c.id.clone().into(),
                 product: p,
                 rating,
                 text,
@@ -592,7 +592,7 @@ pub fn generate(config: &SynthConfig) -> Shop {
             }
         }
         truth.push(GroundTruth {
-            customer_id: id,
+            customer_id: id.into(),
             lambda_per_year: lambda,
             dropout_p: dropout,
             churned_at,
@@ -665,7 +665,7 @@ mod tests {
             .filter(|o| o.status == OrderStatus::Completed)
         {
             *bought
-                .entry((o.customer_id.clone(), shop.products[o.product].category))
+                .entry((o.customer_id.to_string(), shop.products[o.product].category))
                 .or_default() += 1;
         }
         let repeat_share = |consumable: bool| {

@@ -162,7 +162,7 @@ impl Shop {
         for e in &self.events {
             let mut obj = serde_json::Map::new();
             if let Some(c) = &e.customer_id {
-                obj.insert("customer_id".into(), c.clone().into());
+                obj.insert("customer_id".into(), c.as_str().into());
             }
             obj.insert("session_id".into(), e.session_id.clone().into());
             obj.insert("occurred_at".into(), ts(&e.at).into());

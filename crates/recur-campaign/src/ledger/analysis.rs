@@ -110,7 +110,7 @@ impl Ledger {
                 new += stmt
                     .execute(params![
                         r.campaign,
-                        r.customer,
+                        r.customer.as_str(),
                         r.code,
                         r.order_id,
                         r.discount,

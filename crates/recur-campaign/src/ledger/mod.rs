@@ -301,7 +301,7 @@ impl Ledger {
                 };
                 stmt.execute(params![
                     plan.campaign,
-                    c.customer_id,
+                    c.customer_id.as_str(),
                     c.segment.as_str(),
                     grp.as_str(),
                     offer
@@ -358,7 +358,7 @@ impl Ledger {
         let rows = stmt
             .query_map(params![campaign, ERASED_PREFIX], |r| {
                 Ok(RecordedAssignment {
-                    customer: r.get(0)?,
+                    customer: r.get::<_, String>(0)?.into(),
                     segment: parse_column(r, 1)?,
                     group: parse_column(r, 2)?,
                     offer: r.get::<_, Option<i64>>(3)?.map(|v| v as usize),
@@ -409,7 +409,7 @@ impl Ledger {
                 added += stmt
                     .execute(params![
                         m.campaign,
-                        m.customer_id,
+                        m.customer_id.as_str(),
                         message_id(&m.campaign, &m.customer_id),
                         payload
                     ])

@@ -15,7 +15,7 @@ const N: usize = 12;
 fn message(i: usize) -> Outgoing {
     Outgoing {
         campaign: "autumn".into(),
-        customer_id: format!("C{i:03}"),
+        customer_id: format!("C{i:03}").into(),
         email: Some(format!("c{i}@example.com")),
         message: Draft {
             subject: "Back in stock".into(),
@@ -33,7 +33,7 @@ fn queued_ledger(path: &std::path::Path) -> Ledger {
     let mut ledger = Ledger::open(path).unwrap();
     let customers: Vec<PlannedCustomer> = (0..N)
         .map(|i| PlannedCustomer {
-            customer_id: format!("C{i:03}"),
+            customer_id: format!("C{i:03}").into(),
             segment: Segment::AtRisk,
             assignment: Assignment::Treated {
                 offer: 0,

@@ -14,7 +14,7 @@ use recur_test::{http_server, smtp_server};
 fn message(i: usize) -> Outgoing {
     Outgoing {
         campaign: "spring".into(),
-        customer_id: format!("C{i:03}"),
+        customer_id: format!("C{i:03}").into(),
         email: Some(format!("c{i}@example.com")),
         message: Draft {
             subject: "New picks for you".into(),
@@ -56,7 +56,7 @@ fn ledger_with_plan(path: &std::path::Path) -> Ledger {
     let mut ledger = Ledger::open(path).unwrap();
     let customers = (0..10)
         .map(|i| PlannedCustomer {
-            customer_id: format!("C{i:03}"),
+            customer_id: format!("C{i:03}").into(),
             segment: Segment::AtRisk,
             assignment: Assignment::Treated {
                 offer: 0,
@@ -65,7 +65,7 @@ fn ledger_with_plan(path: &std::path::Path) -> Ledger {
             },
         })
         .chain((0..3).map(|i| PlannedCustomer {
-            customer_id: format!("H{i:03}"),
+            customer_id: format!("H{i:03}").into(),
             segment: Segment::AtRisk,
             assignment: Assignment::Holdout,
         }))

@@ -8,7 +8,7 @@ use recur_clv::{BgNbd, CustomerSummary, Error, GammaGamma, ParetoNbd};
 
 fn summary(id: usize, x: f64, tx: f64, t: f64, m: f64) -> CustomerSummary {
     CustomerSummary {
-        customer_id: format!("c{id}"),
+        customer_id: format!("c{id}").into(),
         frequency: x,
         recency: tx,
         t,

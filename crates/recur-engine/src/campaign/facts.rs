@@ -93,7 +93,7 @@ impl FactSource {
             .map(|s| {
                 let days = s.recency_days.max(0.0).round().min(f64::from(u32::MAX)) as u32;
                 let orders = u32::try_from(s.frequency).unwrap_or(u32::MAX);
-                (s.customer_id, (s.segment, days, orders))
+                (s.customer_id.into_string(), (s.segment, days, orders))
             })
             .collect();
         // Recommendations from the trained behaviour model (`recur train`), when there is one.

@@ -68,7 +68,7 @@ pub fn generate_workspace_campaign(
     let recipients: HashMap<String, (Option<String>, Option<String>)> = session
         .recipients()?
         .into_iter()
-        .map(|r| (r.customer_id, (r.name, r.email)))
+        .map(|r| (r.customer_id.into_string(), (r.name, r.email)))
         .collect();
     let mut writer = MessageWriter::new(&source.rules, campaign, generator, llm_drafts)
         .with_languages(ws.settings().llm.draft_languages());
@@ -86,7 +86,7 @@ pub fn generate_workspace_campaign(
             continue;
         };
         let facts = source.facts(&a.customer, o);
-        let (name, email) = recipients.get(&a.customer).cloned().unwrap_or((None, None));
+        let (name, email) = recipients.get(a.customer.as_str()).cloned().unwrap_or((None, None));
         let first_name = name.as_deref().and_then(|n| n.split_whitespace().next());
         let message = writer.write(
             &facts,

@@ -277,7 +277,7 @@ fn past_campaigns(
                     _ => return None,
                 };
                 Some(PastRow {
-                    features: features.get(&a.customer)?.clone(),
+                    features: features.get(a.customer.as_str())?.clone(),
                     offer,
                     purchased: bought.contains_key(a.customer.as_str()),
                 })
@@ -343,7 +343,7 @@ pub fn plan_workspace_campaign(
             continue;
         };
         let (locale, consent) = contacts
-            .get(&v.customer_id)
+            .get(v.customer_id.as_str())
             .cloned()
             .unwrap_or((None, false));
         let suppressed = ledger.is_suppressed(&v.customer_id)?;
@@ -356,8 +356,8 @@ pub fn plan_workspace_campaign(
             days_since_last_order: s.recency_days.max(0.0) as u32,
             favourite_category: None,
             language: Language::of_locale(locale.as_deref()),
-            country: countries.get(&v.customer_id).cloned(),
-            groups: groups.get(&v.customer_id).cloned().unwrap_or_default(),
+            country: countries.get(v.customer_id.as_str()).cloned(),
+            groups: groups.get(v.customer_id.as_str()).cloned().unwrap_or_default(),
             consent: consent && !suppressed,
             // Whole days elapsed since the last message.
             days_since_last_message: last.map(|t| ((now - t).max(0) / SECONDS_PER_DAY) as u32),

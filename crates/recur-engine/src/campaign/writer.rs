@@ -134,7 +134,7 @@ impl<'r, 'g> MessageWriter<'r, 'g> {
             .entry(MessageTally::Written(message.path))
             .or_default() += 1;
         self.audit.push(CopyAudit {
-            customer_id: to.customer.to_owned(),
+            customer_id: to.customer.into(),
             language: facts.language,
             channel: self.rules.format,
             path: message.path.into(),
@@ -153,7 +153,7 @@ impl<'r, 'g> MessageWriter<'r, 'g> {
         let o = facts.offer.as_ref();
         let out = Outgoing {
             campaign: self.campaign.to_owned(),
-            customer_id: to.customer.to_owned(),
+            customer_id: to.customer.into(),
             email: to.email,
             message: personalise(&message.draft, to.first_name, facts.language),
             offer: to.offer.to_owned(),

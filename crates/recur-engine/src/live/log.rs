@@ -257,7 +257,7 @@ impl EventLog {
                 if e.seq > compacted {
                     pending_count += 1;
                     pending
-                        .entry(e.event.customer_id.clone())
+                        .entry(e.event.customer_id.to_string())
                         .or_default()
                         .push(e);
                 }
@@ -353,7 +353,7 @@ impl EventLog {
             }
             st.pending_count += 1;
             st.pending
-                .entry(e.event.customer_id.clone())
+                .entry(e.event.customer_id.to_string())
                 .or_default()
                 .push(e);
         }

@@ -233,7 +233,7 @@ fn sampled_softmax_with_repeats_and_time_head_trains() -> anyhow::Result<()> {
     let seqs: Vec<Sequence> = (0..20)
         .map(|c| {
             let mut s = Sequence {
-                customer: format!("c{c}"),
+                customer: format!("c{c}").into(),
                 ..Sequence::default()
             };
             for k in 0..8u32 {

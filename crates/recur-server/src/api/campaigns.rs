@@ -114,7 +114,7 @@ fn text_of<T: Serialize>(v: &T) -> String {
 
 fn written(a: &CopyAudit) -> WrittenMessage {
     WrittenMessage {
-        customer_id: a.customer_id.clone(),
+        customer_id: a.customer_id.to_string(),
         path: text_of(&a.path),
         language: a.language.tag().to_owned(),
         subject: a.subject.clone(),

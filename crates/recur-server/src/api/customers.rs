@@ -57,7 +57,7 @@ pub(crate) struct Value {
 impl From<&recur_engine::CustomerValue> for Value {
     fn from(v: &recur_engine::CustomerValue) -> Self {
         Value {
-            customer_id: v.customer_id.clone(),
+            customer_id: v.customer_id.to_string(),
             p_alive: v.p_alive,
             expected_purchases_90d: v.expected_purchases_90d,
             expected_spend: v.expected_spend,
@@ -145,7 +145,7 @@ fn customer_of(v: CustomerView, contact: Option<Contact>) -> Customer {
             m: r.m,
         }),
         value: v.value.as_ref().map(Value::from),
-        customer_id: v.customer_id,
+        customer_id: v.customer_id.into_string(),
         favourite_category: v.favourite_category,
         recent_orders: v
             .recent_orders
@@ -321,7 +321,7 @@ pub(crate) async fn recommendations(
         other => ApiError::from(other),
     })?;
     let body = Recommendations {
-        customer_id: scored.customer_id,
+        customer_id: scored.customer_id.into_string(),
         model: scored.model,
         history_events: scored.history_events,
         live_events,

@@ -126,7 +126,7 @@ fn live_event(e: EventIn, now_micros: i64) -> Result<(Option<String>, LiveEvent)
     }
     let event = LiveEvent {
         kind: kind(e.kind),
-        customer_id: e.customer_id,
+        customer_id: e.customer_id.into(),
         product_id: e.product_id,
         occurred_at,
         search_text: e.search_text,

@@ -246,7 +246,7 @@ pub(crate) fn values_text(values: &[recur_engine::CustomerValue]) -> String {
     ]);
     for c in values {
         g.add_row(vec![
-            c.customer_id.clone(),
+            c.customer_id.to_string(),
             format!("{:.0}", c.repeat_purchases),
             format!("{:.0}", c.weeks_since_last_purchase),
             pct(c.p_alive),

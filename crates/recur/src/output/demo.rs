@@ -131,7 +131,7 @@ pub(crate) fn demo_text(d: &DemoOutcome) -> String {
             ]);
             for c in gone.customers.iter().take(10) {
                 g.add_row(vec![
-                    c.customer_id.clone(),
+                    c.customer_id.to_string(),
                     format!("{:.0}", c.repeat_purchases),
                     format!("{:.0}", c.weeks_since_last_purchase),
                     pct(c.p_alive),
