@@ -602,8 +602,32 @@ fn read_parquet(
     if size == 0 {
         return Err(Error::EmptyFile(path.to_owned()));
     }
-    let builder =
-        ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| corrupt(path, 0, &e))?;
+    // The Parquet reader asserts on some damaged data (bit widths, lengths) instead of
+    // returning an error: a panic there is the file's fault, reported like any other damage.
+    let damaged = |line: u64| corrupt(path, line, &"the Parquet data is damaged");
+    let guarded = |f: &mut dyn FnMut() -> Result<()>, line: u64| {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|_| Err(damaged(line)))
+    };
+    let mut builder = None;
+    guarded(
+        &mut || {
+            builder = Some(
+                ParquetRecordBatchReaderBuilder::try_new(file.try_clone().map_err(|source| {
+                    Error::Io {
+                        path: path.to_owned(),
+                        action: "open",
+                        source,
+                    }
+                })?)
+                .map_err(|e| corrupt(path, 0, &e))?,
+            );
+            Ok(())
+        },
+        0,
+    )?;
+    let Some(builder) = builder else {
+        return Err(damaged(0));
+    };
     let header: Vec<String> = builder
         .schema()
         .fields()
@@ -611,12 +635,38 @@ fn read_parquet(
         .map(|f| f.name().clone())
         .collect();
     let resolved = resolve(path, table, mapping, Some(&header))?;
-    let reader = builder
-        .with_batch_size(8192)
-        .build()
-        .map_err(|e| corrupt(path, 0, &e))?;
+    let mut builder = Some(builder);
+    let mut reader = None;
+    guarded(
+        &mut || {
+            let Some(b) = builder.take() else {
+                return Ok(());
+            };
+            reader = Some(
+                b.with_batch_size(8192)
+                    .build()
+                    .map_err(|e| corrupt(path, 0, &e))?,
+            );
+            Ok(())
+        },
+        0,
+    )?;
+    let Some(mut reader) = reader else {
+        return Err(damaged(0));
+    };
     let mut row_no = 0u64;
-    for batch in reader {
+    loop {
+        let mut next = None;
+        guarded(
+            &mut || {
+                next = reader.next();
+                Ok(())
+            },
+            row_no,
+        )?;
+        let Some(batch) = next else {
+            break;
+        };
         let batch = batch.map_err(|e| corrupt(path, row_no, &e))?;
         let columns: Vec<Option<ParquetColumn>> = resolved
             .index

@@ -210,3 +210,20 @@ fn parquet_binary_columns_that_are_not_text_are_quarantined() {
     assert_eq!((r.accounting.imported, r.accounting.quarantined), (3, 0));
     assert!(stored_column_strings(&env, Table::Catalog, "title").contains(&Some("Café".into())));
 }
+
+/// Found by `recur bench fuzz --target parquet`: a damaged dictionary page made the Parquet
+/// reader assert (exit 101); it is now a damaged file, the user's to replace (exit 1).
+#[test]
+fn a_parquet_file_the_reader_panics_on_is_reported_as_damaged() {
+    let env = Env::new();
+    let err = env
+        .import(
+            Table::Orders,
+            &testdata("fuzz/parquet-dictionary-bit-width.parquet"),
+            Mapping::default(),
+        )
+        .unwrap_err();
+    assert!(matches!(err, recur_ingest::Error::Corrupt { .. }), "{err:?}");
+    assert!(err.is_user_error());
+    assert!(env.store.manifest().unwrap().imports.is_empty());
+}
