@@ -285,7 +285,7 @@ impl Default for SendOptions {
             retry_failed: false,
             now: 0,
             window: None,
-            connections: 16,
+            connections: 32,
         }
     }
 }

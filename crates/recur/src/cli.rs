@@ -679,7 +679,7 @@ pub(crate) struct SendArgs {
     pub(crate) retry_minutes: Option<u64>,
     /// Messages delivered at once, each over its own connection (a run killed mid-way re-sends
     /// at most this many, with the same Message-IDs).
-    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=64))]
+    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub(crate) connections: u16,
     /// Send even outside the campaign's send_window.
     #[arg(long)]

@@ -58,7 +58,7 @@ pub struct SendRun {
     /// How long one message may keep failing with retryable errors before the run pauses
     /// (default 10 minutes).
     pub retry_for: Option<std::time::Duration>,
-    /// Messages delivered at once, over as many connections (default 16, at most 64).
+    /// Messages delivered at once, over as many connections (default 32, at most 64).
     pub connections: Option<usize>,
 }
 
