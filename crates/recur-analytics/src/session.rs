@@ -90,7 +90,9 @@ pub fn default_memory_limit() -> usize {
         (None, Some(c)) => c,
         (None, None) => 8 << 30,
     };
-    usize::try_from(machine / 2).unwrap_or(usize::MAX).max(256 << 20)
+    usize::try_from(machine / 2)
+        .unwrap_or(usize::MAX)
+        .max(256 << 20)
 }
 
 impl std::fmt::Debug for Session {

@@ -215,7 +215,11 @@ fn summary_check(file: &Path, data: &[CustomerSummary]) -> Result<SummaryCheck> 
                 })
         };
         published.push(CustomerSummary {
-            customer_id: f.first().map(|s| s.trim().to_owned()).unwrap_or_default().into(),
+            customer_id: f
+                .first()
+                .map(|s| s.trim().to_owned())
+                .unwrap_or_default()
+                .into(),
             frequency: num(1)?,
             recency: num(2)?,
             t: num(3)?,

@@ -148,7 +148,9 @@ pub fn fuzz(
                 let dir = scratch.join(format!("t{tid}"));
                 let _ = std::fs::create_dir_all(&dir);
                 let mut runner = Runner::new(target, &dir, tokenizer);
-                let mut rng = ChaCha8Rng::seed_from_u64(opts.seed ^ (tid as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15));
+                let mut rng = ChaCha8Rng::seed_from_u64(
+                    opts.seed ^ (tid as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15),
+                );
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     if i >= opts.inputs {
@@ -307,28 +309,100 @@ impl<'a> Runner<'a> {
 /// Tokens that break parsers, per target.
 fn dictionary(target: FuzzTarget) -> &'static [&'static [u8]] {
     const COMMON: &[&[u8]] = &[
-        b"\"", b",", b"\n", b"\r\n", b"\t", b" ", b"\xef\xbb\xbf", b"\xff\xfe", b"\xc3", b"\x00",
-        b"1e308", b"-1e308", b"inf", b"NaN", b"-0", b"99999999999999999999", b"0.000001",
-        b"9999-12-31", b"0001-01-01", b"1677-09-21", b"2262-04-12", b"2024-02-30",
-        b"9223372036854775807", b"-9223372036854775808", b"18446744073709551616",
-        "\u{1F600}".as_bytes(), "\u{4E2D}\u{6587}".as_bytes(), b"=cmd|' /C calc'!A0",
+        b"\"",
+        b",",
+        b"\n",
+        b"\r\n",
+        b"\t",
+        b" ",
+        b"\xef\xbb\xbf",
+        b"\xff\xfe",
+        b"\xc3",
+        b"\x00",
+        b"1e308",
+        b"-1e308",
+        b"inf",
+        b"NaN",
+        b"-0",
+        b"99999999999999999999",
+        b"0.000001",
+        b"9999-12-31",
+        b"0001-01-01",
+        b"1677-09-21",
+        b"2262-04-12",
+        b"2024-02-30",
+        b"9223372036854775807",
+        b"-9223372036854775808",
+        b"18446744073709551616",
+        "\u{1F600}".as_bytes(),
+        "\u{4E2D}\u{6587}".as_bytes(),
+        b"=cmd|' /C calc'!A0",
     ];
     const TOML: &[&[u8]] = &[
-        b"[", b"]", b"[[", b"]]", b"=", b"\"\"\"", b"'", b"{", b"}", b"[columns]", b"[constants]",
-        b"[rules]", b"[audience]", b"[[offers]]", b"[fairness]", b"true", b"false", b"#", b".",
-        b"format = \"csv\"", b"date_format = \"unix\"", b"date_format = \"%Y\"", b"timezone = \"X\"",
-        b"holdout = 1.5", b"holdout = -1", b"discount = 1e308", b"min_ratio = 2",
-        b"send_window = \"25:00-99:00\"", b"sql = \"SELECT\"",
+        b"[",
+        b"]",
+        b"[[",
+        b"]]",
+        b"=",
+        b"\"\"\"",
+        b"'",
+        b"{",
+        b"}",
+        b"[columns]",
+        b"[constants]",
+        b"[rules]",
+        b"[audience]",
+        b"[[offers]]",
+        b"[fairness]",
+        b"true",
+        b"false",
+        b"#",
+        b".",
+        b"format = \"csv\"",
+        b"date_format = \"unix\"",
+        b"date_format = \"%Y\"",
+        b"timezone = \"X\"",
+        b"holdout = 1.5",
+        b"holdout = -1",
+        b"discount = 1e308",
+        b"min_ratio = 2",
+        b"send_window = \"25:00-99:00\"",
+        b"sql = \"SELECT\"",
     ];
     const JSON: &[&[u8]] = &[
-        b"{", b"}", b"[", b"]", b":", b"null", b"true", b"\\u0000", b"\\ud800", b"\"type\"",
-        b"\"enum\"", b"\"pattern\"", b"\"^[^0-9]*$\"", b"\"maxLength\"", b"\"properties\"",
-        b"\"required\"", b"\"items\"", b"\"minItems\": 4294967296", b"\"anyOf\"", b"\"$ref\"",
-        b"\"event_type\"", b"\"occurred_at\"", b"1700000000",
+        b"{",
+        b"}",
+        b"[",
+        b"]",
+        b":",
+        b"null",
+        b"true",
+        b"\\u0000",
+        b"\\ud800",
+        b"\"type\"",
+        b"\"enum\"",
+        b"\"pattern\"",
+        b"\"^[^0-9]*$\"",
+        b"\"maxLength\"",
+        b"\"properties\"",
+        b"\"required\"",
+        b"\"items\"",
+        b"\"minItems\": 4294967296",
+        b"\"anyOf\"",
+        b"\"$ref\"",
+        b"\"event_type\"",
+        b"\"occurred_at\"",
+        b"1700000000",
     ];
     const BINARY: &[&[u8]] = &[
-        b"PAR1", b"GGUF", b"\x00\x00\x00\x00", b"\xff\xff\xff\xff", b"\xff\xff\xff\xff\xff\xff\xff\x7f",
-        b"\x01\x00\x00\x00\x00\x00\x00\x00", b"\x03\x00\x00\x00", b"\x08\x00\x00\x00",
+        b"PAR1",
+        b"GGUF",
+        b"\x00\x00\x00\x00",
+        b"\xff\xff\xff\xff",
+        b"\xff\xff\xff\xff\xff\xff\xff\x7f",
+        b"\x01\x00\x00\x00\x00\x00\x00\x00",
+        b"\x03\x00\x00\x00",
+        b"\x08\x00\x00\x00",
     ];
     match target {
         FuzzTarget::Mapping | FuzzTarget::Spec => TOML,
@@ -542,7 +616,11 @@ mod tests {
             assert_eq!(r.inputs, inputs);
             assert_eq!(r.panics, 0, "{}: {:?}", target.name(), r.crashes);
             // The mutations keep some inputs valid, so the parsers' happy paths run too.
-            assert!(r.accepted > 0 || target == FuzzTarget::Gguf, "{}: none accepted", target.name());
+            assert!(
+                r.accepted > 0 || target == FuzzTarget::Gguf,
+                "{}: none accepted",
+                target.name()
+            );
         }
         let _ = std::fs::remove_dir_all(&dir);
     }
@@ -552,10 +630,14 @@ mod tests {
         let seeds = vec![b"abc,def\n".to_vec()];
         let a: Vec<Vec<u8>> = {
             let mut rng = ChaCha8Rng::seed_from_u64(1);
-            (0..50).map(|_| mutate(&mut rng, &seeds, dictionary(FuzzTarget::Csv))).collect()
+            (0..50)
+                .map(|_| mutate(&mut rng, &seeds, dictionary(FuzzTarget::Csv)))
+                .collect()
         };
         let mut rng = ChaCha8Rng::seed_from_u64(1);
-        let b: Vec<Vec<u8>> = (0..50).map(|_| mutate(&mut rng, &seeds, dictionary(FuzzTarget::Csv))).collect();
+        let b: Vec<Vec<u8>> = (0..50)
+            .map(|_| mutate(&mut rng, &seeds, dictionary(FuzzTarget::Csv)))
+            .collect();
         assert_eq!(a, b);
         assert!(a.iter().any(|m| m != &seeds[0]));
     }

@@ -95,10 +95,7 @@ impl SmtpDelivery {
             SmtpSecurity::Tls => SmtpTransport::relay(host).map_err(tls_error)?,
         };
         let pool = lettre::transport::smtp::PoolConfig::new().max_size(MAX_CONNECTIONS as u32);
-        let mut builder = builder
-            .port(port)
-            .timeout(Some(timeout))
-            .pool_config(pool);
+        let mut builder = builder.port(port).timeout(Some(timeout)).pool_config(pool);
         if let Some((user, password)) = credentials {
             builder = builder.credentials(Credentials::new(user, password));
         }
@@ -321,7 +318,11 @@ enum Outcome {
     /// Not worth retrying: the message is failed.
     Failed(String),
     /// Retryable errors until the horizon: the endpoint is down, the run pauses.
-    Paused { error: String, attempts: u32, seconds: f64 },
+    Paused {
+        error: String,
+        attempts: u32,
+        seconds: f64,
+    },
 }
 
 /// Delivers one message, retrying retryable errors with backoff; returns the attempts made
@@ -367,7 +368,10 @@ fn deliver_batch(
     opts: &SendOptions,
 ) -> Vec<(u32, Outcome)> {
     if workers.is_empty() || batch.len() == 1 {
-        return batch.iter().map(|p| try_deliver(channel, p, opts)).collect();
+        return batch
+            .iter()
+            .map(|p| try_deliver(channel, p, opts))
+            .collect();
     }
     std::thread::scope(|scope| {
         let handles: Vec<_> = workers

@@ -42,8 +42,8 @@ mod stats;
 mod uplift;
 
 pub use deliver::{
-    Deliver, DeliveryError, MAX_CONNECTIONS, SendOptions, SendReport, SmtpDelivery, SmtpSecurity, WebhookDelivery,
-    send_pending, webhook_signature,
+    Deliver, DeliveryError, MAX_CONNECTIONS, SendOptions, SendReport, SmtpDelivery, SmtpSecurity,
+    WebhookDelivery, send_pending, webhook_signature,
 };
 pub use error::{Error, Result};
 pub use export::{Outgoing, export_files};

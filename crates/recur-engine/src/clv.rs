@@ -1,10 +1,10 @@
 //! Customer-value use cases on a workspace: fit, score, and evaluate on a holdout period.
 
-use recur_core::CustomerId;
 use recur_clv::{
     BgNbd, CustomerSummary, FitReport, GammaGamma, HoldoutEvaluation, ParetoNbd, Scorer, TimeUnit,
     TrackingPoint, Transaction, Valuation, cumulative_tracking, evaluate_holdout, summarize,
 };
+use recur_core::CustomerId;
 use serde::Serialize;
 
 use crate::error::{Error, Result};

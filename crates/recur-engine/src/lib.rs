@@ -171,8 +171,8 @@ pub mod prelude {
     };
     pub use recur_clv::{FitReport, HoldoutEvaluation, TrackingPoint};
     pub use recur_core::{
-        ComputeDevice, CustomerId, Day, EventType, Group, Interval, MessagePath, MessageTally, OfferBasis,
-        OrderStatus, Segment, Table,
+        ComputeDevice, CustomerId, Day, EventType, Group, Interval, MessagePath, MessageTally,
+        OfferBasis, OrderStatus, Segment, Table,
     };
     pub use recur_ingest::{
         Accounting, Format, ImportRecord, ImportRemoval, ImportReport, ImportRequest, Manifest,

@@ -126,7 +126,9 @@ pub enum Error {
     )]
     Write(#[source] std::io::Error),
     /// No import with that id.
-    #[error("no import `{id}` in this workspace (imports: {known}); `recur import list` shows them")]
+    #[error(
+        "no import `{id}` in this workspace (imports: {known}); `recur import list` shows them"
+    )]
     NoSuchImport {
         /// The id asked for.
         id: String,
@@ -150,10 +152,12 @@ impl From<arrow::error::ArrowError> for Error {
 impl From<parquet::errors::ParquetError> for Error {
     fn from(e: parquet::errors::ParquetError) -> Self {
         match e {
-            parquet::errors::ParquetError::External(inner) => match inner.downcast::<std::io::Error>() {
-                Ok(io) => Error::Write(*io),
-                Err(other) => Error::Internal(format!("parquet: {other}")),
-            },
+            parquet::errors::ParquetError::External(inner) => {
+                match inner.downcast::<std::io::Error>() {
+                    Ok(io) => Error::Write(*io),
+                    Err(other) => Error::Internal(format!("parquet: {other}")),
+                }
+            }
             e => Error::Internal(format!("parquet: {e}")),
         }
     }

@@ -606,7 +606,8 @@ fn read_parquet(
     // returning an error: a panic there is the file's fault, reported like any other damage.
     let damaged = |line: u64| corrupt(path, line, &"the Parquet data is damaged");
     let guarded = |f: &mut dyn FnMut() -> Result<()>, line: u64| {
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|_| Err(damaged(line)))
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
+            .unwrap_or_else(|_| Err(damaged(line)))
     };
     let mut builder = None;
     guarded(
@@ -745,7 +746,11 @@ impl ParquetColumn {
     }
 
     /// The cell's text, `None` when null, or the byte offset of invalid UTF-8.
-    fn text(&self, row: usize, encoding: Encoding) -> std::result::Result<Option<Cow<'_, str>>, usize> {
+    fn text(
+        &self,
+        row: usize,
+        encoding: Encoding,
+    ) -> std::result::Result<Option<Cow<'_, str>>, usize> {
         match self {
             ParquetColumn::Text(a) => {
                 let s = a.as_string::<i32>();
@@ -767,7 +772,11 @@ impl ParquetColumn {
         match self {
             ParquetColumn::Text(a) => {
                 let s = a.as_string::<i32>();
-                if s.is_null(row) { String::new() } else { s.value(row).to_owned() }
+                if s.is_null(row) {
+                    String::new()
+                } else {
+                    s.value(row).to_owned()
+                }
             }
             ParquetColumn::Bytes(a) => {
                 let b = a.as_binary::<i64>();

@@ -96,7 +96,10 @@ pub struct Manifest {
 impl Manifest {
     /// The id the next import gets: ids are never reused, removed imports included.
     pub fn next_import_id(&self) -> String {
-        format!("i{:04}", self.imports.len() + self.removed_imports.len() + 1)
+        format!(
+            "i{:04}",
+            self.imports.len() + self.removed_imports.len() + 1
+        )
     }
 
     /// Files of one table.

@@ -75,7 +75,15 @@ fn rfm_scores_and_segments() {
     let scores = s.rfm_scores().unwrap();
     let got: Vec<(String, u8, u8, u8, String)> = scores
         .iter()
-        .map(|c| (c.customer_id.to_string(), c.r, c.f, c.m, c.segment.to_string()))
+        .map(|c| {
+            (
+                c.customer_id.to_string(),
+                c.r,
+                c.f,
+                c.m,
+                c.segment.to_string(),
+            )
+        })
         .collect();
     let want = [
         ("A", 3, 5, 4, "Loyal"),

@@ -77,7 +77,9 @@ pub fn evaluate_workspace_campaign(
         let revenue = window.get(a.customer.as_str()).copied().unwrap_or(0.0);
         let purchased = revenue > 0.0;
         let offer_cost = match (&assignment, &redeemed) {
-            (Assignment::Treated { .. }, Some(r)) => r.get(a.customer.as_str()).copied().unwrap_or(0.0),
+            (Assignment::Treated { .. }, Some(r)) => {
+                r.get(a.customer.as_str()).copied().unwrap_or(0.0)
+            }
             (Assignment::Treated { offer, .. }, None) if purchased => spec
                 .offers
                 .get(*offer)

@@ -86,7 +86,10 @@ pub fn generate_workspace_campaign(
             continue;
         };
         let facts = source.facts(&a.customer, o);
-        let (name, email) = recipients.get(a.customer.as_str()).cloned().unwrap_or((None, None));
+        let (name, email) = recipients
+            .get(a.customer.as_str())
+            .cloned()
+            .unwrap_or((None, None));
         let first_name = name.as_deref().and_then(|n| n.split_whitespace().next());
         let message = writer.write(
             &facts,

@@ -357,7 +357,10 @@ pub fn plan_workspace_campaign(
             favourite_category: None,
             language: Language::of_locale(locale.as_deref()),
             country: countries.get(v.customer_id.as_str()).cloned(),
-            groups: groups.get(v.customer_id.as_str()).cloned().unwrap_or_default(),
+            groups: groups
+                .get(v.customer_id.as_str())
+                .cloned()
+                .unwrap_or_default(),
             consent: consent && !suppressed,
             // Whole days elapsed since the last message.
             days_since_last_message: last.map(|t| ((now - t).max(0) / SECONDS_PER_DAY) as u32),

@@ -223,7 +223,10 @@ fn a_parquet_file_the_reader_panics_on_is_reported_as_damaged() {
             Mapping::default(),
         )
         .unwrap_err();
-    assert!(matches!(err, recur_ingest::Error::Corrupt { .. }), "{err:?}");
+    assert!(
+        matches!(err, recur_ingest::Error::Corrupt { .. }),
+        "{err:?}"
+    );
     assert!(err.is_user_error());
     assert!(env.store.manifest().unwrap().imports.is_empty());
 }

@@ -8,7 +8,11 @@ use crate::{Env, ORDERS_HEADER};
 fn orders(ids: std::ops::Range<u32>, bad: bool) -> String {
     let mut s = ORDERS_HEADER.to_owned();
     for i in ids {
-        s.push_str(&format!("o{i},c{},2024-01-1{} 10:00:00,p1,1,2.5,EUR\n", i % 4, i % 9));
+        s.push_str(&format!(
+            "o{i},c{},2024-01-1{} 10:00:00,p1,1,2.5,EUR\n",
+            i % 4,
+            i % 9
+        ));
     }
     if bad {
         s.push_str("ox,c1,not a date,p1,1,2.5,EUR\n");
@@ -17,7 +21,13 @@ fn orders(ids: std::ops::Range<u32>, bad: bool) -> String {
 }
 
 fn stored_rows(env: &Env) -> u64 {
-    env.store.manifest().unwrap().files.iter().map(|f| f.rows).sum()
+    env.store
+        .manifest()
+        .unwrap()
+        .files
+        .iter()
+        .map(|f| f.rows)
+        .sum()
 }
 
 #[test]
@@ -37,7 +47,10 @@ fn removing_an_import_takes_its_rows_and_quarantine_and_keeps_the_others() {
     assert!(removal.removed.files_removed >= 1);
     assert!(removal.later_imports_with_duplicates.is_empty());
     assert_eq!(stored_rows(&env), 20);
-    assert!(!quarantine.exists(), "the quarantine file goes with its import");
+    assert!(
+        !quarantine.exists(),
+        "the quarantine file goes with its import"
+    );
     let manifest = env.store.manifest().unwrap();
     assert_eq!(manifest.imports.len(), 1);
     assert_eq!(manifest.imports[0].id, ra.import_id);
@@ -71,7 +84,10 @@ fn unknown_ids_are_a_user_error_and_later_duplicates_are_reported() {
     assert_eq!(rb.accounting.duplicates, 10);
     let removal = env.store.remove_import(&ra.import_id).unwrap();
     // o10..o19 were stored by the first import only: the report names the later import.
-    assert_eq!(removal.later_imports_with_duplicates, vec![rb.import_id.clone()]);
+    assert_eq!(
+        removal.later_imports_with_duplicates,
+        vec![rb.import_id.clone()]
+    );
     assert_eq!(stored_rows(&env), 10);
     let err = env.store.remove_import(&ra.import_id).unwrap_err();
     assert!(err.to_string().contains(&rb.import_id), "{err}");

@@ -36,15 +36,13 @@ pub(crate) fn run(ctx: &Context, cmd: &BenchCommand) -> Result<ExitCode> {
                 target
                     .iter()
                     .map(|name| {
-                        FuzzTarget::parse(name).ok_or_else(|| {
-                            recur_engine::Error::BadSetting {
-                                key: "--target".into(),
-                                value: name.clone(),
-                                hint: format!(
-                                    "one of {} or all",
-                                    FuzzTarget::ALL.map(FuzzTarget::name).join(", ")
-                                ),
-                            }
+                        FuzzTarget::parse(name).ok_or_else(|| recur_engine::Error::BadSetting {
+                            key: "--target".into(),
+                            value: name.clone(),
+                            hint: format!(
+                                "one of {} or all",
+                                FuzzTarget::ALL.map(FuzzTarget::name).join(", ")
+                            ),
                         })
                     })
                     .collect::<Result<_, _>>()?
@@ -55,9 +53,8 @@ pub(crate) fn run(ctx: &Context, cmd: &BenchCommand) -> Result<ExitCode> {
             let opts = FuzzOptions {
                 inputs: *inputs,
                 seed: *seed,
-                threads: threads.unwrap_or_else(|| {
-                    std::thread::available_parallelism().map_or(2, |n| n.get())
-                }),
+                threads: threads
+                    .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get())),
                 dir,
                 model: models::llm_path(ctx, &settings),
             };

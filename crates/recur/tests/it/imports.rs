@@ -23,7 +23,10 @@ fn list_and_remove_an_import() {
     assert!(o.status.success(), "{}", stderr(&o));
     let removal: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(removal["removed"]["import"]["id"], "i0002");
-    assert_eq!(removal["removed"]["rows_removed"].as_u64(), Some(catalog_rows));
+    assert_eq!(
+        removal["removed"]["rows_removed"].as_u64(),
+        Some(catalog_rows)
+    );
 
     let list: serde_json::Value =
         serde_json::from_slice(&recur(dir.path(), &["import", "list", "--json"]).stdout).unwrap();
@@ -31,7 +34,10 @@ fn list_and_remove_an_import() {
     assert_eq!(list["removed"][0]["import"]["id"], "i0002");
 
     // The catalog is gone from the queries, the orders are not.
-    let o = recur(dir.path(), &["sql", "SELECT count(*) AS n FROM catalog", "--json"]);
+    let o = recur(
+        dir.path(),
+        &["sql", "SELECT count(*) AS n FROM catalog", "--json"],
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     let rows: Vec<serde_json::Value> = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(rows[0]["n"], 0);

@@ -501,7 +501,11 @@ fn campaign_send_killed_and_resumed_reaches_everyone_once() {
     let addr = format!("127.0.0.1:{port}");
     // One connection: a kill leaves one message in flight (with N connections, N; each comes
     // again with its Message-ID, as the parallel delivery tests of recur-campaign check).
-    let args = [&base[..], &["--smtp", &addr, "--json", "--connections", "1"]].concat();
+    let args = [
+        &base[..],
+        &["--smtp", &addr, "--json", "--connections", "1"],
+    ]
+    .concat();
     // Start sending, kill the process part-way, then run again.
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_recur"))
         .args(&args)

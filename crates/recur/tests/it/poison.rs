@@ -4,7 +4,8 @@
 
 use crate::{recur, stderr, tiny_workspace};
 
-const EDGE_ORDERS: &str = "order_id,customer_id,ordered_at,product_id,quantity,unit_price,currency,status
+const EDGE_ORDERS: &str =
+    "order_id,customer_id,ordered_at,product_id,quantity,unit_price,currency,status
 p1,A,0001-01-01,coffee,1,10,EUR,completed
 p2,A,9999-12-31 23:59:59,coffee,1,10,EUR,completed
 p3,B,1677-09-21 00:00:00,tea,1,10,EUR,completed
@@ -28,7 +29,13 @@ fn every_read_command_answers_after_an_import_of_edge_values() {
     std::fs::write(&edge, EDGE_ORDERS).unwrap();
     let o = recur(
         dir.path(),
-        &["import", "orders", "--file", edge.to_str().unwrap(), "--json"],
+        &[
+            "import",
+            "orders",
+            "--file",
+            edge.to_str().unwrap(),
+            "--json",
+        ],
     );
     assert!(o.status.success(), "{}", stderr(&o));
     let commands: &[&[&str]] = &[
@@ -40,7 +47,10 @@ fn every_read_command_answers_after_an_import_of_edge_values() {
         &["clv", "fit", "--json"],
         &["clv", "predict", "--json"],
         &["clv", "evaluate", "--holdout-days", "90", "--json"],
-        &["sql", "SELECT sum(amount) AS s, min(ordered_at) AS t FROM orders"],
+        &[
+            "sql",
+            "SELECT sum(amount) AS s, min(ordered_at) AS t FROM orders",
+        ],
         &["sql", "SELECT * FROM customer_value"],
         &["import", "list", "--json"],
     ];
