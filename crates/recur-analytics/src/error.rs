@@ -56,3 +56,21 @@ impl From<datafusion::error::DataFusionError> for Error {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn running_out_of_the_memory_pool_is_not_a_bug() {
+        use datafusion::error::DataFusionError;
+        let e = Error::from(DataFusionError::Context(
+            "sorting".into(),
+            Box::new(DataFusionError::ResourcesExhausted("pool full".into())),
+        ));
+        assert!(matches!(e, Error::OutOfMemory { .. }), "{e:?}");
+        assert!(e.to_string().contains("analytics.memory_limit_mb"), "{e}");
+        let bug = Error::from(DataFusionError::Internal("x".into()));
+        assert!(matches!(bug, Error::Engine(_)));
+    }
+}

@@ -128,13 +128,19 @@ impl Session {
             )
             .build()
             .map_err(|e| Error::Internal(format!("starting the query runtime: {e}")))?;
-        let limit = limit.max(64 << 20);
+        // The pool never goes below 64 MB (DataFusion's operators need some room); the choice
+        // of keeping the base relations in memory follows the limit as given.
+        let pool = limit.max(64 << 20);
         let runtime = RuntimeEnvBuilder::new()
-            .with_memory_pool(Arc::new(FairSpillPool::new(limit)))
+            .with_memory_pool(Arc::new(FairSpillPool::new(pool)))
             .build_arc()?;
         let config = SessionConfig::new().with_information_schema(false);
         let ctx = SessionContext::new_with_config_rt(config, runtime);
-        let session = Session { ctx, rt, limit };
+        let session = Session {
+            ctx,
+            rt,
+            limit: pool,
+        };
         for table in Table::ALL {
             session.register(table, &files.of(table), personal)?;
         }

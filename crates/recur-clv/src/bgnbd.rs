@@ -147,12 +147,34 @@ impl BgNbd {
     /// Parameter names in the order of [`FitReport::params`].
     pub const NAMES: [&'static str; 4] = ["r", "alpha", "a", "b"];
 
+    /// A mean dropout probability per purchase, a / (a + b), below which a and b are reported
+    /// as not identified (the data show no dropout).
+    pub const NO_DROPOUT: f64 = 1e-3;
+
+    /// The mean probability of dropping out after a purchase, a / (a + b).
+    pub fn mean_dropout(&self) -> f64 {
+        self.a / (self.a + self.b)
+    }
+
     /// Fits by maximum likelihood.
     pub fn fit(data: &[CustomerSummary]) -> Result<(BgNbd, FitReport)> {
         check_counts(data)?;
         let grouped = Grouped::new(data);
         let f = |theta: &[f64], g: Option<&mut [f64]>| total_ll(&grouped, theta, g);
-        let rep = maximise(&Self::NAMES, vec![0.0; 4], data.len(), 1000, None, &f)?;
+        let mut rep = maximise(&Self::NAMES, vec![0.0; 4], data.len(), 1000, None, &f)?;
+        // The dropout probability after each purchase is Beta(a, b) with mean a / (a + b).
+        // When the fit drives that mean to (almost) nothing, a and b are not identified one
+        // from the other: the model is the NBD without dropout (r, alpha), and their standard
+        // errors mean nothing.
+        let (a, b) = (rep.params[2], rep.params[3]);
+        if a / (a + b) < Self::NO_DROPOUT {
+            for (k, name) in Self::NAMES.iter().enumerate().skip(2) {
+                if !rep.at_bound.contains(name) {
+                    rep.at_bound.push(name);
+                }
+                rep.std_errors[k] = f64::NAN;
+            }
+        }
         let p = BgNbd {
             r: rep.params[0],
             alpha: rep.params[1],

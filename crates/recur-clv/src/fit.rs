@@ -30,8 +30,9 @@ pub struct FitReport {
     pub iterations: u64,
     /// Likelihood passes over the data (optimiser and standard errors).
     pub evaluations: u64,
-    /// Parameters whose estimate reached the search bound: the data do not identify them
-    /// (for Pareto/NBD, s and beta together mean one dropout rate s/beta for everyone).
+    /// Parameters the data do not identify, whose standard errors are not given (NaN): those
+    /// that reached the search bound (for Pareto/NBD, s and beta together mean one dropout rate
+    /// s/beta for everyone) and, for BG/NBD, a and b when the fit finds (almost) no dropout.
     pub at_bound: Vec<&'static str>,
 }
 
@@ -182,7 +183,12 @@ pub(crate) fn maximise(
         )));
     }
     let params: Vec<f64> = best.iter().map(|v| v.exp()).collect();
-    let std_errors = std_errors(&best, f).unwrap_or_else(|| vec![f64::NAN; best.len()]);
+    let mut std_errors = std_errors(&best, f).unwrap_or_else(|| vec![f64::NAN; best.len()]);
+    for (se, name) in std_errors.iter_mut().zip(names) {
+        if at_bound.contains(name) {
+            *se = f64::NAN;
+        }
+    }
     Ok(FitReport {
         names: names.to_vec(),
         params,
@@ -220,7 +226,15 @@ fn std_errors(theta: &[f64], f: &LogLik<'_>) -> Option<Vec<f64>> {
     let cov = invert(info)?;
     Some(
         (0..k)
-            .map(|i| theta[i].exp() * cov[i][i].max(0.0).sqrt())
+            // A variance that is not positive means the likelihood is flat or curved the
+            // wrong way there: no standard error can be given.
+            .map(|i| {
+                if cov[i][i] > 0.0 && cov[i][i].is_finite() {
+                    theta[i].exp() * cov[i][i].sqrt()
+                } else {
+                    f64::NAN
+                }
+            })
             .collect(),
     )
 }

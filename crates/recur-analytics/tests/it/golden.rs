@@ -210,3 +210,22 @@ fn customer_countries_prefer_the_profile_then_most_order_lines() {
         .collect();
     assert_eq!(got, want);
 }
+
+/// Under a memory limit too small to hold the orders, the base relations stay views over the
+/// Parquet files and every figure is the same.
+#[test]
+fn a_tight_memory_limit_gives_the_same_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::create(&dir.path().join("data")).unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/tiny-shop");
+    import_clean(&store, Table::Orders, root.join("orders.csv"));
+    import_clean(&store, Table::Catalog, root.join("catalog.csv"));
+    let files = TableFiles::new()
+        .with(Table::Orders, store.table_files(Table::Orders).unwrap())
+        .with(Table::Catalog, store.table_files(Table::Catalog).unwrap());
+    let opts = AnalysisOptions::default();
+    let roomy = Session::open(&files).unwrap().report(&opts).unwrap();
+    let tight = Session::open_bounded(&files, true, 1).unwrap();
+    assert_eq!(tight.report(&opts).unwrap(), roomy);
+    assert_eq!(tight.rfm_scores().unwrap(), Session::open(&files).unwrap().rfm_scores().unwrap());
+}

@@ -302,3 +302,23 @@ fn holdout_evaluation_on_simulated_data() {
         5000
     );
 }
+
+/// Customers who never leave (the NBD without dropout): BG/NBD cannot tell a from b, so the
+/// fit says so and gives no standard error for them, instead of printing 0.0000.
+#[test]
+fn bgnbd_without_dropout_reports_a_and_b_as_not_identified() {
+    let truth = BgNbd {
+        r: 0.8,
+        alpha: 9.0,
+        a: 1e-4,
+        b: 1e3,
+    };
+    let data = simulate_bgnbd(truth, 4000, 11);
+    let (fit, report) = BgNbd::fit(&data).unwrap();
+    assert!(fit.mean_dropout() < BgNbd::NO_DROPOUT, "{fit:?}");
+    assert_eq!(report.at_bound, vec!["a", "b"]);
+    assert!(report.std_errors[2].is_nan() && report.std_errors[3].is_nan());
+    // r and alpha stay identified: the mean purchase rate comes back.
+    assert!(report.std_errors[..2].iter().all(|s| s.is_finite() && *s > 0.0));
+    assert!(((fit.r / fit.alpha) / (truth.r / truth.alpha) - 1.0).abs() < 0.15, "{fit:?}");
+}

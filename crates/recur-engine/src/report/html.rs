@@ -115,7 +115,7 @@ fn value_html(v: &ValueSection, cur: &str) -> String {
         "Parameters (estimate ± std. error)",
         "Log-likelihood",
         "Customers",
-        "At search bound",
+        "Not identified",
     ]);
     for (name, f) in [("BG/NBD", &v.bgnbd), ("Gamma-Gamma", &v.gamma_gamma)] {
         let params = f
@@ -124,7 +124,8 @@ fn value_html(v: &ValueSection, cur: &str) -> String {
             .zip(&f.params)
             .zip(f.std_errors.iter().map(Some).chain(std::iter::repeat(None)))
             .map(|((n, p), se)| match se {
-                Some(se) => format!("{n} = {p:.4} ± {se:.4}"),
+                Some(se) if se.is_finite() => format!("{n} = {p:.4} ± {se:.4}"),
+                Some(_) => format!("{n} = {p:.4} (not identified)"),
                 None => format!("{n} = {p:.4}"),
             })
             .collect::<Vec<_>>()

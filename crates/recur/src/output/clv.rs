@@ -44,7 +44,7 @@ pub(crate) fn cdnow_text(e: &recur_bench::CdnowEvaluation) -> String {
             g.add_row(vec![
                 (*k).to_owned(),
                 format!("{v:.4}"),
-                format!("{:.4}", m.std_errors.get(k).copied().unwrap_or(f64::NAN)),
+                estimate(m.std_errors.get(k).copied().unwrap_or(f64::NAN)),
                 published,
                 rel,
             ]);
@@ -207,7 +207,20 @@ pub(crate) fn workspace_eval_text(e: &recur_engine::WorkspaceEvaluation) -> Stri
     s
 }
 
-/// Fitted parameters with standard errors, one table per model.
+/// A parameter or standard error with four decimals, or in scientific notation when that would
+/// print a small non-zero value as 0.0000; `n/a` when it cannot be given.
+fn estimate(v: f64) -> String {
+    if !v.is_finite() {
+        "n/a".to_owned()
+    } else if v != 0.0 && v.abs() < 5e-5 {
+        format!("{v:.2e}")
+    } else {
+        format!("{v:.4}")
+    }
+}
+
+/// Fitted parameters with standard errors, one table per model; parameters the data do not
+/// identify get no standard error and a note in words.
 pub(crate) fn fits_text(fits: &[(&str, &recur_engine::prelude::FitReport)]) -> String {
     let mut s = String::new();
     for (name, f) in fits {
@@ -218,14 +231,30 @@ pub(crate) fn fits_text(fits: &[(&str, &recur_engine::prelude::FitReport)]) -> S
         );
         let mut g = grid(&["parameter", "estimate", "std. error"]);
         for ((n, v), se) in f.names.iter().zip(&f.params).zip(&f.std_errors) {
-            g.add_row(vec![(*n).to_owned(), format!("{v:.4}"), format!("{se:.4}")]);
+            g.add_row(vec![(*n).to_owned(), estimate(*v), estimate(*se)]);
         }
         let _ = writeln!(s, "{g}");
-        if !f.at_bound.is_empty() {
+        if f.at_bound.is_empty() {
+            if f.std_errors.iter().any(|se| !se.is_finite()) {
+                let _ = writeln!(
+                    s,
+                    "  note: some standard errors cannot be computed (the likelihood is flat there): read those estimates as uncertain"
+                );
+            }
+            continue;
+        }
+        let named = f.at_bound.join(", ");
+        if f.names.contains(&"a") && f.at_bound.contains(&"a") {
+            let (a, b) = (f.params[2], f.params[3]);
             let _ = writeln!(
                 s,
-                "  note: {} reached the search bound (e^7): the data do not identify {}; for Pareto/NBD this means one dropout rate for all customers (s/beta)",
-                f.at_bound.join(", "),
+                "  note: {named} are not identified: the fit finds almost no dropout (mean chance of leaving after a purchase a/(a+b) = {}), so P(alive) is about 1 for everyone and the predictions are those of the NBD without dropout (r, alpha); the holdout comparison shows how well that does. No standard error is given for {named}.",
+                estimate(a / (a + b))
+            );
+        } else {
+            let _ = writeln!(
+                s,
+                "  note: {named} reached the search bound (e^7): the data do not identify {}; for Pareto/NBD this means one dropout rate for all customers (s/beta). No standard error is given for {named}.",
                 if f.at_bound.len() == 1 { "it" } else { "them" }
             );
         }
