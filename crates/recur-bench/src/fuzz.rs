@@ -194,9 +194,12 @@ pub fn fuzz(
     })
 }
 
+/// A panic hook, as `std::panic::take_hook` returns it.
+type PanicHook = Box<dyn Fn(&std::panic::PanicHookInfo<'_>) + Sync + Send + 'static>;
+
 /// Silences the panic message of caught panics for the run (the inputs are saved instead).
 struct QuietPanics {
-    previous: Option<Box<dyn Fn(&std::panic::PanicHookInfo<'_>) + Sync + Send + 'static>>,
+    previous: Option<PanicHook>,
 }
 
 impl QuietPanics {
@@ -580,7 +583,7 @@ fn gguf_seed() -> Vec<u8> {
     out.extend_from_slice(&2u64.to_le_bytes());
     out.extend_from_slice(&0u32.to_le_bytes()); // f32
     out.extend_from_slice(&0u64.to_le_bytes()); // offset
-    while out.len() % 32 != 0 {
+    while !out.len().is_multiple_of(32) {
         out.push(0);
     }
     out.extend(std::iter::repeat_n(0u8, 4 * 2 * 4));

@@ -133,7 +133,11 @@ mod tests {
     #[test]
     fn ids_compare_with_text_both_ways_and_serialise_bare() {
         let id = CustomerId::new("17850");
-        assert!(id == "17850" && "17850" == id && String::from("17850") == id);
+        let text: String = "17850".into();
+        assert_eq!(id, "17850");
+        assert_eq!("17850", id);
+        assert_eq!(text, id);
+        assert_eq!(id, text);
         assert_eq!(&*id, "17850");
         let back: CustomerId = serde_json::from_str("\"17850\"").unwrap();
         assert_eq!(back, id);

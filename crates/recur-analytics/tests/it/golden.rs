@@ -227,5 +227,8 @@ fn a_tight_memory_limit_gives_the_same_report() {
     let roomy = Session::open(&files).unwrap().report(&opts).unwrap();
     let tight = Session::open_bounded(&files, true, 1).unwrap();
     assert_eq!(tight.report(&opts).unwrap(), roomy);
-    assert_eq!(tight.rfm_scores().unwrap(), Session::open(&files).unwrap().rfm_scores().unwrap());
+    assert_eq!(
+        tight.rfm_scores().unwrap(),
+        Session::open(&files).unwrap().rfm_scores().unwrap()
+    );
 }

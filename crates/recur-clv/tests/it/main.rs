@@ -319,6 +319,13 @@ fn bgnbd_without_dropout_reports_a_and_b_as_not_identified() {
     assert_eq!(report.at_bound, vec!["a", "b"]);
     assert!(report.std_errors[2].is_nan() && report.std_errors[3].is_nan());
     // r and alpha stay identified: the mean purchase rate comes back.
-    assert!(report.std_errors[..2].iter().all(|s| s.is_finite() && *s > 0.0));
-    assert!(((fit.r / fit.alpha) / (truth.r / truth.alpha) - 1.0).abs() < 0.15, "{fit:?}");
+    assert!(
+        report.std_errors[..2]
+            .iter()
+            .all(|s| s.is_finite() && *s > 0.0)
+    );
+    assert!(
+        ((fit.r / fit.alpha) / (truth.r / truth.alpha) - 1.0).abs() < 0.15,
+        "{fit:?}"
+    );
 }
