@@ -104,7 +104,7 @@ pub struct FuzzReport {
 pub struct FuzzOptions {
     /// Inputs per target.
     pub inputs: u64,
-    /// Seed of the mutations (each thread derives its own stream).
+    /// Seed of the mutations (input i is drawn from a stream of its own, derived from it).
     pub seed: u64,
     /// Worker threads.
     pub threads: usize,
@@ -148,14 +148,16 @@ pub fn fuzz(
                 let dir = scratch.join(format!("t{tid}"));
                 let _ = std::fs::create_dir_all(&dir);
                 let mut runner = Runner::new(target, &dir, tokenizer);
-                let mut rng = ChaCha8Rng::seed_from_u64(
-                    opts.seed ^ (tid as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15),
-                );
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     if i >= opts.inputs {
                         break;
                     }
+                    // Input i comes from its own stream: the same seed gives the same inputs
+                    // whatever the threads, and a crash's number regenerates it.
+                    let mut rng = ChaCha8Rng::seed_from_u64(
+                        opts.seed ^ i.wrapping_mul(0x9e37_79b9_7f4a_7c15),
+                    );
                     let input = mutate(&mut rng, seeds, dictionary(target));
                     match catch_unwind(AssertUnwindSafe(|| runner.run(&input))) {
                         Ok(true) => {

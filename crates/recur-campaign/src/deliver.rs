@@ -359,18 +359,21 @@ fn try_deliver(channel: &mut dyn Deliver, p: &Pending, opts: &SendOptions) -> (u
     }
 }
 
+/// A delivery worker's panic, carried back to the sending thread.
+type WorkerPanic = Box<dyn std::any::Any + Send + 'static>;
+
 /// Delivers a group of messages: in parallel over the forked channels when there are any,
-/// else one after another over `channel`.
+/// else one after another over `channel`. A worker that panicked gives its panic back.
 fn deliver_batch(
     channel: &mut dyn Deliver,
     workers: &mut [Box<dyn Deliver + Send>],
     batch: &[&Pending],
     opts: &SendOptions,
-) -> Vec<(u32, Outcome)> {
+) -> Vec<std::result::Result<(u32, Outcome), WorkerPanic>> {
     if workers.is_empty() || batch.len() == 1 {
         return batch
             .iter()
-            .map(|p| try_deliver(channel, p, opts))
+            .map(|p| Ok(try_deliver(channel, p, opts)))
             .collect();
     }
     std::thread::scope(|scope| {
@@ -379,21 +382,7 @@ fn deliver_batch(
             .zip(batch)
             .map(|(w, p)| scope.spawn(move || try_deliver(w.as_mut(), p, opts)))
             .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join().unwrap_or_else(|_| {
-                    (
-                        1,
-                        Outcome::Paused {
-                            error: "a delivery worker stopped unexpectedly".into(),
-                            attempts: 1,
-                            seconds: 0.0,
-                        },
-                    )
-                })
-            })
-            .collect()
+        handles.into_iter().map(|h| h.join()).collect()
     })
 }
 
@@ -473,7 +462,17 @@ pub fn send_pending(
         let outcomes = deliver_batch(channel, &mut workers, &batch, opts);
         let mut records = Vec::with_capacity(batch.len());
         let mut paused = 0;
-        for (p, (attempts, outcome)) in batch.iter().zip(outcomes) {
+        let mut panicked = None;
+        for (p, result) in batch.iter().zip(outcomes) {
+            // A worker that panicked (a bug) leaves its message `sending`: the next run
+            // re-sends it with its Message-ID, as after a crash.
+            let (attempts, outcome) = match result {
+                Ok(done) => done,
+                Err(panic) => {
+                    panicked = Some(panic);
+                    continue;
+                }
+            };
             let customer = p.message.customer_id.as_str();
             let extra = attempts.saturating_sub(1);
             match outcome {
@@ -504,6 +503,9 @@ pub fn send_pending(
             }
         }
         ledger.record_outcomes(campaign, &records, opts.now)?;
+        if let Some(panic) = panicked {
+            std::panic::resume_unwind(panic);
+        }
         if let Some(why) = report.paused.take() {
             report.left_queued = paused + (total - next);
             report.paused = Some(format!(

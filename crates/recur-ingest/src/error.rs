@@ -140,10 +140,21 @@ pub enum Error {
     Internal(String),
 }
 
+/// Whether an I/O error means the disk or folder cannot take the files (full, read-only, over
+/// quota): the user's to mend. Other I/O errors inside the Parquet and Arrow writers and
+/// readers stay internal.
+fn out_of_room(io: &std::io::Error) -> bool {
+    use std::io::ErrorKind;
+    matches!(
+        io.kind(),
+        ErrorKind::StorageFull | ErrorKind::ReadOnlyFilesystem | ErrorKind::QuotaExceeded
+    )
+}
+
 impl From<arrow::error::ArrowError> for Error {
     fn from(e: arrow::error::ArrowError) -> Self {
         match e {
-            arrow::error::ArrowError::IoError(_, io) => Error::Write(io),
+            arrow::error::ArrowError::IoError(_, io) if out_of_room(&io) => Error::Write(io),
             e => Error::Internal(format!("arrow: {e}")),
         }
     }
@@ -154,7 +165,8 @@ impl From<parquet::errors::ParquetError> for Error {
         match e {
             parquet::errors::ParquetError::External(inner) => {
                 match inner.downcast::<std::io::Error>() {
-                    Ok(io) => Error::Write(*io),
+                    Ok(io) if out_of_room(&io) => Error::Write(*io),
+                    Ok(io) => Error::Internal(format!("parquet: {io}")),
                     Err(other) => Error::Internal(format!("parquet: {other}")),
                 }
             }
@@ -186,5 +198,9 @@ mod tests {
         assert!(matches!(e, Error::Write(_)) && e.is_user_error(), "{e:?}");
         let bug = Error::from(parquet::errors::ParquetError::General("x".into()));
         assert!(!bug.is_user_error());
+        // A failed read of a stored file is not a full disk.
+        let eof = std::io::Error::from(std::io::ErrorKind::UnexpectedEof);
+        let e = Error::from(parquet::errors::ParquetError::from(eof));
+        assert!(!e.is_user_error(), "{e:?}");
     }
 }

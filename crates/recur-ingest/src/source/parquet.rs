@@ -100,13 +100,20 @@ pub(super) fn read_parquet(
             .index
             .iter()
             .map(|idx| {
-                idx.map(|j| ParquetColumn::new(batch.column(j)))
-                    .transpose()
-                    .map_err(|e| Error::Corrupt {
-                        path: PathBuf::from(path),
-                        line: row_no,
-                        message: format!("cannot read column as text: {e}"),
-                    })
+                idx.map(|j| match batch.columns().get(j) {
+                    Some(column) => ParquetColumn::new(column),
+                    None => Err(arrow::error::ArrowError::InvalidArgumentError(format!(
+                        "the mapping names column #{} but the file has {}",
+                        j + 1,
+                        batch.num_columns()
+                    ))),
+                })
+                .transpose()
+                .map_err(|e| Error::Corrupt {
+                    path: PathBuf::from(path),
+                    line: row_no,
+                    message: format!("cannot read column as text: {e}"),
+                })
             })
             .collect::<Result<_>>()?;
         for r in 0..batch.num_rows() {

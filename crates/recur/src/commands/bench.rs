@@ -60,6 +60,16 @@ pub(crate) fn run(ctx: &Context, cmd: &BenchCommand) -> Result<ExitCode> {
             };
             let mut reports = Vec::new();
             for t in targets {
+                if t == FuzzTarget::Tokenizer
+                    && !opts.model.exists()
+                    && target.iter().any(|t| t == "all")
+                {
+                    eprintln!(
+                        "tokenizer: skipped, no model at {} (scripts/setup-models fetches it)",
+                        opts.model.display()
+                    );
+                    continue;
+                }
                 let bar = progress::count_bar(ctx.quiet_or(*json), t.name());
                 bar.set_length(*inputs);
                 let r = recur_bench::fuzz(t, &opts, &|done| bar.set_position(done));
