@@ -103,15 +103,22 @@ pub fn sha256_file(path: &Path) -> Result<String> {
         .collect())
 }
 
+impl ImportRequest {
+    /// Checks the mapping against the table and tells the format: the request's, else the
+    /// mapping's, else the file name's.
+    fn checked_format(&self) -> Result<Format> {
+        self.mapping.validate(self.table)?;
+        self.format
+            .or(self.mapping.format)
+            .or_else(|| Format::from_path(&self.path))
+            .ok_or_else(|| Error::UnknownFormat(self.path.clone()))
+    }
+}
+
 /// Imports one file into the store. Either the whole import is committed or nothing changes.
 pub fn import(store: &Store, req: &ImportRequest, progress: &dyn Progress) -> Result<ImportReport> {
     let started = Instant::now();
-    req.mapping.validate(req.table)?;
-    let format = req
-        .format
-        .or(req.mapping.format)
-        .or_else(|| Format::from_path(&req.path))
-        .ok_or_else(|| Error::UnknownFormat(req.path.clone()))?;
+    let format = req.checked_format()?;
     let meta = std::fs::metadata(&req.path).map_err(|source| Error::Io {
         path: req.path.clone(),
         action: "read",
@@ -222,12 +229,7 @@ pub fn import(store: &Store, req: &ImportRequest, progress: &dyn Progress) -> Re
 /// duplicate within the file), storing nothing: the quarantine file, if any, goes to
 /// `scratch`. Checks a file before importing it, and is what the parsers' fuzz harness drives.
 pub fn check(req: &ImportRequest, scratch: &Path) -> Result<Accounting> {
-    req.mapping.validate(req.table)?;
-    let format = req
-        .format
-        .or(req.mapping.format)
-        .or_else(|| Format::from_path(&req.path))
-        .ok_or_else(|| Error::UnknownFormat(req.path.clone()))?;
+    let format = req.checked_format()?;
     let mut conv = Converter::new(
         req,
         "check",

@@ -40,7 +40,8 @@ fn import_clean(store: &Store, table: Table, path: std::path::PathBuf) {
     assert_eq!(r.accounting.quarantined, 0, "{:?}", r.accounting);
 }
 
-fn session() -> (tempfile::TempDir, Session) {
+/// The tiny shop's orders and catalog imported into a fresh store.
+fn tiny_shop() -> (tempfile::TempDir, TableFiles) {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::create(&dir.path().join("data")).unwrap();
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/tiny-shop");
@@ -49,6 +50,11 @@ fn session() -> (tempfile::TempDir, Session) {
     let files = TableFiles::new()
         .with(Table::Orders, store.table_files(Table::Orders).unwrap())
         .with(Table::Catalog, store.table_files(Table::Catalog).unwrap());
+    (dir, files)
+}
+
+fn session() -> (tempfile::TempDir, Session) {
+    let (dir, files) = tiny_shop();
     (dir, Session::open(&files).unwrap())
 }
 
@@ -215,14 +221,7 @@ fn customer_countries_prefer_the_profile_then_most_order_lines() {
 /// Parquet files and every figure is the same.
 #[test]
 fn a_tight_memory_limit_gives_the_same_report() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::create(&dir.path().join("data")).unwrap();
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/tiny-shop");
-    import_clean(&store, Table::Orders, root.join("orders.csv"));
-    import_clean(&store, Table::Catalog, root.join("catalog.csv"));
-    let files = TableFiles::new()
-        .with(Table::Orders, store.table_files(Table::Orders).unwrap())
-        .with(Table::Catalog, store.table_files(Table::Catalog).unwrap());
+    let (_dir, files) = tiny_shop();
     let opts = AnalysisOptions::default();
     let roomy = Session::open(&files).unwrap().report(&opts).unwrap();
     let tight = Session::open_bounded(&files, true, 1).unwrap();
