@@ -29,6 +29,21 @@ fn stored_column_strings(env: &Env, table: Table, column: &str) -> Vec<Option<St
     out
 }
 
+/// Writes `batch` as a Parquet file in the test's folder.
+fn write_parquet(
+    env: &Env,
+    name: &str,
+    schema: Arc<Schema>,
+    batch: &RecordBatch,
+) -> std::path::PathBuf {
+    let path = env.dir.path().join(name);
+    let file = std::fs::File::create(&path).unwrap();
+    let mut w = parquet::arrow::ArrowWriter::try_new(file, schema, None).unwrap();
+    w.write(batch).unwrap();
+    w.close().unwrap();
+    path
+}
+
 #[test]
 fn online_retail_preset_classifies_every_row() {
     let env = Env::new();
@@ -143,12 +158,7 @@ fn parquet_sources_are_mapped_like_text() {
         ],
     )
     .unwrap();
-    let path = env.dir.path().join("catalog.parquet");
-    let mut w =
-        parquet::arrow::ArrowWriter::try_new(std::fs::File::create(&path).unwrap(), schema, None)
-            .unwrap();
-    w.write(&batch).unwrap();
-    w.close().unwrap();
+    let path = write_parquet(&env, "catalog.parquet", schema, &batch);
     let mapping =
         Mapping::from_toml("[columns]\nproduct_id = \"sku\"\ntitle = \"name\"\nprice = \"price\"")
             .unwrap();
@@ -181,12 +191,7 @@ fn parquet_binary_columns_that_are_not_text_are_quarantined() {
         ],
     )
     .unwrap();
-    let path = env.dir.path().join("catalog.parquet");
-    let mut w =
-        parquet::arrow::ArrowWriter::try_new(std::fs::File::create(&path).unwrap(), schema, None)
-            .unwrap();
-    w.write(&batch).unwrap();
-    w.close().unwrap();
+    let path = write_parquet(&env, "catalog.parquet", schema, &batch);
     let toml = "[columns]\nproduct_id = \"sku\"\ntitle = \"name\"";
     let r = env
         .import(Table::Catalog, &path, Mapping::from_toml(toml).unwrap())
