@@ -67,7 +67,7 @@ pub use plan::{
     plan, plan_exploration,
 };
 pub use recur_core::{Group, Interval, MessagePath, MessageTally, OfferBasis, Segment};
-pub use redeem::{RedemptionImport, import_redemptions};
+pub use redeem::{RedemptionImport, import_redemptions, import_redemptions_from};
 pub use spec::{
     Audience, BUILTIN_ATTRIBUTES, CampaignSpec, Channel, FairnessRules, OfferKind, OfferSpec,
     SendWindow,

@@ -44,6 +44,21 @@ fn parse_time(s: &str) -> Option<i64> {
 /// stops the import with its line and nothing is recorded; re-importing the same file adds
 /// nothing.
 pub fn import_redemptions(ledger: &mut Ledger, path: &Path, now: i64) -> Result<RedemptionImport> {
+    let file = std::fs::File::open(path).map_err(|source| Error::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    import_redemptions_from(ledger, path, file, now)
+}
+
+/// [`import_redemptions`] from any reader (bytes in memory, a pipe); `path` names the source
+/// in messages.
+pub fn import_redemptions_from(
+    ledger: &mut Ledger,
+    path: &Path,
+    input: impl std::io::Read,
+    now: i64,
+) -> Result<RedemptionImport> {
     let bad = |line: u64, message: String| Error::BadRow {
         path: path.to_owned(),
         line,
@@ -52,14 +67,7 @@ pub fn import_redemptions(ledger: &mut Ledger, path: &Path, now: i64) -> Result<
     };
     let mut reader = csv::ReaderBuilder::new()
         .flexible(false)
-        .from_path(path)
-        .map_err(|e| match e.into_kind() {
-            csv::ErrorKind::Io(source) => Error::Io {
-                path: path.to_owned(),
-                source,
-            },
-            other => bad(1, format!("{other:?}")),
-        })?;
+        .from_reader(input);
     let headers = reader.headers().map_err(|e| bad(1, e.to_string()))?.clone();
     let col = |name: &str| {
         headers

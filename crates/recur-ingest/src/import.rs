@@ -4,7 +4,7 @@ use std::borrow::Cow;
 use std::collections::HashSet;
 use std::fs::File;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::io::Read;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -18,7 +18,7 @@ use crate::accounting::Accounting;
 use crate::coerce::{self, Bad, TimeParser};
 use crate::error::{Error, Result};
 use crate::mapping::{Format, Mapping};
-use crate::source::{self, Row, RowSink};
+use crate::source::{self, Input, Row, RowSink};
 use crate::spool::Spool;
 use crate::store::{ImportRecord, Store, StoredFile};
 use crate::writer::{TableWriter, Val};
@@ -156,8 +156,8 @@ pub fn import(store: &Store, req: &ImportRequest, progress: &dyn Progress) -> Re
     let staging = store.staging_dir(&import_id)?;
     let existing = existing_hashes(store, req.table)?;
     progress.start(meta.len());
-    let mut conv = Converter::new(req, &import_id, &staging, &sha, existing, progress)?;
-    source::read(source_path, format, req.table, &req.mapping, &mut conv)?;
+    let mut conv = Converter::new(req, &import_id, Some(&staging), &sha, existing, progress)?;
+    source::read(Input::file(source_path), format, req.table, &req.mapping, &mut conv)?;
     let Converter {
         acc,
         writer,
@@ -226,19 +226,34 @@ pub fn import(store: &Store, req: &ImportRequest, progress: &dyn Progress) -> Re
 }
 
 /// Reads and classifies every row of `req`'s file as [`import`] would (imported, quarantined,
-/// duplicate within the file), storing nothing: the quarantine file, if any, goes to
-/// `scratch`. Checks a file before importing it, and is what the parsers' fuzz harness drives.
-pub fn check(req: &ImportRequest, scratch: &Path) -> Result<Accounting> {
+/// duplicate within the file), writing nothing: checks a file before importing it.
+pub fn check(req: &ImportRequest) -> Result<Accounting> {
+    check_input(req, Input::file(&req.path))
+}
+
+/// [`check`] on bytes already in memory, as if they were the file `req.path` names (which
+/// is not read): what the parsers' fuzz harness drives.
+pub fn check_bytes(req: &ImportRequest, bytes: &[u8]) -> Result<Accounting> {
+    check_input(
+        req,
+        Input {
+            path: &req.path,
+            bytes: Some(bytes),
+        },
+    )
+}
+
+fn check_input(req: &ImportRequest, input: Input<'_>) -> Result<Accounting> {
     let format = req.checked_format()?;
     let mut conv = Converter::new(
         req,
         "check",
-        scratch,
+        None,
         &"0".repeat(64),
         HashSet128::default(),
         &NoProgress,
     )?;
-    source::read(&req.path, format, req.table, &req.mapping, &mut conv)?;
+    source::read(input, format, req.table, &req.mapping, &mut conv)?;
     if !conv.acc.is_balanced() {
         return Err(Error::Internal(format!(
             "row accounting does not add up: {:?}",
@@ -307,8 +322,9 @@ struct Converter<'p> {
     writer: TableWriter,
     stored: HashSet128,
     seen: HashSet128,
-    quarantine: Option<csv::Writer<File>>,
-    staging: PathBuf,
+    quarantine: Option<csv::Writer<Box<dyn Write>>>,
+    /// Where staged files go; `None` for a check, which writes nothing.
+    staging: Option<PathBuf>,
     progress: &'p dyn Progress,
     idx: FieldIdx,
 }
@@ -333,7 +349,7 @@ impl<'p> Converter<'p> {
     fn new(
         req: &ImportRequest,
         import_id: &str,
-        staging: &Path,
+        staging: Option<&Path>,
         sha: &str,
         existing: HashSet128,
         progress: &'p dyn Progress,
@@ -362,11 +378,14 @@ impl<'p> Converter<'p> {
             source_name: req.path.display().to_string(),
             line_prefix: format!("{}-L", &sha[..8]),
             acc: Accounting::default(),
-            writer: TableWriter::new(t, staging, import_id),
+            writer: match staging {
+                Some(dir) => TableWriter::new(t, dir, import_id),
+                None => TableWriter::dry(t),
+            },
             stored: existing,
             seen: HashSet128::default(),
             quarantine: None,
-            staging: staging.to_owned(),
+            staging: staging.map(Path::to_owned),
             progress,
             idx,
         })
@@ -382,9 +401,18 @@ impl<'p> Converter<'p> {
     ) -> Result<()> {
         self.acc.quarantined(reason);
         if self.quarantine.is_none() {
-            let path = self.staging.join("quarantine.csv");
-            let mut w = csv::Writer::from_path(&path)
-                .map_err(|e| Error::Internal(format!("creating quarantine file: {e}")))?;
+            let out: Box<dyn Write> = match &self.staging {
+                Some(dir) => {
+                    let path = dir.join("quarantine.csv");
+                    Box::new(File::create(&path).map_err(|source| Error::Io {
+                        path,
+                        action: "create the quarantine file",
+                        source,
+                    })?)
+                }
+                None => Box::new(std::io::sink()),
+            };
+            let mut w = csv::Writer::from_writer(out);
             w.write_record([
                 "source_file",
                 "line",

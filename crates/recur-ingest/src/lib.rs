@@ -41,7 +41,9 @@ mod writer;
 pub use accounting::{Accounting, ByReason};
 pub use erase::ErasureRecord;
 pub use error::{Error, Result};
-pub use import::{ImportReport, ImportRequest, NoProgress, Progress, check, import, sha256_file};
+pub use import::{
+    ImportReport, ImportRequest, NoProgress, Progress, check, check_bytes, import, sha256_file,
+};
 pub use mapping::{ColumnRef, Encoding, Format, Header, Mapping, PRESETS, Rules};
 pub use remove::{ImportRemoval, RemovedImport};
 pub use store::{ImportRecord, Manifest, Store, StoredFile};

@@ -176,7 +176,8 @@ pub(crate) struct TableWriter {
     import_id: String,
     /// Keyed by month number (`year * 12 + month - 1`) for partitioned tables.
     parts: BTreeMap<Option<i32>, Partition>,
-    encoder: Encoder,
+    /// `None` for a dry run: batches are built, then dropped.
+    encoder: Option<Encoder>,
 }
 
 /// A file the writer produced.
@@ -195,7 +196,20 @@ impl TableWriter {
             staging: staging.to_owned(),
             import_id: import_id.to_owned(),
             parts: BTreeMap::new(),
-            encoder: Encoder::start(table.arrow_schema()),
+            encoder: Some(Encoder::start(table.arrow_schema())),
+        }
+    }
+
+    /// A writer that builds every batch as [`TableWriter::new`]'s would and writes nothing:
+    /// for checks of a source that store nothing.
+    pub(crate) fn dry(table: Table) -> TableWriter {
+        TableWriter {
+            table,
+            schema: table.arrow_schema(),
+            staging: PathBuf::new(),
+            import_id: "check".to_owned(),
+            parts: BTreeMap::new(),
+            encoder: None,
         }
     }
 
@@ -234,7 +248,7 @@ impl TableWriter {
         part.buffered += 1;
         part.rows += 1;
         if part.buffered >= BATCH_ROWS {
-            flush(part, &self.schema, &mut self.encoder)?;
+            flush(part, &self.schema, self.encoder.as_mut())?;
         }
         Ok(())
     }
@@ -243,7 +257,7 @@ impl TableWriter {
     pub(crate) fn finish(mut self) -> Result<Vec<Written>> {
         let mut out = Vec::new();
         for (partition, mut part) in std::mem::take(&mut self.parts) {
-            flush(&mut part, &self.schema, &mut self.encoder)?;
+            flush(&mut part, &self.schema, self.encoder.as_mut())?;
             let file = format!("{}-{}.parquet", self.import_id, out.len());
             let partition =
                 partition.map(|k| format!("{:04}-{:02}", k.div_euclid(12), k.rem_euclid(12) + 1));
@@ -258,12 +272,14 @@ impl TableWriter {
                 rows: part.rows,
             });
         }
-        self.encoder.finish()?;
+        if let Some(encoder) = self.encoder.as_mut() {
+            encoder.finish()?;
+        }
         Ok(out)
     }
 }
 
-fn flush(part: &mut Partition, schema: &SchemaRef, encoder: &mut Encoder) -> Result<()> {
+fn flush(part: &mut Partition, schema: &SchemaRef, encoder: Option<&mut Encoder>) -> Result<()> {
     if part.buffered == 0 {
         return Ok(());
     }
@@ -273,5 +289,8 @@ fn flush(part: &mut Partition, schema: &SchemaRef, encoder: &mut Encoder) -> Res
     arrays.push(Arc::new(part.line.finish()));
     let batch = RecordBatch::try_new(schema.clone(), arrays)?;
     part.buffered = 0;
-    encoder.send(part.path.clone(), batch)
+    match encoder {
+        Some(encoder) => encoder.send(part.path.clone(), batch),
+        None => Ok(()),
+    }
 }

@@ -2,18 +2,23 @@
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::BufReader;
+use std::io::{BufReader, Cursor, Read, Seek};
 use std::path::{Path, PathBuf};
 
 use candle_core::quantized::gguf_file::{Content, Value};
 
 use crate::error::{Error, Result};
 
+/// Where a GGUF file's bytes are read from: the file, or memory.
+pub(crate) trait Source: Read + Seek + Send {}
+
+impl<T: Read + Seek + Send> Source for T {}
+
 /// An opened GGUF file: its header (metadata and tensor index) and a reader for the tensors.
 pub(crate) struct GgufFile {
     pub(crate) path: PathBuf,
     pub(crate) content: Content,
-    pub(crate) reader: BufReader<File>,
+    pub(crate) reader: BufReader<Box<dyn Source>>,
 }
 
 impl GgufFile {
@@ -28,7 +33,16 @@ impl GgufFile {
                 Error::Io { path: path.to_owned(), source }
             }
         })?;
-        let mut reader = BufReader::new(file);
+        GgufFile::read(path, Box::new(file))
+    }
+
+    /// A GGUF file already in memory; `label` names it in messages.
+    pub(crate) fn from_bytes(label: &Path, bytes: Vec<u8>) -> Result<GgufFile> {
+        GgufFile::read(label, Box::new(Cursor::new(bytes)))
+    }
+
+    fn read(path: &Path, source: Box<dyn Source>) -> Result<GgufFile> {
+        let mut reader = BufReader::new(source);
         let content = Content::read(&mut reader).map_err(|e| Error::BadModel {
             path: path.to_owned(),
             reason: format!("not a readable GGUF file ({e})"),

@@ -135,7 +135,18 @@ impl std::fmt::Debug for LocalModel {
 impl LocalModel {
     /// Loads a GGUF file (CPU).
     pub fn load(path: &Path, options: &LocalOptions) -> Result<LocalModel> {
-        let mut file = GgufFile::open(path)?;
+        LocalModel::from_gguf(GgufFile::open(path)?, options)
+    }
+
+    /// Loads a GGUF model from the bytes of its file, held in memory; `label` names it in
+    /// messages (the parsers' fuzz harness drives this).
+    pub fn load_bytes(label: &Path, bytes: Vec<u8>, options: &LocalOptions) -> Result<LocalModel> {
+        LocalModel::from_gguf(GgufFile::from_bytes(label, bytes)?, options)
+    }
+
+    fn from_gguf(mut file: GgufFile, options: &LocalOptions) -> Result<LocalModel> {
+        let path = file.path.clone();
+        let path = path.as_path();
         let md = file.metadata();
         let tokenizer = TextTokenizer::from_metadata(md)?;
         let token_text = |key: &str| -> String {

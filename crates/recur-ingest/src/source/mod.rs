@@ -40,6 +40,21 @@ pub(crate) struct Row<'a> {
     pub(crate) raw: &'a dyn Fn() -> String,
 }
 
+/// Where a source's bytes come from: its file, or memory already holding them (a check of
+/// bytes that never touch the disk, as the parsers' fuzz harness runs). `path` names the
+/// source in messages either way.
+#[derive(Clone, Copy)]
+pub(crate) struct Input<'a> {
+    pub(crate) path: &'a Path,
+    pub(crate) bytes: Option<&'a [u8]>,
+}
+
+impl<'a> Input<'a> {
+    pub(crate) fn file(path: &'a Path) -> Input<'a> {
+        Input { path, bytes: None }
+    }
+}
+
 pub(crate) trait RowSink {
     fn row(&mut self, row: Row<'_>) -> Result<()>;
     fn blank_line(&mut self);
@@ -61,13 +76,20 @@ impl<R: Read> Read for Counting<R> {
 }
 
 /// Opens a text source, decompressing gzip (by magic bytes) and rejecting empty or UTF-16 files.
-fn open_text(path: &Path, count: Arc<AtomicU64>) -> Result<Box<dyn BufRead>> {
-    let file = File::open(path).map_err(|source| Error::Io {
-        path: path.to_owned(),
-        action: "open",
-        source,
-    })?;
-    let mut raw = BufReader::with_capacity(1 << 16, Counting { inner: file, count });
+fn open_text<'a>(input: Input<'a>, count: Arc<AtomicU64>) -> Result<Box<dyn BufRead + 'a>> {
+    let path = input.path;
+    let (inner, capacity): (Box<dyn Read + 'a>, usize) = match input.bytes {
+        Some(bytes) => (Box::new(bytes), bytes.len().clamp(64, 1 << 16)),
+        None => (
+            Box::new(File::open(path).map_err(|source| Error::Io {
+                path: path.to_owned(),
+                action: "open",
+                source,
+            })?),
+            1 << 16,
+        ),
+    };
+    let mut raw = BufReader::with_capacity(capacity, Counting { inner, count });
     let head = raw.fill_buf().map_err(|source| Error::Io {
         path: path.to_owned(),
         action: "read",
@@ -76,7 +98,7 @@ fn open_text(path: &Path, count: Arc<AtomicU64>) -> Result<Box<dyn BufRead>> {
     if head.is_empty() {
         return Err(Error::EmptyFile(path.to_owned()));
     }
-    let mut reader: Box<dyn BufRead> = if head.starts_with(&[0x1f, 0x8b]) {
+    let mut reader: Box<dyn BufRead + 'a> = if head.starts_with(&[0x1f, 0x8b]) {
         Box::new(BufReader::with_capacity(
             1 << 16,
             flate2::bufread::MultiGzDecoder::new(raw),
@@ -248,7 +270,7 @@ fn cell(text: Cow<'_, str>) -> Option<Cow<'_, str>> {
 
 /// Reads `path` and feeds every data row to `sink`.
 pub(crate) fn read(
-    path: &Path,
+    input: Input<'_>,
     format: Format,
     table: Table,
     mapping: &Mapping,
@@ -256,21 +278,22 @@ pub(crate) fn read(
 ) -> Result<()> {
     let count = Arc::new(AtomicU64::new(0));
     match format {
-        Format::Csv => read_csv(path, table, mapping, sink, count),
-        Format::Whitespace => read_whitespace(path, table, mapping, sink, count),
-        Format::Jsonl => read_jsonl(path, table, mapping, sink, count),
-        Format::Parquet => parquet::read_parquet(path, table, mapping, sink),
+        Format::Csv => read_csv(input, table, mapping, sink, count),
+        Format::Whitespace => read_whitespace(input, table, mapping, sink, count),
+        Format::Jsonl => read_jsonl(input, table, mapping, sink, count),
+        Format::Parquet => parquet::read_parquet(input, table, mapping, sink),
     }
 }
 
-fn read_csv(
-    path: &Path,
+fn read_csv<'a>(
+    input: Input<'a>,
     table: Table,
     mapping: &Mapping,
     sink: &mut dyn RowSink,
     count: Arc<AtomicU64>,
 ) -> Result<()> {
-    let input = open_text(path, count.clone())?;
+    let path = input.path;
+    let input = open_text(input, count.clone())?;
     let mut rdr = csv::ReaderBuilder::new()
         .delimiter(mapping.delimiter_byte(path))
         .has_headers(false)
@@ -278,7 +301,7 @@ fn read_csv(
         .from_reader(input);
     let mut rec = csv::ByteRecord::new();
     let read_rec =
-        |rdr: &mut csv::Reader<Box<dyn BufRead>>, rec: &mut csv::ByteRecord| -> Result<bool> {
+        |rdr: &mut csv::Reader<Box<dyn BufRead + 'a>>, rec: &mut csv::ByteRecord| -> Result<bool> {
             rdr.read_byte_record(rec).map_err(|e| {
                 let line = e.position().map(|p| p.line()).unwrap_or(0);
                 corrupt(path, line, &e)
@@ -381,12 +404,13 @@ fn read_csv(
 }
 
 fn read_lines(
-    path: &Path,
+    input: Input<'_>,
     count: &Arc<AtomicU64>,
     sink: &mut dyn RowSink,
     mut each: impl FnMut(u64, &[u8], &mut dyn RowSink) -> Result<()>,
 ) -> Result<()> {
-    let mut input = open_text(path, count.clone())?;
+    let path = input.path;
+    let mut input = open_text(input, count.clone())?;
     let mut buf = Vec::with_capacity(1024);
     let mut line = 0u64;
     loop {
@@ -423,7 +447,7 @@ fn too_long(len: usize) -> Problem {
 }
 
 fn read_whitespace(
-    path: &Path,
+    input: Input<'_>,
     table: Table,
     mapping: &Mapping,
     sink: &mut dyn RowSink,
@@ -432,7 +456,8 @@ fn read_whitespace(
     let mut resolved: Option<Resolved> = None;
     let mut width: Option<usize> = None;
     let mut first = true;
-    read_lines(path, &count, sink, |line, bytes, sink| {
+    let path = input.path;
+    read_lines(input, &count, sink, |line, bytes, sink| {
         let fields: Vec<&[u8]> = bytes
             .split(|b| b.is_ascii_whitespace())
             .filter(|s| !s.is_empty())
@@ -513,7 +538,7 @@ fn read_whitespace(
 }
 
 fn read_jsonl(
-    path: &Path,
+    input: Input<'_>,
     table: Table,
     mapping: &Mapping,
     sink: &mut dyn RowSink,
@@ -536,7 +561,7 @@ fn read_jsonl(
         .iter()
         .map(|f| mapping.source_for(f.name).to_string())
         .collect();
-    read_lines(path, &count, sink, |line, bytes, sink| {
+    read_lines(input, &count, sink, |line, bytes, sink| {
         let raw_fn = || String::from_utf8_lossy(bytes).into_owned();
         let mut problem = (bytes.len() > MAX_ROW_BYTES).then(|| too_long(bytes.len()));
         let mut owned: Vec<Option<String>> = vec![None; keys.len()];

@@ -7,19 +7,28 @@ use std::path::{Path, PathBuf};
 
 use arrow::array::{Array, AsArray};
 use arrow::datatypes::DataType;
+use bytes::Bytes;
+use parquet::file::reader::ChunkReader;
 use recur_core::Table;
 
-use super::{Problem, Row, RowSink, cell, corrupt, decode, resolve};
+use super::{Input, Problem, Row, RowSink, cell, corrupt, decode, resolve};
 use crate::error::{Error, Result};
 use crate::mapping::{Encoding, Mapping};
 
 pub(super) fn read_parquet(
-    path: &Path,
+    input: Input<'_>,
     table: Table,
     mapping: &Mapping,
     sink: &mut dyn RowSink,
 ) -> Result<()> {
-    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    let path = input.path;
+    if let Some(bytes) = input.bytes {
+        if bytes.is_empty() {
+            return Err(Error::EmptyFile(path.to_owned()));
+        }
+        let size = bytes.len() as u64;
+        return read_from(path, Bytes::copy_from_slice(bytes), size, table, mapping, sink);
+    }
     let file = File::open(path).map_err(|source| Error::Io {
         path: path.to_owned(),
         action: "open",
@@ -29,6 +38,18 @@ pub(super) fn read_parquet(
     if size == 0 {
         return Err(Error::EmptyFile(path.to_owned()));
     }
+    read_from(path, file, size, table, mapping, sink)
+}
+
+fn read_from<R: ChunkReader + 'static>(
+    path: &Path,
+    source: R,
+    size: u64,
+    table: Table,
+    mapping: &Mapping,
+    sink: &mut dyn RowSink,
+) -> Result<()> {
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
     // The Parquet reader asserts on some damaged data (bit widths, lengths) instead of
     // returning an error: a panic there is the file's fault, reported like any other damage.
     let damaged = |line: u64| corrupt(path, line, &"the Parquet data is damaged");
@@ -36,19 +57,16 @@ pub(super) fn read_parquet(
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
             .unwrap_or_else(|_| Err(damaged(line)))
     };
+    let mut source = Some(source);
     let mut builder = None;
     guarded(
         &mut || {
-            builder = Some(
-                ParquetRecordBatchReaderBuilder::try_new(file.try_clone().map_err(|source| {
-                    Error::Io {
-                        path: path.to_owned(),
-                        action: "open",
-                        source,
-                    }
-                })?)
-                .map_err(|e| corrupt(path, 0, &e))?,
-            );
+            if let Some(source) = source.take() {
+                builder = Some(
+                    ParquetRecordBatchReaderBuilder::try_new(source)
+                        .map_err(|e| corrupt(path, 0, &e))?,
+                );
+            }
             Ok(())
         },
         0,

@@ -1,5 +1,6 @@
 //! Integration tests of the importer: malformed input, accounting, idempotence, atomicity.
 
+mod check;
 mod erase;
 mod formats;
 mod malformed;
