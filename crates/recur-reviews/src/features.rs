@@ -76,20 +76,15 @@ pub(crate) fn hash_features(text: &str, settings: &FeatureSettings, out: &mut Ve
     });
     if settings.char_ngrams {
         let (lo, hi) = if mostly_chinese(text) { (1, 3) } else { (2, 4) };
-        let offsets: Vec<usize> = text
-            .char_indices()
-            .map(|(i, _)| i)
-            .chain(std::iter::once(text.len()))
-            .collect();
-        let chars = offsets.len() - 1;
         let seed = fnv(FNV_OFFSET, b"c");
-        for n in lo..=hi {
-            for s in 0..chars.saturating_sub(n - 1) {
-                let gram = &text[offsets[s]..offsets[s + n]];
-                if n == 1 && gram == " " {
-                    continue;
+        // Each start's n-grams hashed incrementally, one character at a time.
+        for (start, first) in text.char_indices() {
+            let mut h = seed;
+            for (n, c) in text[start..].chars().take(hi).enumerate() {
+                h = fnv(h, c.encode_utf8(&mut [0; 4]).as_bytes());
+                if n + 1 >= lo && !(n == 0 && first == ' ') {
+                    push(out, h ^ (n + 1) as u64);
                 }
-                push(out, fnv(seed ^ n as u64, gram.as_bytes()));
             }
         }
     }
@@ -130,11 +125,20 @@ pub(crate) fn idf(docs: &[&Vec<(u32, u32)>], buckets: usize) -> Vec<f32> {
         .collect()
 }
 
+/// The sublinear term frequency times the inverse document frequency.
+pub(crate) fn tf_idf(tf: u32, idf: f32) -> f32 {
+    if tf == 1 {
+        idf
+    } else {
+        (1.0 + (tf as f32).ln()) * idf
+    }
+}
+
 /// Weighted, unit-length features: (1 + ln tf) · idf, divided by the Euclidean norm.
 pub(crate) fn weigh(raw: &[(u32, u32)], idf: &[f32]) -> Vec<(u32, f32)> {
     let mut out: Vec<(u32, f32)> = raw
         .iter()
-        .map(|&(b, tf)| (b, (1.0 + (tf as f32).ln()) * idf[b as usize]))
+        .map(|&(b, tf)| (b, tf_idf(tf, idf[b as usize])))
         .collect();
     let norm = out.iter().map(|(_, v)| v * v).sum::<f32>().sqrt();
     if norm > 0.0 {

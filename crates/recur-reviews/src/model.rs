@@ -8,7 +8,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::features::{FeatureSettings, raw_features, weigh};
+use crate::features::{FeatureSettings, raw_features, tf_idf};
 
 /// The config file of a saved model.
 pub const CONFIG_FILE: &str = "config.json";
@@ -100,12 +100,27 @@ pub struct ModelConfig {
 #[derive(Debug, Clone)]
 pub struct SentimentModel {
     pub(crate) config: ModelConfig,
-    pub(crate) idf: Vec<f32>,
-    /// (classes - 1) × buckets.
-    pub(crate) weights: Vec<f32>,
+    /// Per bucket: its idf, then each non-reference class's weight (one cache line per
+    /// feature when classifying).
+    pub(crate) packed: Vec<f32>,
 }
 
 impl SentimentModel {
+    /// A model from its config, the idf of every bucket and each non-reference class's
+    /// weights (class-major).
+    pub(crate) fn new(config: ModelConfig, idf: &[f32], weights: &[f32]) -> SentimentModel {
+        let d = idf.len();
+        let stride = config.classes.len();
+        let mut packed = vec![0f32; d * stride];
+        for (b, row) in packed.chunks_exact_mut(stride).enumerate() {
+            row[0] = idf[b];
+            for c in 1..stride {
+                row[c] = weights[(c - 1) * d + b];
+            }
+        }
+        SentimentModel { config, packed }
+    }
+
     /// Its settings and validation scores.
     pub fn config(&self) -> &ModelConfig {
         &self.config
@@ -113,18 +128,22 @@ impl SentimentModel {
 
     /// Calibrated class probabilities of `text`, in [`ModelConfig::classes`] order.
     pub fn probabilities(&self, text: &str) -> Vec<f32> {
-        let x = weigh(&raw_features(text, &self.config.features), &self.idf);
-        self.probabilities_of(&x)
-    }
-
-    pub(crate) fn probabilities_of(&self, x: &[(u32, f32)]) -> Vec<f32> {
-        let d = self.idf.len();
+        let raw = raw_features(text, &self.config.features);
         let k = self.config.classes.len();
+        // Dot products and the norm in one pass: z_c = b_c + w_c · x / |x|.
+        let (mut norm, mut dots) = (0f32, [0f32; 2]);
+        for &(j, tf) in &raw {
+            let row = &self.packed[j as usize * k..(j as usize + 1) * k];
+            let v = tf_idf(tf, row[0]);
+            norm += v * v;
+            for (dot, w) in dots.iter_mut().zip(&row[1..]) {
+                *dot += w * v;
+            }
+        }
+        let norm = if norm > 0.0 { norm.sqrt() } else { 1.0 };
         let mut z = vec![0f32; k];
         for (c, zc) in z.iter_mut().enumerate().skip(1) {
-            let w = &self.weights[(c - 1) * d..c * d];
-            *zc =
-                self.config.biases[c - 1] + x.iter().map(|&(j, v)| w[j as usize] * v).sum::<f32>();
+            *zc = self.config.biases[c - 1] + dots[c - 1] / norm;
         }
         let t = self.config.temperature.max(1e-3);
         let m = z.iter().fold(f32::MIN, |a, &b| a.max(b / t));
@@ -170,9 +189,12 @@ impl SentimentModel {
             error,
         };
         std::fs::create_dir_all(dir).map_err(|e| write_err(dir, e))?;
-        let mut bytes = Vec::with_capacity(4 * (self.idf.len() + self.weights.len()));
-        for v in self.idf.iter().chain(&self.weights) {
-            bytes.extend_from_slice(&v.to_le_bytes());
+        let k = self.config.classes.len();
+        let mut bytes = Vec::with_capacity(4 * self.packed.len());
+        for c in 0..k {
+            for v in self.packed.iter().skip(c).step_by(k) {
+                bytes.extend_from_slice(&v.to_le_bytes());
+            }
         }
         let weights = dir.join(WEIGHTS_FILE);
         std::fs::write(&weights, bytes).map_err(|e| write_err(&weights, e))?;
@@ -221,11 +243,7 @@ impl SentimentModel {
             .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
             .collect();
         let weights = values.split_off(d);
-        Ok(SentimentModel {
-            config,
-            idf: values,
-            weights,
-        })
+        Ok(SentimentModel::new(config, &values, &weights))
     }
 }
 

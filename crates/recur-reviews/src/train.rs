@@ -516,11 +516,7 @@ pub fn train(examples: &[Example], opts: &TrainOptions) -> Result<SentimentModel
             }
         }
     }
-    Ok(SentimentModel {
-        config,
-        idf: idf_full,
-        weights,
-    })
+    Ok(SentimentModel::new(config, &idf_full, &weights))
 }
 
 /// Reviews up to which the penalty is chosen by five-fold cross-validation.
