@@ -197,8 +197,9 @@ pub(crate) fn tokens<'a>(text: &'a str, mut emit: impl FnMut(Token<'a>)) {
 pub(crate) fn clauses(text: &str) -> Vec<(usize, usize)> {
     let mut cuts = Vec::new();
     let mut start = 0;
-    let lower = text.to_lowercase();
-    let same_len = lower.len() == text.len();
+    let starts_ascii = |here: &str, w: &str| {
+        here.len() >= w.len() && here.as_bytes()[..w.len()].eq_ignore_ascii_case(w.as_bytes())
+    };
     for (i, c) in text.char_indices() {
         if matches!(
             c,
@@ -218,13 +219,10 @@ pub(crate) fn clauses(text: &str) -> Vec<(usize, usize)> {
         ) {
             cuts.push((start, i));
             start = i + c.len_utf8();
-        } else if i > start && text.is_char_boundary(i) {
+        } else if i > start {
             let here = &text[i..];
             let contrast = ["但是", "可是", "不过"].iter().any(|w| here.starts_with(w))
-                || (same_len
-                    && [" but ", " however "]
-                        .iter()
-                        .any(|w| lower[i..].starts_with(w)));
+                || [" but ", " however "].iter().any(|w| starts_ascii(here, w));
             if contrast {
                 cuts.push((start, i));
                 start = i;
@@ -284,5 +282,27 @@ mod tests {
             ]
         );
         assert!(clauses("").is_empty());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_text_is_safe(raw in "\\PC{0,200}") {
+            let cleaned = clean(&raw);
+            for (a, b) in clauses(&cleaned) {
+                proptest::prop_assert!(a < b && cleaned.is_char_boundary(a) && cleaned.is_char_boundary(b));
+                proptest::prop_assert_eq!(cleaned[a..b].trim(), &cleaned[a..b]);
+            }
+            let norm = normalise(&raw);
+            proptest::prop_assert_eq!(normalise(&norm), norm.clone());
+            let mut n = 0;
+            tokens(&norm, |t| { n += usize::from(!t.text().is_empty()); });
+            proptest::prop_assert!(n <= norm.chars().count());
+        }
+
+        #[test]
+        fn entities_round_trip(s in "[a-z &<>\"']{0,40}") {
+            let escaped = s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;");
+            proptest::prop_assert_eq!(clean(&escaped), s);
+        }
     }
 }
