@@ -26,6 +26,8 @@ pub(crate) const ZH_NEGATIVE: &str = "\
 
 /// English words that are never aspects, separated by white space.
 pub(crate) const EN_STOP: &str = "\
+    leave apply applied purchase purchased order ordered received arrived started clean \
+    seemed absolutely actually ago anyone anything company brand products \
     a about above after again against all also always am an and any are around as at away \
     back be because been before being below better between both bought but buy by came can \
     can't come could couldn't day days did didn't different do does doesn't doing don't done \

@@ -84,7 +84,7 @@ pub(crate) fn candidates(clause: &str, out: &mut Vec<String>) {
     }
     let mut previous: Option<String> = None;
     tokens(clause, |t| match t {
-        Token::Word(w) if english_content(w) => {
+        Token::Word(w) if english_content(w) && english_content(&singular(w)) => {
             let s = singular(w);
             if let Some(p) = previous.take() {
                 out.push(format!("{p} {s}"));
