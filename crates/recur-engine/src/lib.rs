@@ -30,6 +30,7 @@
 //!  ├── privacy/         erasure and retention across every store, with an audit line
 //!  ├── query.rs         users' own read-only SQL (`recur sql`), personal columns hidden
 //!  ├── serving.rs       ShopView: the in-memory snapshot a server answers from
+//!  ├── reviews.rs       review intelligence: train the sentiment model, aspects, held back
 //!  ├── report/          the self-contained HTML report
 //!  │   ├── sections.rs      ReportSections: value, model, campaign data (serialisable)
 //!  │   └── html.rs, sections.js   their tables and charts
@@ -75,6 +76,7 @@ mod privacy;
 mod query;
 mod recs;
 mod report;
+mod reviews;
 mod serving;
 mod summaries;
 mod workspace;
@@ -140,10 +142,17 @@ pub use recur_ingest::Error as IngestError;
 pub use recur_llm as llm;
 /// The behaviour model (transformer, baselines, evaluation).
 pub use recur_model as model;
+/// Review intelligence (sentiment, aspects, evaluation).
+pub use recur_reviews as review_intel;
 pub use report::{
     BehaviourSection, Bin, CampaignSection, HoldoutCheck, ModelRow, OfferCount, PathCount,
     ReportSections, RoundSection, SampleMessage, Section, TOP_AT_RISK, TransformerRun,
     ValueSection, render_html, render_report,
+};
+pub use reviews::{
+    MIN_NEUTRAL, REVIEWS_MODEL_DIR, ReviewTrainOutcome, ReviewsError, ReviewsResult,
+    analyze_workspace_reviews, evaluate_reviews, train_workspace_reviews, workspace_review_model,
+    workspace_reviews,
 };
 pub use serving::{
     CampaignSummary, Contact, CustomerView, LiveActivity, PurchaseLine, ShopView, ViewProblem,

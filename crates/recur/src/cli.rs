@@ -84,6 +84,10 @@ pub(crate) enum Command {
     Customers(CustomersCommand),
     /// Your own read-only SQL (DataFusion) over the workspace's tables and views.
     Sql(SqlArgs),
+    /// Review intelligence: the sentiment model (Chinese and English) trained on the reviews'
+    /// stars, then aspects, pain points and held-back products per product and category.
+    #[command(subcommand)]
+    Reviews(ReviewsCommand),
 }
 
 #[derive(Debug, Args)]
@@ -417,6 +421,10 @@ pub(crate) enum EvalCommand {
     /// questions, groundedness, escalation precision and recall, latency; or intent routing
     /// accuracy on agent guidelines.
     Assist(EvalAssistArgs),
+    /// Review sentiment on a labelled file: accuracy and macro-F1 beside majority-class and
+    /// lexicon baselines (identical texts removed, seeded 80/20 split), training seconds,
+    /// reviews classified per second on one core, and the aspect analysis's time.
+    Reviews(EvalReviewsArgs),
 }
 
 /// `recur eval copy`.
@@ -894,4 +902,86 @@ pub(crate) enum ClvCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// `recur reviews`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum ReviewsCommand {
+    /// Train the review sentiment model on the imported reviews' stars (1-2 negative, 4-5
+    /// positive, 3 neutral when there are at least 20) or on a labelled file; saved under
+    /// models/reviews.
+    Train(ReviewsTrainArgs),
+    /// Per product and category: negative share, aspects with their negative share, monthly
+    /// trend and quotes (review row keys); products whose negative share is well above the
+    /// rest of their category are held back.
+    Analyze(ReviewsAnalyzeArgs),
+}
+
+/// `recur reviews train`.
+#[derive(Debug, Args)]
+pub(crate) struct ReviewsTrainArgs {
+    /// Train on this labelled file instead of the workspace's reviews.
+    #[arg(long, requires = "format")]
+    pub(crate) labelled: Option<PathBuf>,
+    /// Layout of --labelled.
+    #[arg(long, value_enum)]
+    pub(crate) format: Option<ReviewFormatArg>,
+    /// Seed of the held-out folds that choose the penalty.
+    #[arg(long, default_value_t = 42)]
+    pub(crate) seed: u64,
+    /// Print the result as one JSON document.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+/// `recur reviews analyze`.
+#[derive(Debug, Args)]
+pub(crate) struct ReviewsAnalyzeArgs {
+    /// Only this product.
+    #[arg(long)]
+    pub(crate) product: Option<String>,
+    /// Fewest reviews of a product (and of the rest of its category) to hold it back.
+    #[arg(long, default_value_t = 10)]
+    pub(crate) min_reviews: usize,
+    /// How far its negative share must exceed the rest of its category's (0.2: 20 points).
+    #[arg(long, default_value_t = 0.2)]
+    pub(crate) margin: f64,
+    /// Most aspects per product and category.
+    #[arg(long, default_value_t = 8)]
+    pub(crate) aspects: usize,
+    /// Products shown in the table (the JSON has all).
+    #[arg(long, default_value_t = 20)]
+    pub(crate) top: usize,
+    /// Print the result as one JSON document.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+/// The layout of a labelled review file.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum ReviewFormatArg {
+    /// CSV `cat,label,review`; label 1 positive, 0 negative.
+    OnlineShopping,
+    /// JSON lines with `overall` stars, `summary`, `reviewText`, `asin` (3 stars left out).
+    AmazonReviews,
+}
+
+/// `recur eval reviews`.
+#[derive(Debug, Args)]
+pub(crate) struct EvalReviewsArgs {
+    /// Labelled file.
+    #[arg(long)]
+    pub(crate) dataset: PathBuf,
+    /// Its layout.
+    #[arg(long, value_enum)]
+    pub(crate) format: ReviewFormatArg,
+    /// Seed of the 80/20 split and of the held-out folds.
+    #[arg(long, default_value_t = 42)]
+    pub(crate) seed: u64,
+    /// Skip timing the aspect analysis over every review.
+    #[arg(long)]
+    pub(crate) no_aspects: bool,
+    /// Print the result as one JSON document.
+    #[arg(long)]
+    pub(crate) json: bool,
 }

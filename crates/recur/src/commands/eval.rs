@@ -24,6 +24,7 @@ pub(crate) fn run(ctx: &Context, cmd: &EvalCommand) -> Result<ExitCode> {
         } => (dataset, format, training, baselines_only, json),
         EvalCommand::Copy(args) => return super::eval_copy::run(ctx, args),
         EvalCommand::Assist(args) => return super::eval_assist::run(ctx, args),
+        EvalCommand::Reviews(args) => return super::eval_reviews::run(ctx, args),
     };
     let format = match format {
         RecsFormatArg::Beauty => RecsFormat::Beauty,

@@ -11,6 +11,7 @@ mod embed;
 mod eval;
 mod eval_assist;
 mod eval_copy;
+mod eval_reviews;
 mod import;
 mod init;
 mod kb;
@@ -18,6 +19,7 @@ mod keys;
 mod llm;
 mod presets;
 mod recommend;
+mod reviews;
 mod serve;
 mod sql;
 mod train;
@@ -52,5 +54,6 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
         Command::Assist(args) => assist::run(&ctx, args),
         Command::Customers(cmd) => customers::run(&ctx, cmd),
         Command::Sql(args) => sql::run(&ctx, args),
+        Command::Reviews(cmd) => reviews::run(&ctx, cmd),
     }
 }

@@ -7,6 +7,7 @@ mod endpoint;
 mod imports;
 mod mistakes;
 mod poison;
+mod reviews;
 mod serve;
 mod sql;
 
