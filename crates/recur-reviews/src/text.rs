@@ -293,7 +293,7 @@ mod tests {
                 proptest::prop_assert_eq!(cleaned[a..b].trim(), &cleaned[a..b]);
             }
             let norm = normalise(&raw);
-            proptest::prop_assert_eq!(normalise(&norm), norm.clone());
+            proptest::prop_assert!(!norm.starts_with(' ') && !norm.ends_with(' ') && !norm.contains("  "));
             let mut n = 0;
             tokens(&norm, |t| { n += usize::from(!t.text().is_empty()); });
             proptest::prop_assert!(n <= norm.chars().count());
