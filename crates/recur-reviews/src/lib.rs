@@ -4,9 +4,9 @@
 //!   Chinese and English (negative/positive, and neutral where three-star reviews allow),
 //!   trained on the shop's own reviews (stars give the labels) or on a labelled file. Hashed
 //!   word unigrams and bigrams (Chinese segmented by jieba) and character n-grams, tf-idf,
-//!   L2-regularised logistic regression fitted by argmin's L-BFGS; the penalty chosen on a
-//!   validation split, probabilities calibrated by a temperature. Saved as `config.json` and
-//!   `weights.bin`.
+//!   L2-regularised logistic regression fitted by argmin's L-BFGS; the penalty, class
+//!   weighting and decision threshold chosen by macro-F1 on held-out training reviews,
+//!   probabilities calibrated by a temperature. Saved as `config.json` and `weights.bin`.
 //! - **Aspects and pain points** ([`analyze`]): per product and category the phrases reviews
 //!   talk about (found in the data), the share of negative mentions, the trend by month and
 //!   verbatim quotes with their review keys; products whose negative share is well above the
