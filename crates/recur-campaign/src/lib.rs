@@ -53,8 +53,9 @@ pub use hillstrom::{ArmReport, HillstromReport, Targeting, evaluate_hillstrom};
 pub use holdout::{assign_holdout, holdout_key};
 pub use learn::{OfferEvidence, OfferModels, PastCampaign, PastRow};
 pub use ledger::{
-    CustomerMessage, ERASED_PREFIX, Ledger, Pending, RecordedAssignment, RecordedCampaign,
-    Redemption, SendCounts, SendLock, SendStatus, erased_key, message_id,
+    Approval, CustomerMessage, ERASED_PREFIX, Ledger, MessagesFingerprint, Pending,
+    RecordedAssignment, RecordedCampaign, Redemption, SendCounts, SendLock, SendStatus, erased_key,
+    message_id,
 };
 pub use message::{
     CustomerContext, Draft, Facts, Format, FreeText, Language, MAX_FIRST_NAME_CHARS, Message,

@@ -34,6 +34,39 @@ pub struct Settings {
     pub assist: AssistSettings,
     /// Personal data of customers: how long it is kept.
     pub customers: CustomerSettings,
+    /// Where `recur serve` delivers approved campaigns (`POST /v1/campaigns/{id}/send`).
+    pub delivery: DeliverySettings,
+}
+
+/// Where the server delivers campaigns: a signed webhook or an SMTP server, set by the shop
+/// (a request never names the target). Secrets come from the environment:
+/// `RECUR_WEBHOOK_SECRET`, `RECUR_SMTP_PASSWORD`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DeliverySettings {
+    /// Webhook URL (http:// or https://) messages are POSTed to, signed with HMAC-SHA256;
+    /// empty: none.
+    pub webhook: String,
+    /// SMTP server as HOST:PORT (used when no webhook is set); empty: none.
+    pub smtp: String,
+    /// Sender address for SMTP.
+    pub smtp_from: String,
+    /// SMTP security: `plain` (a local relay), `starttls` or `tls`.
+    pub smtp_security: String,
+    /// SMTP login user (its password comes from `RECUR_SMTP_PASSWORD`); empty: no login.
+    pub smtp_user: String,
+}
+
+impl Default for DeliverySettings {
+    fn default() -> Self {
+        DeliverySettings {
+            webhook: String::new(),
+            smtp: String::new(),
+            smtp_from: "recur <campaigns@localhost>".into(),
+            smtp_security: "plain".into(),
+            smtp_user: String::new(),
+        }
+    }
 }
 
 /// Personal data of customers.
@@ -207,6 +240,7 @@ impl Default for Settings {
             serve: ServeSettings::default(),
             assist: AssistSettings::default(),
             customers: CustomerSettings::default(),
+            delivery: DeliverySettings::default(),
         }
     }
 }
@@ -353,6 +387,31 @@ pub const KEYS: &[(&str, &str, &str)] = &[
         "customers.retention_days",
         "RECUR_CUSTOMERS_RETENTION_DAYS",
         "days without activity after which `customers retain` clears personal fields (0: never)",
+    ),
+    (
+        "delivery.webhook",
+        "RECUR_DELIVERY_WEBHOOK",
+        "webhook URL `recur serve` delivers approved campaigns to (secret: RECUR_WEBHOOK_SECRET)",
+    ),
+    (
+        "delivery.smtp",
+        "RECUR_DELIVERY_SMTP",
+        "SMTP server HOST:PORT `recur serve` delivers approved campaigns to",
+    ),
+    (
+        "delivery.smtp_from",
+        "RECUR_DELIVERY_SMTP_FROM",
+        "sender address of campaign e-mails sent by `recur serve`",
+    ),
+    (
+        "delivery.smtp_security",
+        "RECUR_DELIVERY_SMTP_SECURITY",
+        "plain, starttls or tls",
+    ),
+    (
+        "delivery.smtp_user",
+        "RECUR_DELIVERY_SMTP_USER",
+        "SMTP login user (password: RECUR_SMTP_PASSWORD)",
     ),
 ];
 
@@ -526,6 +585,43 @@ impl Settings {
             "customers.retention_days" => {
                 self.customers.retention_days = whole(key, value, 0, 36_500)?;
             }
+            "delivery.webhook" => {
+                let v = value.trim();
+                if !(v.is_empty() || v.starts_with("http://") || v.starts_with("https://")) {
+                    return Err(Error::BadSetting {
+                        key: key.to_owned(),
+                        value: value.to_owned(),
+                        hint: "expected an http:// or https:// URL (empty: none)".into(),
+                    });
+                }
+                self.delivery.webhook = v.to_owned();
+            }
+            "delivery.smtp" => {
+                let v = value.trim();
+                let ok = v.is_empty()
+                    || v.rsplit_once(':')
+                        .is_some_and(|(h, p)| !h.is_empty() && p.parse::<u16>().is_ok());
+                if !ok {
+                    return Err(Error::BadSetting {
+                        key: key.to_owned(),
+                        value: value.to_owned(),
+                        hint: "expected HOST:PORT, for example localhost:1025 (empty: none)".into(),
+                    });
+                }
+                self.delivery.smtp = v.to_owned();
+            }
+            "delivery.smtp_from" => self.delivery.smtp_from = value.trim().to_owned(),
+            "delivery.smtp_security" => {
+                if !matches!(value.trim(), "plain" | "starttls" | "tls") {
+                    return Err(Error::BadSetting {
+                        key: key.to_owned(),
+                        value: value.to_owned(),
+                        hint: "expected plain, starttls or tls".into(),
+                    });
+                }
+                self.delivery.smtp_security = value.trim().to_owned();
+            }
+            "delivery.smtp_user" => self.delivery.smtp_user = value.trim().to_owned(),
             _ => {
                 return Err(Error::BadSetting {
                     key: key.to_owned(),
@@ -593,7 +689,16 @@ impl Settings {
              [customers]\n\
              # `recur customers retain` clears the personal fields (e-mail, name, phone, address) of\n\
              # customers inactive this many days (0: never; `recur customers erase` removes one now).\n\
-             retention_days = {}\n",
+             retention_days = {}\n\n\
+             [delivery]\n\
+             # Where `recur serve` delivers approved campaigns (POST /v1/campaigns/ID/send): a webhook\n\
+             # (signed with RECUR_WEBHOOK_SECRET) or else an SMTP server (password: RECUR_SMTP_PASSWORD).\n\
+             # Empty: the server does not send. `recur campaign send` takes its target as flags.\n\
+             webhook = \"\"\n\
+             smtp = \"\"\n\
+             smtp_from = \"{}\"\n\
+             smtp_security = \"{}\"\n\
+             smtp_user = \"\"\n",
             d.data_dir.display(),
             d.analytics.repurchase_days,
             d.analytics.histogram_bin_days,
@@ -612,6 +717,8 @@ impl Settings {
             d.assist.passages,
             d.assist.bm25_weight,
             d.customers.retention_days,
+            d.delivery.smtp_from,
+            d.delivery.smtp_security,
         )
     }
 }

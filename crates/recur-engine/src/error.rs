@@ -105,6 +105,34 @@ pub enum Error {
         /// The campaign.
         campaign: String,
     },
+    /// A campaign with no messages was to be approved.
+    #[error(
+        "campaign `{campaign}` has no messages to approve; write them first with `recur campaign generate --campaign {campaign}`"
+    )]
+    NothingToApprove {
+        /// The campaign.
+        campaign: String,
+    },
+    /// A campaign was to be sent where an approval is required, and it has none.
+    #[error(
+        "campaign `{campaign}` is not approved; review its messages and approve them first (`recur campaign approve --campaign {campaign}` or POST /v1/campaigns/{campaign}/approve)"
+    )]
+    NotApproved {
+        /// The campaign.
+        campaign: String,
+    },
+    /// The messages changed after they were approved (written again, a customer erased).
+    #[error(
+        "the messages of campaign `{campaign}` changed since they were approved ({approved} approved, {now} now): review them and approve again (`recur campaign approve --campaign {campaign}` or POST /v1/campaigns/{campaign}/approve)"
+    )]
+    ApprovalOutdated {
+        /// The campaign.
+        campaign: String,
+        /// Messages approved.
+        approved: usize,
+        /// Messages now.
+        now: usize,
+    },
     /// A posted event is invalid.
     #[error("event field `{field}` {message}")]
     BadEvent {
@@ -166,6 +194,9 @@ impl Error {
             | Error::NoLedger { .. }
             | Error::NoSuchCampaign { .. }
             | Error::NoCopyAudit { .. }
+            | Error::NothingToApprove { .. }
+            | Error::NotApproved { .. }
+            | Error::ApprovalOutdated { .. }
             | Error::BadEvent { .. }
             | Error::LiveLogBusy(_)
             | Error::NoModel

@@ -88,19 +88,19 @@ pub use assist::{
     search_knowledge,
 };
 pub use campaign::{
-    COPY_AUDIT_FILE, CampaignStore, ChannelConfig, CopyAudit, CopyEvaluation, CopyPath, CopyRun,
-    CopyShares, FAIRNESS_FILE, GeneratedCampaign, LEDGER_FILE, MIN_PER_ARM, PlannedCampaign,
-    RecordedCampaign, RecordedFairness, SendOutcome, SendRun, WorkspaceLift, campaign_copy_audit,
-    campaign_fairness, distinct_2, evaluate_campaign_copy, evaluate_workspace_campaign,
-    generate_workspace_campaign, import_workspace_redemptions, plan_workspace_campaign,
-    send_campaign,
+    ApprovalRecord, ApprovalStatus, COPY_AUDIT_FILE, CampaignStore, ChannelConfig, CopyAudit,
+    CopyEvaluation, CopyPath, CopyRun, CopyShares, FAIRNESS_FILE, GeneratedCampaign, LEDGER_FILE,
+    MIN_PER_ARM, PlannedCampaign, RecordedCampaign, RecordedFairness, SendOutcome, SendRun,
+    WorkspaceLift, approve_campaign, campaign_approval, campaign_copy_audit, campaign_fairness,
+    distinct_2, evaluate_campaign_copy, evaluate_workspace_campaign, generate_workspace_campaign,
+    import_workspace_redemptions, plan_workspace_campaign, send_campaign,
 };
 pub use clv::{
     CustomerValue, WorkspaceEvaluation, WorkspaceValue, customer_value, evaluate_workspace,
 };
 pub use config::{
-    AnalyticsSettings, AssistSettings, CustomerSettings, DEFAULT_EMBED, DEFAULT_LLM, EmbedSettings,
-    KEYS, LlmSettings, SETTINGS_FILE, ServeSettings, Settings,
+    AnalyticsSettings, AssistSettings, CustomerSettings, DEFAULT_EMBED, DEFAULT_LLM,
+    DeliverySettings, EmbedSettings, KEYS, LlmSettings, SETTINGS_FILE, ServeSettings, Settings,
 };
 pub use copywriter::{draft_prompt, free_text_schema, llm_writer};
 pub use demo::{
@@ -128,9 +128,11 @@ pub use recur_assist::{
     Answer, AnswerMode, AnswerStyle, AssistOptions, Citation, Conversation, EscalationReason,
     KnowledgeKind, Lang, Role, redact,
 };
+/// Campaign errors (for callers that react to a campaign being sent by another run).
+pub use recur_campaign::Error as CampaignError;
 pub use recur_campaign::{
-    CustomerMessage, FOUR_FIFTHS, Language, MIN_GROUP_SIZE, Outgoing, SendCounts, SendStatus,
-    SmtpSecurity,
+    CustomerMessage, FOUR_FIFTHS, Language, MIN_GROUP_SIZE, MessagesFingerprint, Outgoing,
+    SendCounts, SendReport, SendStatus, SmtpSecurity,
 };
 /// Domain-type parse errors (segments, statuses...).
 pub use recur_core::Error as CoreError;

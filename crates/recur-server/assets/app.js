@@ -56,9 +56,15 @@ class ApiError extends Error {
   }
 }
 
-async function api(path) {
+async function api(path, payload) {
   const key = sessionStorage.getItem(KEY);
-  const r = await fetch(path, { headers: { Authorization: 'Bearer ' + key } });
+  const init = { headers: { Authorization: 'Bearer ' + key } };
+  if (payload !== undefined) {
+    init.method = 'POST';
+    init.headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(payload);
+  }
+  const r = await fetch(path, init);
   let body = null;
   try { body = await r.json(); } catch (_) { body = null; }
   if (!r.ok) throw new ApiError(r.status, body);
@@ -269,12 +275,77 @@ async function customer(id) {
   return out;
 }
 
+// The assistant console: a question (and optionally the signed-in customer, for order
+// questions; the key then needs the `personal` scope), the answer with the passages it cites,
+// and an escalation to a person shown as such. The conversation stays in this tab.
+const chat = [];
+
+function answerView(question, a) {
+  const parts = [h('p', { class: 'question' }, 'Q: ', question)];
+  if (a.escalate) {
+    parts.push(h('p', { class: 'escalate', id: 'assist-escalation' },
+      'Hand over to a person: ', a.reason || 'the assistant cannot settle this', a.reason_code ? ` (${a.reason_code})` : ''));
+  }
+  parts.push(h('p', { class: 'answer', id: 'assist-answer' }, a.answer));
+  parts.push(h('p', { class: 'note' }, `Language ${a.language} · ${a.mode} · retrieval confidence ${fmt(a.confidence, 2)} · ${fmt(a.seconds, 2)} s`));
+  if (a.citations.length) {
+    parts.push(table(['Cited', 'Passage', 'Source', 'Title'],
+      a.citations.map((c) => ['[' + c.marker + ']', c.id, c.source, h('td', { class: 'text' }, c.title)])));
+  } else {
+    parts.push(h('p', { class: 'note' }, 'No passage cited.'));
+  }
+  if (a.rejected && a.rejected.length) {
+    parts.push(h('p', { class: 'note' }, 'Model answers rejected by the checks: ' + a.rejected.join('; ')));
+  }
+  return h('div', { class: 'turn' }, parts);
+}
+
+async function ask(question, customerId) {
+  const body = { question, history: chat.slice() };
+  if (customerId) body.customer_id = customerId;
+  try {
+    const a = await api('/v1/assist', body);
+    chat.push({ role: 'customer', text: question }, { role: 'assistant', text: a.answer });
+    return answerView(question, a);
+  } catch (e) {
+    if (e.status === 401) throw e;
+    return h('p', { class: 'error', id: 'assist-error' }, e.message);
+  }
+}
+
+async function assist(question, customerId) {
+  const q = h('textarea', { id: 'assist-question', rows: 3, cols: 80, placeholder: 'A customer\'s question, e.g. When will I get my refund?' });
+  const c = h('input', { id: 'assist-customer', size: 24, placeholder: 'customer id (optional)' });
+  c.value = customerId || '';
+  const answers = h('div', { id: 'assist-answers' });
+  const form = h('form', { id: 'assist-form' }, q, h('div', {}, c, ' ', h('button', {}, 'Ask'), ' ',
+    h('button', { type: 'button', id: 'assist-reset', onclick: () => { chat.splice(0); answers.replaceChildren(); } }, 'New conversation')));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const text = q.value.trim();
+    if (!text) return;
+    answers.prepend(h('p', { class: 'note', id: 'assist-wait' }, 'Asking...'));
+    const view = await ask(text, c.value.trim());
+    const wait = document.getElementById('assist-wait');
+    if (wait) wait.remove();
+    answers.prepend(view);
+    q.value = '';
+  });
+  // A question in the address (#assist/QUESTION[/CUSTOMER]) is asked at once.
+  if (question) answers.append(await ask(question, customerId));
+  return [section('Assistant',
+    h('p', { class: 'note' }, 'Answers come from the shop\'s knowledge (recur kb import) with the passages they cite; ' +
+      'requests the assistant cannot settle (refunds, cancellations, complaints, low confidence) go to a person. ' +
+      'A customer id lets it answer order questions from that customer\'s orders (the key needs the personal scope).'),
+    form), section('Conversation', answers)];
+}
+
 // ---- shell ----
 
-const PAGES = { overview, value, model, campaigns, customer };
+const PAGES = { overview, value, model, campaigns, customer, assist };
 
 async function show() {
-  const [name, arg] = (location.hash.slice(1) || 'overview').split('/');
+  const [name, ...args] = (location.hash.slice(1) || 'overview').split('/');
   const page = PAGES[name] ? name : 'overview';
   document.querySelectorAll('#nav a').forEach((a) => a.classList.toggle('on', a.dataset.page === page));
   const root = document.getElementById('page');
@@ -285,7 +356,7 @@ async function show() {
     const status = await api('/v1/status');
     document.getElementById('shop').textContent = `${status.shop} · snapshot ${status.snapshot_built_at}`;
     document.getElementById('login').hidden = true;
-    const parts = await PAGES[page](arg ? decodeURIComponent(arg) : undefined);
+    const parts = await PAGES[page](...args.map((a) => decodeURIComponent(a)));
     root.replaceChildren(...parts);
     drawPending();
     document.body.dataset.rendered = page;

@@ -57,7 +57,9 @@ pub(crate) struct ErrorBody {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub(crate) struct ErrorDetail {
     /// Stable machine-readable code (`unauthorized`, `forbidden`, `not_found`,
-    /// `invalid_request`, `rate_limited`, `payload_too_large`, `unavailable`, `internal`...).
+    /// `invalid_request`, `rate_limited`, `payload_too_large`, `unavailable`, `internal`;
+    /// campaigns: `not_approved`, `approval_outdated`, `nothing_to_approve`,
+    /// `send_in_progress`, `delivery_not_configured`).
     pub(crate) code: String,
     /// What went wrong and what to do.
     pub(crate) message: String,
@@ -93,6 +95,11 @@ impl ApiError {
         Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_request", message)
     }
 
+    /// 409: the request conflicts with the campaign's state (`code` says how).
+    pub(crate) fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, code, message)
+    }
+
     pub(crate) fn unavailable(message: impl Into<String>) -> Self {
         Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", message)
     }
@@ -110,6 +117,7 @@ impl ApiError {
             StatusCode::UNAUTHORIZED => "unauthorized",
             StatusCode::FORBIDDEN => "forbidden",
             StatusCode::NOT_FOUND => "not_found",
+            StatusCode::CONFLICT => "conflict",
             StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
             StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
             StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
@@ -139,6 +147,15 @@ impl From<recur_engine::Error> for ApiError {
             E::Ingest(recur_engine::IngestError::Locked(_)) => {
                 ApiError::unavailable(format!("{message}; retry in a few seconds"))
             }
+            E::NotApproved { .. } => ApiError::conflict("not_approved", message),
+            E::ApprovalOutdated { .. } => ApiError::conflict("approval_outdated", message),
+            E::NothingToApprove { .. } => ApiError::conflict("nothing_to_approve", message),
+            E::Campaign(recur_engine::CampaignError::Busy { campaign, .. }) => ApiError::conflict(
+                "send_in_progress",
+                format!(
+                    "campaign `{campaign}` is being sent by another run right now; wait for it (GET /v1/campaigns/{campaign}/sends) and send again if messages are left: nothing is ever sent twice"
+                ),
+            ),
             _ if e.is_user_error() => ApiError::invalid(message),
             _ => ApiError::internal(message),
         }

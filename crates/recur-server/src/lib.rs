@@ -11,7 +11,8 @@
 //!  state.rs       Shop (one workspace: keys, event log, snapshot, cache), AppState, ServerConfig
 //!  auth.rs        keys → workspace + scopes; per-key token buckets
 //!  ops.rs         request ids, the one error shape, access log, health, metrics
-//!  api/           events, customers, insights (analytics, value, model, products), campaigns
+//!  api/           events, customers, insights (analytics, value, model, products), campaigns,
+//!                 sends (approve, send in the background, its state), assist
 //!  openapi.rs     the OpenAPI document
 //!  dashboard.rs   the dashboard and the API page (assets embedded: works offline)
 //! ```
@@ -50,7 +51,7 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 pub use error::{Error, Result};
 pub use state::{AppState, ServerConfig, Shop};
 
-use crate::api::{assist, campaigns, customers, events, insights};
+use crate::api::{assist, campaigns, customers, events, insights, sends};
 
 /// The OpenAPI document the server serves (for tools and tests).
 pub fn openapi_json() -> String {
@@ -78,6 +79,9 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/campaigns/{id}", get(campaigns::detail))
         .route("/campaigns/{id}/lift", get(campaigns::lift))
         .route("/campaigns/{id}/generate", post(campaigns::generate))
+        .route("/campaigns/{id}/approve", post(sends::approve))
+        .route("/campaigns/{id}/send", post(sends::send))
+        .route("/campaigns/{id}/sends", get(sends::sends))
         .route("/assist", post(assist::ask))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),

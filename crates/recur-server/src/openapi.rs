@@ -4,7 +4,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::openapi::{Content, Ref, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
-use crate::api::{assist, campaigns, customers, events, insights};
+use crate::api::{assist, campaigns, customers, events, insights, sends};
 use crate::ops;
 
 struct Security;
@@ -79,6 +79,7 @@ impl Modify for Security {
         insights::status, insights::analytics, insights::segments, insights::value, insights::model,
         insights::similar,
         campaigns::list, campaigns::detail, campaigns::lift, campaigns::plan, campaigns::generate,
+        sends::approve, sends::send, sends::sends,
         assist::ask,
     ),
     components(schemas(crate::error::ErrorBody)),
@@ -88,7 +89,7 @@ impl Modify for Security {
         (name = "customers", description = "Profiles, value, recommendations, messages"),
         (name = "products", description = "Similar products"),
         (name = "shop", description = "Analytics, segments, value, the behaviour model"),
-        (name = "campaigns", description = "Plans, messages, measured lift"),
+        (name = "campaigns", description = "Plans, messages, approval, sending, measured lift"),
         (name = "assistant", description = "Customer-service answers from the shop's knowledge"),
         (name = "operations", description = "Health and metrics"),
     )

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Instant, SystemTime};
 
-use recur_engine::{ApiKeys, EventLog, KeyRecord, LiveEvent, ShopView, Workspace};
+use recur_engine::{ApiKeys, ChannelConfig, EventLog, KeyRecord, LiveEvent, ShopView, Workspace};
 
 use crate::error::Result;
 use crate::metrics::Metrics;
@@ -63,6 +63,10 @@ pub struct Shop {
     pub(crate) recs: Mutex<HashMap<(String, usize, bool), CachedRecs>>,
     pub(crate) last_compaction: Mutex<Instant>,
     pub(crate) data_stamp: Mutex<Option<SystemTime>>,
+    /// Where approved campaigns are delivered (the workspace's `[delivery]` settings).
+    pub(crate) delivery: Option<ChannelConfig>,
+    /// Send runs started through the API, by campaign (the latest of each).
+    pub(crate) sends: crate::api::sends::SendJobs,
     /// Held while the snapshot is rebuilt or live events are compacted (one at a time).
     refresh_lock: Mutex<()>,
 }
@@ -98,9 +102,19 @@ impl Shop {
             recs: Mutex::new(HashMap::new()),
             last_compaction: Mutex::new(Instant::now()),
             data_stamp: Mutex::new(stamp),
+            delivery: None,
+            sends: crate::api::sends::SendJobs::default(),
             refresh_lock: Mutex::new(()),
             ws,
         })
+    }
+
+    /// Delivers approved campaigns (`POST /v1/campaigns/{id}/send`) through `channel`, which
+    /// the shop configures (a request never names its target); without one the server does
+    /// not send.
+    pub fn with_delivery(mut self, channel: Option<ChannelConfig>) -> Shop {
+        self.delivery = channel;
+        self
     }
 
     /// The shop's name (its folder's name).

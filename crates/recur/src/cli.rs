@@ -643,6 +643,17 @@ pub(crate) enum CampaignCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Approve a campaign's messages as they are now in the send ledger (recorded with who,
+    /// when, and their count and fingerprint); the API sends only approved campaigns, and
+    /// writing the messages again makes the approval outdated.
+    Approve {
+        /// Campaign id recorded by `recur campaign plan`.
+        #[arg(long)]
+        campaign: String,
+        /// Print the result as one JSON document.
+        #[arg(long)]
+        json: bool,
+    },
     /// Send a campaign's queued messages from its send ledger, exactly once per customer:
     /// safe to interrupt and run again.
     Send(SendArgs),

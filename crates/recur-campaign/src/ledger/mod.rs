@@ -15,10 +15,12 @@ use crate::export::Outgoing;
 use crate::plan::{Assignment, Plan};
 
 mod analysis;
+mod approval;
 mod erase;
 mod history;
 mod lock;
 
+pub use approval::{Approval, MessagesFingerprint};
 pub use erase::{ERASED_PREFIX, erased_key};
 pub use history::CustomerMessage;
 pub use lock::SendLock;
@@ -81,6 +83,14 @@ const MIGRATIONS: &[&str] = &[
         source TEXT NOT NULL,
         rows INTEGER NOT NULL,
         at INTEGER NOT NULL
+    );",
+    // 3: approvals of a campaign's messages (who, when, a fingerprint of what was approved).
+    "CREATE TABLE approvals (
+        campaign TEXT PRIMARY KEY REFERENCES campaigns(id),
+        approved_by TEXT NOT NULL,
+        approved_at INTEGER NOT NULL,
+        messages INTEGER NOT NULL,
+        fingerprint TEXT NOT NULL
     );",
 ];
 

@@ -380,3 +380,51 @@ fn a_closed_send_window_defers_everything_and_says_when_it_opens() {
     let r = send_pending(&ledger, "spring", &mut Never, &tokyo, &mut |_, _| {}).unwrap();
     assert_eq!(r.window_opens.as_deref(), Some("2023-11-15T00:00:00Z"));
 }
+
+#[test]
+fn an_approval_covers_the_messages_as_approved_until_they_are_written_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut ledger = ledger_with_plan(&dir.path().join("l.sqlite"));
+    assert!(ledger.approval("spring").unwrap().is_none());
+    let msgs: Vec<Outgoing> = (0..3).map(message).collect();
+    ledger.queue(&msgs).unwrap();
+    let approved = ledger
+        .approve("spring", "key-label", 1_700_000_000)
+        .unwrap();
+    assert_eq!(approved.approved.messages, 3);
+    assert_eq!(approved.approved.fingerprint.len(), 64);
+    assert_eq!(ledger.approval("spring").unwrap(), Some(approved.clone()));
+    assert!(
+        ledger.approve("autumn", "x", 1).is_err(),
+        "no such campaign"
+    );
+
+    // Sending changes states, not messages: the approval still matches.
+    ledger
+        .set_status("spring", "C000", SendStatus::Sent, None, 1_700_000_001)
+        .unwrap();
+    assert_eq!(
+        ledger.messages_fingerprint("spring").unwrap(),
+        approved.approved
+    );
+    // The same text written again changes nothing; other text replaces what is still queued.
+    assert_eq!(ledger.replace_queued(&msgs).unwrap(), 0);
+    let mut rewritten = msgs.clone();
+    for m in &mut rewritten {
+        m.message.subject = "Other picks for you".into();
+    }
+    assert_eq!(
+        ledger.replace_queued(&rewritten).unwrap(),
+        2,
+        "C000 was sent"
+    );
+    let now = ledger.messages_fingerprint("spring").unwrap();
+    assert_eq!(now.messages, 3);
+    assert_ne!(now.fingerprint, approved.approved.fingerprint);
+    let pending = ledger.pending("spring").unwrap();
+    assert!(
+        pending
+            .iter()
+            .all(|p| p.message.message.subject == "Other picks for you")
+    );
+}

@@ -25,6 +25,8 @@ pub struct GeneratedCampaign {
     pub message_paths: BTreeMap<MessageTally, usize>,
     /// Newly queued in the ledger.
     pub queued: usize,
+    /// Messages already queued (not yet sent) whose text changed: they now carry the new text.
+    pub rewritten: usize,
     /// Files for ESP imports (and the copy audit).
     pub files: Vec<PathBuf>,
 }
@@ -36,7 +38,8 @@ pub struct GeneratedCampaign {
 /// validated message in the campaign's format (e-mail, SMS or push), the name filled in
 /// afterwards; then queues them in the ledger, exports Braze/Klaviyo/JSONL files and writes
 /// the copy audit (`copy-audit.jsonl`) to `WORKSPACE/campaign/<id>/`. Running it again queues
-/// nothing new.
+/// nothing new; messages not yet sent take the text written last (`rewritten`), which
+/// invalidates an approval of the earlier text.
 ///
 /// With `generator`, the first `llm_drafts` messages are drafted by the language model (free
 /// text only, schema-constrained, the facts filled in by the engine, validated, one retry with
@@ -109,11 +112,15 @@ pub fn generate_workspace_campaign(
     write_audit(&audit, writer.audit())?;
     files.push(audit);
     let queued = store.ledger.queue(&outgoing)?;
+    // Messages still queued take the new text, so what goes out is what was written last
+    // (and an approval of the earlier text no longer covers them).
+    let rewritten = store.ledger.replace_queued(&outgoing)?;
     Ok(GeneratedCampaign {
         campaign: campaign.to_owned(),
         product_source: source.product_source.clone(),
         message_paths: writer.into_paths(),
         queued,
+        rewritten,
         files,
     })
 }

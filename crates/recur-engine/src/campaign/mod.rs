@@ -3,6 +3,7 @@
 //! ```text
 //!  plan.rs         spec + customers + ledger's past campaigns ─► recorded plan and holdout
 //!  generate.rs     recorded plan + workspace facts ─► validated messages, queued, exported
+//!  approve.rs      queued messages ─► an approval (who, when, fingerprint) in the ledger
 //!  send.rs         queued messages ─► SMTP / webhook, exactly once
 //!  evaluate.rs     recorded plan + orders in the goal window ─► lift vs the holdout
 //!  redemptions.rs  coupon redemption export ─► the ledger (the real offer cost)
@@ -16,6 +17,7 @@
 //! model or template, validated, personalised, audited) and `audit.rs` (the copy audit file
 //! and its summary).
 
+mod approve;
 mod audit;
 mod copy_eval;
 mod evaluate;
@@ -28,6 +30,7 @@ mod send;
 mod store;
 mod writer;
 
+pub use approve::{ApprovalRecord, ApprovalStatus, approve_campaign, campaign_approval};
 pub(crate) use audit::write_audit;
 pub use audit::{
     COPY_AUDIT_FILE, CopyAudit, CopyEvaluation, CopyPath, CopyShares, campaign_copy_audit,

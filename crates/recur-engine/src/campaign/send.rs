@@ -7,6 +7,7 @@ use recur_campaign::{
 };
 use serde::Serialize;
 
+use super::approve::{ApprovalStatus, approval_of};
 use super::store::CampaignStore;
 use crate::error::{Error, Result};
 
@@ -44,6 +45,8 @@ pub struct SendOutcome {
     pub run: SendReport,
     /// All of the campaign's messages by state.
     pub totals: SendCounts,
+    /// The campaign's approval (as it stood when the run began).
+    pub approval: ApprovalStatus,
 }
 
 /// How one `send_campaign` run behaves.
@@ -60,6 +63,9 @@ pub struct SendRun {
     pub retry_for: Option<std::time::Duration>,
     /// Messages delivered at once, over as many connections (default 32, at most 64).
     pub connections: Option<usize>,
+    /// Send only when the campaign's messages are approved as they are now
+    /// ([`Error::NotApproved`], [`Error::ApprovalOutdated`] otherwise).
+    pub require_approval: bool,
 }
 
 /// Sends the queued messages of `campaign` from the ledger in `campaign_dir` through `channel`
@@ -69,7 +75,9 @@ pub struct SendRun {
 /// stay queued, and the outcome says when the window opens.
 ///
 /// Errors: [`Error::NoLedger`] when `campaign_dir` has no ledger, [`Error::NoSuchCampaign`]
-/// when the ledger does not know `campaign`.
+/// when the ledger does not know `campaign`; with `run.require_approval`,
+/// [`Error::NotApproved`] or [`Error::ApprovalOutdated`] unless the messages are approved as
+/// they are now.
 pub fn send_campaign(
     campaign_dir: &Path,
     campaign: &str,
@@ -83,9 +91,14 @@ pub fn send_campaign(
         retry_failed,
         retry_for,
         connections,
+        require_approval,
     } = *run;
     let store = CampaignStore::open_dir(campaign_dir)?;
     let spec = store.recorded(campaign)?.spec;
+    let approval = approval_of(&store, campaign)?;
+    if require_approval {
+        approval.require()?;
+    }
     let ledger = &store.ledger;
     let opts = SendOptions {
         dry_run,
@@ -123,5 +136,6 @@ pub fn send_campaign(
         campaign: campaign.to_owned(),
         run,
         totals: ledger.counts(campaign)?,
+        approval,
     })
 }

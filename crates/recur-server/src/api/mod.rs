@@ -5,6 +5,7 @@ pub(crate) mod campaigns;
 pub(crate) mod customers;
 pub(crate) mod events;
 pub(crate) mod insights;
+pub(crate) mod sends;
 
 use crate::error::ApiError;
 

@@ -4,6 +4,7 @@
 mod api;
 mod live;
 mod schema;
+mod sends;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -64,6 +65,11 @@ impl Running {
             .into_iter()
             .map(|ws| Shop::open(ws).expect("open the shop"))
             .collect();
+        Self::start_shops(shops, config)
+    }
+
+    /// Serves `shops` (opened and configured by the caller) on a free loopback port.
+    pub(crate) fn start_shops(shops: Vec<Shop>, config: ServerConfig) -> Running {
         let state = AppState::new(shops, config).expect("state");
         Self::start_state(state)
     }

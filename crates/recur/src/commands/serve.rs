@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use recur_engine::Workspace;
+use recur_engine::{ChannelConfig, Error, SmtpSecurity, Workspace};
 use recur_server::{ServerConfig, Shop};
 
 use crate::cli::ServeArgs;
@@ -29,6 +29,59 @@ fn config(s: &recur_engine::Settings) -> ServerConfig {
     }
 }
 
+/// Where a workspace's approved campaigns go (`[delivery]`; secrets from the environment:
+/// RECUR_WEBHOOK_SECRET, RECUR_SMTP_PASSWORD): a webhook, else an SMTP server, else none.
+fn delivery(s: &recur_engine::Settings) -> Result<Option<ChannelConfig>> {
+    let d = &s.delivery;
+    let secret = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    if !d.webhook.is_empty() {
+        let secret = secret("RECUR_WEBHOOK_SECRET").ok_or_else(|| Error::BadSetting {
+            key: "delivery.webhook".into(),
+            value: d.webhook.clone(),
+            hint: "a webhook needs a signing secret: set RECUR_WEBHOOK_SECRET in the server's environment".into(),
+        })?;
+        return Ok(Some(ChannelConfig::Webhook {
+            url: d.webhook.clone(),
+            secret,
+        }));
+    }
+    if d.smtp.is_empty() {
+        return Ok(None);
+    }
+    let (host, port) = d
+        .smtp
+        .rsplit_once(':')
+        .and_then(|(h, p)| Some((h.to_owned(), p.parse::<u16>().ok()?)))
+        .ok_or_else(|| Error::BadSetting {
+            key: "delivery.smtp".into(),
+            value: d.smtp.clone(),
+            hint: "use HOST:PORT, for example localhost:1025".into(),
+        })?;
+    let security = match d.smtp_security.as_str() {
+        "starttls" => SmtpSecurity::StartTls,
+        "tls" => SmtpSecurity::Tls,
+        _ => SmtpSecurity::Plain,
+    };
+    let credentials = if d.smtp_user.is_empty() {
+        None
+    } else {
+        let password = secret("RECUR_SMTP_PASSWORD").ok_or_else(|| Error::BadSetting {
+            key: "delivery.smtp_user".into(),
+            value: d.smtp_user.clone(),
+            hint: "a login needs its password: set RECUR_SMTP_PASSWORD in the server's environment"
+                .into(),
+        })?;
+        Some((d.smtp_user.clone(), password))
+    };
+    Ok(Some(ChannelConfig::Smtp {
+        host,
+        port,
+        from: d.smtp_from.clone(),
+        security,
+        credentials,
+    }))
+}
+
 /// Opens each workspace (its first snapshot runs the analyses) and serves them.
 pub(crate) fn serve_workspaces(
     ctx: &Context,
@@ -38,13 +91,16 @@ pub(crate) fn serve_workspaces(
     say: impl FnOnce(std::net::SocketAddr),
 ) -> Result<()> {
     let config = config(first.settings());
-    let mut shops = vec![Shop::open(first)?];
+    let first_delivery = delivery(first.settings())?;
+    let mut shops = vec![Shop::open(first)?.with_delivery(first_delivery)];
     for dir in more {
         let sub = Context {
             workspace: dir.clone(),
             ..ctx.clone()
         };
-        shops.push(Shop::open(sub.open_workspace(&[])?)?);
+        let ws = sub.open_workspace(&[])?;
+        let channel = delivery(ws.settings())?;
+        shops.push(Shop::open(ws)?.with_delivery(channel));
     }
     recur_server::run(addr, shops, config, say)?;
     Ok(())

@@ -438,6 +438,13 @@ pub(crate) fn generate_text(g: &recur_engine::GeneratedCampaign) -> String {
     let _ = writeln!(s, "Campaign {}: messages {}.", g.campaign, paths.join(", "));
     let _ = writeln!(s, "Products: {}.", g.product_source);
     let _ = writeln!(s, "Newly queued in the send ledger: {}.", g.queued);
+    if g.rewritten > 0 {
+        let _ = writeln!(
+            s,
+            "Rewritten (queued, not yet sent): {}; approve the campaign again before an approved send.",
+            g.rewritten
+        );
+    }
     if let Some(a) = g
         .files
         .iter()
@@ -497,7 +504,30 @@ pub(crate) fn send_text(out: &recur_engine::SendOutcome, dry_run: bool) -> Strin
         "Ledger: {} sent, {} queued, {} in flight, {} failed, {} suppressed.",
         t.sent, t.queued, t.sending, t.failed, t.suppressed
     );
+    s.push_str(&approval_text(&out.approval));
     s
+}
+
+/// Whether a campaign's messages are approved, by whom and when, and whether the approval
+/// still covers them.
+pub(crate) fn approval_text(a: &recur_engine::ApprovalStatus) -> String {
+    match &a.approval {
+        None => format!(
+            "Approval: none (`recur campaign approve --campaign {}` records one; the API sends only approved campaigns).\n",
+            a.campaign
+        ),
+        Some(r) if a.valid => format!(
+            "Approval: by {} at {}, {} message(s), fingerprint {}: matches the messages.\n",
+            r.approved_by,
+            r.approved_at,
+            r.messages,
+            &r.fingerprint[..r.fingerprint.len().min(12)]
+        ),
+        Some(r) => format!(
+            "Approval: by {} at {} for {} message(s), but the messages changed since ({} now): approve again.\n",
+            r.approved_by, r.approved_at, r.messages, a.current.messages
+        ),
+    }
 }
 
 /// A recorded campaign's goal window, its offer-cost basis and its lift.

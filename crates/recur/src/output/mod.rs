@@ -14,7 +14,7 @@ use comfy_table::{Table as Grid, presets::UTF8_FULL_CONDENSED};
 use recur_engine::prelude::Interval;
 
 pub(crate) use campaign::{
-    generate_text, hillstrom_text, plan_text, send_text, workspace_lift_text,
+    approval_text, generate_text, hillstrom_text, plan_text, send_text, workspace_lift_text,
 };
 pub(crate) use clv::{cdnow_text, fits_text, value_lines, values_text, workspace_eval_text};
 pub(crate) use copy::copy_text;

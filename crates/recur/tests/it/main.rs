@@ -497,6 +497,27 @@ fn campaign_send_killed_and_resumed_reaches_everyone_once() {
     let queued = doc["run"]["would_send"].as_u64().unwrap() as usize;
     assert!(queued > 50, "{doc}");
     assert_eq!(doc["totals"]["queued"].as_u64().unwrap() as usize, queued);
+    // Not approved (the command line sends anyway and says so); approving records who, when
+    // and the messages' count and fingerprint.
+    assert!(doc["approval"]["approval"].is_null(), "{doc}");
+    let approve = [
+        "campaign",
+        "approve",
+        "--campaign",
+        "demo-winback-2",
+        "--json",
+    ];
+    let o = recur(&ws, &approve);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let approved: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(approved["approval"]["approved_by"], "cli", "{approved}");
+    assert_eq!(approved["valid"], true, "{approved}");
+    assert!(approved["current"]["messages"].as_u64().unwrap() as usize >= queued);
+    let o = recur(
+        &ws,
+        &["campaign", "approve", "--campaign", "no-such-campaign"],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
 
     let (port, inbox) = recur_test::smtp_server_with_delay(std::time::Duration::from_millis(2));
     let addr = format!("127.0.0.1:{port}");
@@ -535,6 +556,7 @@ fn campaign_send_killed_and_resumed_reaches_everyone_once() {
     let o = recur(&ws, &args);
     let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(doc["run"]["sent"], 0);
+    assert_eq!(doc["approval"]["valid"], true, "sending changes no message");
     std::thread::sleep(std::time::Duration::from_millis(50));
     let got = inbox.lock().unwrap().clone();
     let mut by_rcpt: std::collections::BTreeMap<&str, std::collections::BTreeSet<&str>> =

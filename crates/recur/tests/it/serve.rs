@@ -1,5 +1,5 @@
 //! `recur serve` as a process: keys made on the command line, kill -9 under ingestion, and
-//! the dashboard in a real headless browser.
+//! the dashboard (with its assistant console) in a real headless browser.
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
@@ -212,6 +212,13 @@ fn the_dashboard_renders_its_charts_in_a_real_browser() {
     );
     assert!(o.status.success(), "{}", stderr(&o));
     let shop = dir.path().join("shop");
+    // The assistant's knowledge (words only: no embedding model needed).
+    let faq = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/assist/faq_small.csv");
+    let o = recur(
+        &shop,
+        &["kb", "import", "--no-embed", faq.to_str().unwrap()],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
     let key = make_key(&shop, &["read"]);
     let server = Server::start(&shop);
     let customer = {
@@ -230,6 +237,12 @@ fn the_dashboard_renders_its_charts_in_a_real_browser() {
         ("model", "model".to_owned(), 1),
         ("campaigns", "campaigns".to_owned(), 3),
         ("customer", format!("customer/{customer}"), 1),
+        // The assistant console asks the question in the address at once.
+        (
+            "assist",
+            "assist/When%20will%20I%20get%20my%20refund%3F".to_owned(),
+            0,
+        ),
     ];
     for (name, hash, min_charts) in pages {
         let profile = tempfile::tempdir().unwrap();
@@ -264,6 +277,16 @@ fn the_dashboard_renders_its_charts_in_a_real_browser() {
             );
         }
         assert!(!dom.contains(&key), "the key stays out of the page");
+        if name == "assist" {
+            assert!(
+                dom.contains("id=\"assist-answer\"") && !dom.contains("id=\"assist-error\""),
+                "the assistant answered:\n{dom}"
+            );
+            assert!(
+                dom.contains("[1]") || dom.contains("id=\"assist-escalation\""),
+                "the answer cites a passage or hands over:\n{dom}"
+            );
+        }
     }
     // The API page lists every operation of the OpenAPI document.
     let profile = tempfile::tempdir().unwrap();

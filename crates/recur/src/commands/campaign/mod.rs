@@ -1,6 +1,7 @@
-//! `recur campaign ...`: plan a campaign with a randomised holdout, write its messages, send
-//! them once per customer, import coupon redemptions and measure the lift.
+//! `recur campaign ...`: plan a campaign with a randomised holdout, write its messages, approve
+//! them, send them once per customer, import coupon redemptions and measure the lift.
 
+mod approve;
 mod evaluate;
 mod generate;
 mod plan;
@@ -30,6 +31,7 @@ pub(crate) fn run(ctx: &Context, cmd: &CampaignCommand) -> Result<ExitCode> {
             llm_drafts,
             json,
         } => generate::run(ctx, campaign, shop, currency, *llm_drafts, *json),
+        CampaignCommand::Approve { campaign, json } => approve::run(ctx, campaign, *json),
         CampaignCommand::Send(args) => send::run(ctx, args),
         CampaignCommand::Evaluate(args) => evaluate::run(ctx, args),
     }

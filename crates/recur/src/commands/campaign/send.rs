@@ -31,6 +31,8 @@ pub(crate) fn run(ctx: &Context, args: &SendArgs) -> Result<ExitCode> {
                 .retry_minutes
                 .map(|m| std::time::Duration::from_secs(m * 60)),
             connections: Some(usize::from(args.connections)),
+            // The command line sends without an approval (it says whether there is one).
+            require_approval: false,
         },
         &mut |done, total| {
             bar.set_length(total as u64);
