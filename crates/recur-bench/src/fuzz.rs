@@ -290,10 +290,12 @@ impl<'a> Runner<'a> {
                 };
                 import_redemptions_from(ledger, Path::new("fuzz.csv"), input, 1_700_000_000).is_ok()
             }
-            FuzzTarget::Gguf => {
-                LocalModel::load_bytes(Path::new("fuzz.gguf"), input.to_vec(), &LocalOptions::default())
-                    .is_ok()
-            }
+            FuzzTarget::Gguf => LocalModel::load_bytes(
+                Path::new("fuzz.gguf"),
+                input.to_vec(),
+                &LocalOptions::default(),
+            )
+            .is_ok(),
             FuzzTarget::Tokenizer => {
                 let Some(model) = self.tokenizer else {
                     return false;

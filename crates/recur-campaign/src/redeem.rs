@@ -65,9 +65,7 @@ pub fn import_redemptions_from(
         message,
         hint: HINT,
     };
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(false)
-        .from_reader(input);
+    let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(input);
     let headers = reader.headers().map_err(|e| bad(1, e.to_string()))?.clone();
     let col = |name: &str| {
         headers

@@ -157,7 +157,13 @@ pub fn import(store: &Store, req: &ImportRequest, progress: &dyn Progress) -> Re
     let existing = existing_hashes(store, req.table)?;
     progress.start(meta.len());
     let mut conv = Converter::new(req, &import_id, Some(&staging), &sha, existing, progress)?;
-    source::read(Input::file(source_path), format, req.table, &req.mapping, &mut conv)?;
+    source::read(
+        Input::file(source_path),
+        format,
+        req.table,
+        &req.mapping,
+        &mut conv,
+    )?;
     let Converter {
         acc,
         writer,

@@ -27,7 +27,14 @@ pub(super) fn read_parquet(
             return Err(Error::EmptyFile(path.to_owned()));
         }
         let size = bytes.len() as u64;
-        return read_from(path, Bytes::copy_from_slice(bytes), size, table, mapping, sink);
+        return read_from(
+            path,
+            Bytes::copy_from_slice(bytes),
+            size,
+            table,
+            mapping,
+            sink,
+        );
     }
     let file = File::open(path).map_err(|source| Error::Io {
         path: path.to_owned(),
