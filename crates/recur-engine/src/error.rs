@@ -30,6 +30,19 @@ pub enum Error {
     /// The assistant failed.
     #[error(transparent)]
     Assist(#[from] recur_assist::Error),
+    /// Review sentiment training, its model file or a labelled file failed.
+    #[error(transparent)]
+    Reviews(#[from] recur_reviews::Error),
+    /// Reviews were analysed before a sentiment model was trained.
+    #[error(
+        "no review sentiment model in this workspace (`{0}` is missing); run `recur reviews train` first"
+    )]
+    NoReviewModel(PathBuf),
+    /// The workspace has no reviews to learn from or analyse.
+    #[error(
+        "this workspace has no reviews with text; import them first with `recur import reviews --file FILE` (columns product_id, rating, review_text, reviewed_at)"
+    )]
+    NoReviews,
     /// The knowledge index failed.
     #[error(transparent)]
     Retrieval(#[from] recur_retrieval::Error),
@@ -184,6 +197,7 @@ impl Error {
             Error::Llm(e) => e.is_user_error(),
             Error::Model(e) => e.is_user_error(),
             Error::Assist(e) => e.is_user_error(),
+            Error::Reviews(e) => e.is_user_error(),
             Error::Retrieval(e) => matches!(e, recur_retrieval::Error::Busy { .. }),
             Error::Config { .. }
             | Error::BadSetting { .. }
@@ -200,6 +214,8 @@ impl Error {
             | Error::BadEvent { .. }
             | Error::LiveLogBusy(_)
             | Error::NoModel
+            | Error::NoReviewModel(_)
+            | Error::NoReviews
             | Error::ReadInput { .. } => true,
         }
     }

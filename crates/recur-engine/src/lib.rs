@@ -152,9 +152,8 @@ pub use report::{
     ValueSection, render_html, render_report,
 };
 pub use reviews::{
-    MIN_NEUTRAL, REVIEWS_MODEL_DIR, ReviewTrainOutcome, ReviewsError, ReviewsResult,
-    analyze_workspace_reviews, evaluate_reviews, train_workspace_reviews, workspace_review_model,
-    workspace_reviews,
+    MIN_NEUTRAL, REVIEWS_MODEL_DIR, ReviewTrainOutcome, analyze_workspace_reviews,
+    evaluate_reviews, train_workspace_reviews, workspace_review_model, workspace_reviews,
 };
 pub use serving::{
     CampaignSummary, Contact, CustomerView, LiveActivity, PurchaseLine, ShopView, ViewProblem,

@@ -15,6 +15,7 @@ use recur_reviews::{
 };
 use serde::Serialize;
 
+use crate::error::{Error, Result};
 use crate::workspace::Workspace;
 
 /// Folder of the review sentiment model inside a workspace.
@@ -22,41 +23,6 @@ pub const REVIEWS_MODEL_DIR: &str = "models/reviews";
 
 /// Fewest three-star reviews with text for the model to learn a neutral class.
 pub const MIN_NEUTRAL: usize = 20;
-
-/// Errors of the review use cases.
-#[derive(Debug, thiserror::Error)]
-pub enum ReviewsError {
-    /// Reading the workspace failed.
-    #[error(transparent)]
-    Engine(#[from] crate::Error),
-    /// Training, the model file or a labelled file failed.
-    #[error(transparent)]
-    Reviews(#[from] recur_reviews::Error),
-    /// `analyze` before `train`.
-    #[error(
-        "no review sentiment model in this workspace (`{0}` is missing); run `recur reviews train` first"
-    )]
-    NoModel(PathBuf),
-    /// The workspace has no reviews to learn from or analyse.
-    #[error(
-        "this workspace has no reviews with text; import them first with `recur import reviews --file FILE` (columns product_id, rating, review_text, reviewed_at)"
-    )]
-    NoReviews,
-}
-
-impl ReviewsError {
-    /// Whether the error is the user's to fix rather than a bug.
-    pub fn is_user_error(&self) -> bool {
-        match self {
-            ReviewsError::Engine(e) => e.is_user_error(),
-            ReviewsError::Reviews(e) => e.is_user_error(),
-            ReviewsError::NoModel(_) | ReviewsError::NoReviews => true,
-        }
-    }
-}
-
-/// Result of the review use cases.
-pub type ReviewsResult<T> = std::result::Result<T, ReviewsError>;
 
 /// What `recur reviews train` did.
 #[derive(Debug, Clone, Serialize)]
@@ -81,8 +47,8 @@ pub struct ReviewTrainOutcome {
 
 /// The workspace's reviews (row key `import_id:source_line`, month `YYYY-MM`, the catalog's
 /// category of the product). Reviewer ids are not read.
-pub fn workspace_reviews(ws: &Workspace) -> ReviewsResult<Vec<Review>> {
-    let session = ws.session_with(false).map_err(ReviewsError::from)?;
+pub fn workspace_reviews(ws: &Workspace) -> Result<Vec<Review>> {
+    let session = ws.session_with(false)?;
     let categories: HashMap<String, String> = session
         .catalog_entries()
         .map_err(crate::Error::from)?
@@ -127,7 +93,7 @@ pub fn train_workspace_reviews(
     ws: &Workspace,
     labelled: Option<(&Path, DatasetFormat)>,
     opts: &TrainOptions,
-) -> ReviewsResult<ReviewTrainOutcome> {
+) -> Result<ReviewTrainOutcome> {
     let (examples, source) = match labelled {
         Some((path, format)) => {
             let data = recur_reviews::read_dataset(path, format)?;
@@ -161,7 +127,7 @@ pub fn train_workspace_reviews(
                 examples.retain(|e| e.label != Polarity::Neutral);
             }
             if examples.is_empty() {
-                return Err(ReviewsError::NoReviews);
+                return Err(Error::NoReviews);
             }
             (examples, "stars".to_owned())
         }
@@ -189,21 +155,21 @@ pub fn train_workspace_reviews(
 }
 
 /// The saved sentiment model of the workspace.
-pub fn workspace_review_model(ws: &Workspace) -> ReviewsResult<SentimentModel> {
+pub fn workspace_review_model(ws: &Workspace) -> Result<SentimentModel> {
     let dir = ws.root().join(REVIEWS_MODEL_DIR);
     if !dir.join(recur_reviews::CONFIG_FILE).exists() {
-        return Err(ReviewsError::NoModel(dir));
+        return Err(Error::NoReviewModel(dir));
     }
     Ok(SentimentModel::load(&dir)?)
 }
 
 /// Aspects, pain points and held-back products of the workspace's reviews, with the saved
 /// model (see [`train_workspace_reviews`]).
-pub fn analyze_workspace_reviews(ws: &Workspace, opts: &AnalyzeOptions) -> ReviewsResult<Analysis> {
+pub fn analyze_workspace_reviews(ws: &Workspace, opts: &AnalyzeOptions) -> Result<Analysis> {
     let model = workspace_review_model(ws)?;
     let reviews = workspace_reviews(ws)?;
     if reviews.is_empty() {
-        return Err(ReviewsError::NoReviews);
+        return Err(Error::NoReviews);
     }
     Ok(recur_reviews::analyze(&reviews, Some(&model), opts))
 }
@@ -214,6 +180,6 @@ pub fn evaluate_reviews(
     path: &Path,
     format: DatasetFormat,
     opts: &EvalOptions,
-) -> ReviewsResult<Evaluation> {
+) -> Result<Evaluation> {
     Ok(recur_reviews::evaluate(path, format, opts)?)
 }

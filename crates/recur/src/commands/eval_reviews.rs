@@ -8,7 +8,6 @@ use anyhow::Result;
 use recur_engine::review_intel::{EvalOptions, TrainOptions};
 
 use crate::cli::EvalReviewsArgs;
-use crate::commands::reviews::reviews_error;
 use crate::context::{Context, print_json};
 use crate::error::require_file;
 
@@ -23,8 +22,7 @@ pub(crate) fn run(_ctx: &Context, a: &EvalReviewsArgs) -> Result<ExitCode> {
         },
         ..EvalOptions::default()
     };
-    let r = recur_engine::evaluate_reviews(&a.dataset, a.format.into(), &opts)
-        .map_err(reviews_error)?;
+    let r = recur_engine::evaluate_reviews(&a.dataset, a.format.into(), &opts)?;
     if a.json {
         print_json(&r)?;
         return Ok(ExitCode::SUCCESS);

@@ -6,7 +6,6 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use comfy_table::{Table as Grid, presets::UTF8_FULL_CONDENSED};
-use recur_engine::ReviewsError;
 use recur_engine::review_intel::{
     Analysis, AnalyzeOptions, DatasetFormat, HoldBackRule, TrainOptions,
 };
@@ -31,15 +30,6 @@ impl From<ReviewFormatArg> for DatasetFormat {
     }
 }
 
-/// The user's mistakes exit 1 (a usage error), the rest exit 3.
-pub(crate) fn reviews_error(e: ReviewsError) -> anyhow::Error {
-    match e {
-        ReviewsError::Engine(e) => e.into(),
-        e if e.is_user_error() => usage(e.to_string()),
-        e => e.into(),
-    }
-}
-
 fn train(ctx: &Context, args: &ReviewsTrainArgs) -> Result<ExitCode> {
     let ws = ctx.open_workspace(&[])?;
     let labelled = match (&args.labelled, args.format) {
@@ -58,8 +48,7 @@ fn train(ctx: &Context, args: &ReviewsTrainArgs) -> Result<ExitCode> {
         seed: args.seed,
         ..TrainOptions::default()
     };
-    let outcome =
-        recur_engine::train_workspace_reviews(&ws, labelled, &opts).map_err(reviews_error)?;
+    let outcome = recur_engine::train_workspace_reviews(&ws, labelled, &opts)?;
     if args.json {
         print_json(&outcome)?;
     } else {
@@ -98,8 +87,7 @@ fn analyze(ctx: &Context, args: &ReviewsAnalyzeArgs) -> Result<ExitCode> {
         },
         ..AnalyzeOptions::default()
     };
-    let mut analysis =
-        recur_engine::analyze_workspace_reviews(&ws, &opts).map_err(reviews_error)?;
+    let mut analysis = recur_engine::analyze_workspace_reviews(&ws, &opts)?;
     if let Some(p) = &args.product {
         analysis.products.retain(|r| &r.product_id == p);
         if analysis.products.is_empty() {
