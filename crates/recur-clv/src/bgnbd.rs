@@ -4,9 +4,9 @@
 use serde::Serialize;
 
 use crate::error::Result;
-use crate::fit::{FitReport, maximise};
+use crate::fit::{FitReport, maximise_newton};
 use crate::grouped::Grouped;
-use crate::special::{digamma, ln_gamma, ln_hyp2f1, log_add};
+use crate::special::{digamma, ln_gamma, ln_hyp2f1, log_add, trigamma};
 use crate::summary::CustomerSummary;
 use crate::validate::check_counts;
 
@@ -37,7 +37,7 @@ pub(crate) fn ll_one(p: &BgNbd, x: f64, tx: f64, t: f64) -> f64 {
     }
 }
 
-/// Per distinct x: the terms of the log-likelihood and its gradient that depend only on x.
+/// Per distinct x: the terms of the log-likelihood and its derivatives that depend only on x.
 struct XTerms {
     /// ln Γ(r+x) - ln Γ(r) + r ln α + ln B(a, b+x) - ln B(a, b).
     c: f64,
@@ -47,10 +47,44 @@ struct XTerms {
     dr: f64,
     da: f64,
     db: f64,
+    /// ∂²c/∂r², ∂²c/∂a² (= ∂²c/∂a∂b), ∂²c/∂b².
+    drr: f64,
+    daa: f64,
+    dbb: f64,
 }
 
-/// Total log-likelihood at log-parameters, with the gradient w.r.t. the log-parameters.
+/// Total log-likelihood at log-parameters, with the gradient w.r.t. the log-parameters (the
+/// fit uses [`total_ll_hessian`]; tests check one against the other).
+#[cfg(test)]
 pub(crate) fn total_ll(data: &Grouped, theta: &[f64], grad: Option<&mut [f64]>) -> f64 {
+    match grad {
+        Some(g) => pass(data, theta, (true, false), g, &mut []),
+        None => pass(data, theta, (false, false), &mut [], &mut []),
+    }
+}
+
+/// Total log-likelihood at log-parameters, with the gradient and the Hessian (row-major 4 x 4)
+/// w.r.t. the log-parameters.
+pub(crate) fn total_ll_hessian(
+    data: &Grouped,
+    theta: &[f64],
+    grad: &mut [f64],
+    hess: &mut [f64],
+) -> f64 {
+    pass(data, theta, (true, true), grad, hess)
+}
+
+/// One pass over the groups. Each customer's likelihood is c(x) + ln(e^A3 + e^A4) (just
+/// c(x) + A3 for x = 0); with w3, w4 the two terms' shares, the gradient of the log-sum is
+/// w3 ∇A3 + w4 ∇A4 and its Hessian w3 ∇²A3 + w4 ∇²A4 + w3 w4 (∇A3 - ∇A4)(∇A3 - ∇A4)ᵀ.
+/// `want` says which of the gradient and the Hessian to compute.
+fn pass(
+    data: &Grouped,
+    theta: &[f64],
+    want: (bool, bool),
+    grad: &mut [f64],
+    hess: &mut [f64],
+) -> f64 {
     let p = BgNbd {
         r: theta[0].exp(),
         alpha: theta[1].exp(),
@@ -58,7 +92,9 @@ pub(crate) fn total_ll(data: &Grouped, theta: &[f64], grad: Option<&mut [f64]>) 
         b: theta[3].exp(),
     };
     let BgNbd { r, alpha, a, b } = p;
-    let want = grad.is_some();
+    let (wg, wh) = (want.0 || want.1, want.1);
+    let psi: fn(f64) -> f64 = if wg { digamma } else { |_| 0.0 };
+    let psi1: fn(f64) -> f64 = if wh { trigamma } else { |_| 0.0 };
     let ln_alpha = alpha.ln();
     let xt: Vec<XTerms> = data
         .xs
@@ -72,30 +108,22 @@ pub(crate) fn total_ll(data: &Grouped, theta: &[f64], grad: Option<&mut [f64]>) 
             } else {
                 0.0
             },
-            dr: if want {
-                digamma(r + x) - digamma(r) + ln_alpha
-            } else {
-                0.0
-            },
-            da: if want {
-                digamma(a + b) - digamma(a + b + x)
-            } else {
-                0.0
-            },
-            db: if want {
-                digamma(a + b) + digamma(b + x) - digamma(b) - digamma(a + b + x)
-            } else {
-                0.0
-            },
+            dr: psi(r + x) - psi(r) + if wg { ln_alpha } else { 0.0 },
+            da: psi(a + b) - psi(a + b + x),
+            db: psi(a + b) + psi(b + x) - psi(b) - psi(a + b + x),
+            drr: psi1(r + x) - psi1(r),
+            daa: psi1(a + b) - psi1(a + b + x),
+            dbb: psi1(a + b) + psi1(b + x) - psi1(b) - psi1(a + b + x),
         })
         .collect();
     // ln(alpha + t) and 1 / (alpha + t) per distinct time.
     let ln_at = data.map_times(|t| (alpha + t).ln());
     let inv_at = data.map_times(|t| 1.0 / (alpha + t));
-    // A few flops per group: threads pay off only for large bases.
-    let (sum, acc) = data.sum::<4>(64 * 1024, |range| {
+    // Gradient (4) and the upper triangle of the Hessian (10: rr rα ra rb αα αa αb aa ab bb),
+    // in the natural parameters. A few flops per group: threads pay off only for large bases.
+    let (sum, acc) = data.sum::<14>(64 * 1024, |range| {
         let mut sum = 0.0;
-        let mut g = [0.0; 4];
+        let mut g = [0.0; 14];
         for i in range {
             let k = data.xi[i] as usize;
             let x = data.xs[k];
@@ -103,41 +131,70 @@ pub(crate) fn total_ll(data: &Grouped, theta: &[f64], grad: Option<&mut [f64]>) 
             let xk = &xt[k];
             let (ti, txi) = (data.ti[i] as usize, data.txi[i] as usize);
             let a3 = -(r + x) * ln_at[ti];
-            if x > 0.0 {
+            // w4: the share of A4; zero when x = 0 (no A4 term).
+            let (l, w4) = if x > 0.0 {
                 let a4 = xk.la4 - (r + x) * ln_at[txi];
-                // l = ln(e^a3 + e^a4); w3, w4 are the two terms' shares.
+                // l = ln(e^a3 + e^a4).
                 let d = a4 - a3;
-                let (l, w4) = if d <= 0.0 {
+                if d <= 0.0 {
                     let e = d.exp();
                     (a3 + e.ln_1p(), e / (1.0 + e))
                 } else {
                     let e = (-d).exp();
                     (a4 + e.ln_1p(), 1.0 / (1.0 + e))
-                };
-                sum += w * (xk.c + l);
-                if want {
-                    let w3 = 1.0 - w4;
-                    g[0] += w * (xk.dr - w3 * ln_at[ti] - w4 * ln_at[txi]);
-                    g[1] += w * (r / alpha - (r + x) * (w3 * inv_at[ti] + w4 * inv_at[txi]));
-                    g[2] += w * (xk.da + w4 / a);
-                    g[3] += w * (xk.db - w4 / (b + x - 1.0));
                 }
             } else {
-                sum += w * (xk.c + a3);
-                if want {
-                    g[0] += w * (xk.dr - ln_at[ti]);
-                    g[1] += w * (r / alpha - r * inv_at[ti]);
-                    g[2] += w * xk.da;
-                    g[3] += w * xk.db;
-                }
+                (a3, 0.0)
+            };
+            sum += w * (xk.c + l);
+            if !wg {
+                continue;
+            }
+            let w3 = 1.0 - w4;
+            let (it, itx) = (inv_at[ti], inv_at[txi]);
+            let b1 = if x > 0.0 { 1.0 / (b + x - 1.0) } else { 0.0 };
+            g[0] += w * (xk.dr - w3 * ln_at[ti] - w4 * ln_at[txi]);
+            g[1] += w * (r / alpha - (r + x) * (w3 * it + w4 * itx));
+            g[2] += w * (xk.da + w4 / a);
+            g[3] += w * (xk.db - w4 * b1);
+            if wh {
+                // ∇A3 - ∇A4, scaled by sqrt(w3 w4) through q below.
+                let dd = [ln_at[txi] - ln_at[ti], (r + x) * (itx - it), -1.0 / a, b1];
+                let q = w * w3 * w4;
+                g[4] += w * xk.drr + q * dd[0] * dd[0];
+                g[5] += w * (1.0 / alpha - w3 * it - w4 * itx) + q * dd[0] * dd[1];
+                g[6] += q * dd[0] * dd[2];
+                g[7] += q * dd[0] * dd[3];
+                g[8] += w * (-r / (alpha * alpha) + (r + x) * (w3 * it * it + w4 * itx * itx))
+                    + q * dd[1] * dd[1];
+                g[9] += q * dd[1] * dd[2];
+                g[10] += q * dd[1] * dd[3];
+                g[11] += w * (xk.daa - w4 / (a * a)) + q * dd[2] * dd[2];
+                g[12] += w * xk.daa + q * dd[2] * dd[3];
+                g[13] += w * (xk.dbb + w4 * b1 * b1) + q * dd[3] * dd[3];
             }
         }
         (sum, g)
     });
-    if let Some(out) = grad {
-        let scale = [r, alpha, a, b];
+    let scale = [r, alpha, a, b];
+    if wg {
         for k in 0..4 {
-            out[k] = acc[k] * scale[k];
+            grad[k] = acc[k] * scale[k];
+        }
+    }
+    if wh {
+        // Log-parameters: ∂²l/∂θj∂θk = pj pk ∂²l/∂pj∂pk + [j = k] pk ∂l/∂pk.
+        let mut u = 4;
+        for j in 0..4 {
+            for k in j..4 {
+                let mut v = scale[j] * scale[k] * acc[u];
+                if j == k {
+                    v += scale[k] * acc[k];
+                }
+                hess[j * 4 + k] = v;
+                hess[k * 4 + j] = v;
+                u += 1;
+            }
         }
     }
     sum
@@ -160,8 +217,9 @@ impl BgNbd {
     pub fn fit(data: &[CustomerSummary]) -> Result<(BgNbd, FitReport)> {
         check_counts(data)?;
         let grouped = Grouped::new(data);
-        let f = |theta: &[f64], g: Option<&mut [f64]>| total_ll(&grouped, theta, g);
-        let mut rep = maximise(&Self::NAMES, vec![0.0; 4], data.len(), 1000, None, &f)?;
+        let f =
+            |theta: &[f64], g: &mut [f64], h: &mut [f64]| total_ll_hessian(&grouped, theta, g, h);
+        let mut rep = maximise_newton(&Self::NAMES, vec![0.0; 4], data.len(), 1000, &f)?;
         // The dropout probability after each purchase is Beta(a, b) with mean a / (a + b).
         // When the fit drives that mean to (almost) nothing, a and b are not identified one
         // from the other: the model is the NBD without dropout (r, alpha), and their standard
@@ -270,7 +328,7 @@ impl BgNbd {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fit::assert_gradient_matches;
+    use crate::fit::{assert_gradient_matches, assert_hessian_matches};
 
     #[test]
     fn gradient_matches_finite_differences() {
@@ -287,6 +345,7 @@ mod tests {
         ] {
             let grouped = Grouped::new(&data);
             assert_gradient_matches(&theta, |t, g| total_ll(&grouped, t, g));
+            assert_hessian_matches(&theta, |t, g, h| total_ll_hessian(&grouped, t, g, h));
             // The grouped total equals the sum of per-customer likelihoods.
             let p = BgNbd {
                 r: theta[0].exp(),

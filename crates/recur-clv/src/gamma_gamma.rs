@@ -5,8 +5,8 @@
 use serde::Serialize;
 
 use crate::error::Result;
-use crate::fit::{FitReport, maximise};
-use crate::special::{digamma, ln_gamma};
+use crate::fit::{FitReport, maximise_newton};
+use crate::special::{digamma, ln_gamma, trigamma};
 use crate::summary::CustomerSummary;
 use crate::validate::check_spend;
 
@@ -56,53 +56,120 @@ impl Spend {
     }
 }
 
-/// Total log-likelihood at log-parameters with its gradient; terms that depend only on x are
-/// computed once per distinct x.
+/// A start for the fit from the moments of mean spend (log-parameters; all zeros when the
+/// moments do not pin one down). Given the scale nu, a customer's mean of x transactions has
+/// mean p/nu and variance p/(x nu²), so E[m] = p gamma/(q-1) and E[m² | x] = (p² + p/x) C with
+/// C = gamma²/((q-1)(q-2)): regressing the mean square of each frequency on 1/x gives p² C
+/// (intercept) and p C (slope), hence p, then q and gamma from E[m]. Only a start: the
+/// likelihood decides the estimates.
+fn moments_start(repeat: &[&CustomerSummary]) -> Vec<f64> {
+    let fallback = vec![0.0; 3];
+    let n = repeat.len() as f64;
+    let mean = repeat.iter().map(|c| c.monetary).sum::<f64>() / n;
+    // Weighted least squares of m² on u = 1/x, each customer one observation.
+    let (mut su, mut sy, mut suu, mut suy) = (0.0, 0.0, 0.0, 0.0);
+    for c in repeat {
+        let (u, y) = (1.0 / c.frequency, c.monetary * c.monetary);
+        su += u;
+        sy += y;
+        suu += u * u;
+        suy += u * y;
+    }
+    let var_u = suu / n - (su / n).powi(2);
+    if !(var_u > 1e-12) {
+        return fallback;
+    }
+    let slope = (suy / n - su / n * sy / n) / var_u;
+    let intercept = sy / n - slope * su / n;
+    let p = intercept / slope;
+    let rho = intercept / (mean * mean);
+    let q = (2.0 * rho - 1.0) / (rho - 1.0);
+    let gamma = mean * (q - 1.0) / p;
+    let start = [p, q, gamma];
+    if slope > 0.0 && rho > 1.0 && start.iter().all(|v| v.is_finite() && *v > 1e-6 && *v < 1e6) {
+        start.iter().map(|v| v.ln()).collect()
+    } else {
+        fallback
+    }
+}
+
+/// Total log-likelihood at log-parameters with its gradient (the fit uses
+/// [`total_ll_hessian`]; tests check one against the other).
+#[cfg(test)]
 fn total_ll(data: &Spend, theta: &[f64], grad: Option<&mut [f64]>) -> f64 {
+    let (mut g, mut h) = ([0.0; 3], [0.0; 9]);
+    let v = total_ll_hessian(data, theta, &mut g, &mut h);
+    if let Some(out) = grad {
+        out.copy_from_slice(&g);
+    }
+    v
+}
+
+/// Total log-likelihood at log-parameters with its gradient and Hessian (row-major 3 x 3)
+/// w.r.t. the log-parameters; terms that depend only on x are computed once per distinct x.
+fn total_ll_hessian(data: &Spend, theta: &[f64], grad: &mut [f64], hess: &mut [f64]) -> f64 {
     let g = GammaGamma {
         p: theta[0].exp(),
         q: theta[1].exp(),
         gamma: theta[2].exp(),
     };
     let GammaGamma { p, q, gamma } = g;
-    let want = grad.is_some();
     let ln_gam = gamma.ln();
-    // Per x: value term, d/dp (without the ln m and ln(gamma + m x) parts), d/dq likewise.
-    let per_x: Vec<[f64; 3]> = data
+    // Per x: value term, d/dp and d/dq (without the ln m and ln(gamma + m x) parts), and
+    // the second derivatives d²/dp², d²/dp dq, d²/dq².
+    let per_x: Vec<[f64; 6]> = data
         .xs
         .iter()
         .map(|&x| {
             let px = p * x;
             let v = ln_gamma(px + q) - ln_gamma(px) - ln_gamma(q) + q * ln_gam + px * x.ln();
-            if want {
-                let dpq = digamma(px + q);
-                [
-                    v,
-                    x * (dpq - digamma(px) + x.ln()),
-                    dpq - digamma(q) + ln_gam,
-                ]
-            } else {
-                [v, 0.0, 0.0]
-            }
+            let dpq = digamma(px + q);
+            let tpq = trigamma(px + q);
+            [
+                v,
+                x * (dpq - digamma(px) + x.ln()),
+                dpq - digamma(q) + ln_gam,
+                x * x * (tpq - trigamma(px)),
+                x * tpq,
+                tpq - trigamma(q),
+            ]
         })
         .collect();
-    let (mut sum, mut acc) = (0.0, [0.0; 3]);
+    let (mut sum, mut acc) = (0.0, [0.0; 9]);
     for i in 0..data.xi.len() {
         let k = data.xi[i] as usize;
         let x = data.xs[k];
         let px = p * x;
+        let inv = 1.0 / (gamma + data.mx[i]);
         let ln_gm = (gamma + data.mx[i]).ln();
-        sum += per_x[k][0] + (px - 1.0) * data.ln_m[i] - (px + q) * ln_gm;
-        if want {
-            acc[0] += per_x[k][1] + x * (data.ln_m[i] - ln_gm);
-            acc[1] += per_x[k][2] - ln_gm;
-            acc[2] += q / gamma - (px + q) / (gamma + data.mx[i]);
-        }
+        let t = &per_x[k];
+        sum += t[0] + (px - 1.0) * data.ln_m[i] - (px + q) * ln_gm;
+        acc[0] += t[1] + x * (data.ln_m[i] - ln_gm);
+        acc[1] += t[2] - ln_gm;
+        acc[2] += q / gamma - (px + q) * inv;
+        // Upper triangle: pp, pq, pγ, qq, qγ, γγ.
+        acc[3] += t[3];
+        acc[4] += t[4];
+        acc[5] -= x * inv;
+        acc[6] += t[5];
+        acc[7] += 1.0 / gamma - inv;
+        acc[8] += (px + q) * inv * inv - q / (gamma * gamma);
     }
-    if let Some(out) = grad {
-        let scale = [p, q, gamma];
-        for k in 0..3 {
-            out[k] = acc[k] * scale[k];
+    let scale = [p, q, gamma];
+    for k in 0..3 {
+        grad[k] = acc[k] * scale[k];
+    }
+    // Log-parameters: ∂²l/∂θj∂θk = pj pk ∂²l/∂pj∂pk + [j = k] pk ∂l/∂pk.
+    let mut u = 3;
+    for j in 0..3 {
+        for k in j..3 {
+            let mut v = scale[j] * scale[k] * acc[u];
+            if j == k {
+                v += scale[k] * acc[k];
+            }
+            hess[j * 3 + k] = v;
+            hess[k * 3 + j] = v;
+            u += 1;
         }
     }
     sum
@@ -121,8 +188,8 @@ impl GammaGamma {
             .collect();
         check_spend(&repeat)?;
         let spend = Spend::new(&repeat);
-        let f = |theta: &[f64], g: Option<&mut [f64]>| total_ll(&spend, theta, g);
-        let rep = maximise(&Self::NAMES, vec![0.0; 3], repeat.len(), 1000, None, &f)?;
+        let f = |theta: &[f64], g: &mut [f64], h: &mut [f64]| total_ll_hessian(&spend, theta, g, h);
+        let rep = maximise_newton(&Self::NAMES, moments_start(&repeat), repeat.len(), 1000, &f)?;
         Ok((
             GammaGamma {
                 p: rep.params[0],
@@ -170,7 +237,7 @@ pub fn frequency_spend_correlation(data: &[CustomerSummary]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fit::assert_gradient_matches;
+    use crate::fit::{assert_gradient_matches, assert_hessian_matches};
 
     fn cust(x: f64, m: f64) -> CustomerSummary {
         CustomerSummary {
@@ -191,6 +258,7 @@ mod tests {
         for theta in [[0.0, 0.0, 0.0], [1.8, 1.3, 2.7], [-0.5, 2.0, 0.3]] {
             let spend = Spend::new(&refs);
             assert_gradient_matches(&theta, |t, g| total_ll(&spend, t, g));
+            assert_hessian_matches(&theta, |t, g, h| total_ll_hessian(&spend, t, g, h));
             let g = GammaGamma {
                 p: theta[0].exp(),
                 q: theta[1].exp(),

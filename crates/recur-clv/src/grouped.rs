@@ -5,8 +5,6 @@
 //! The chunking is fixed (not tied to the number of threads) and chunk sums are added in
 //! order, so a fit gives bit-identical results on any machine.
 
-use std::collections::BTreeMap;
-
 use crate::summary::CustomerSummary;
 
 /// Groups per chunk: one unit of parallel work.
@@ -36,12 +34,19 @@ pub(crate) struct Grouped {
 
 impl Grouped {
     pub(crate) fn new(data: &[CustomerSummary]) -> Grouped {
-        let mut counts: BTreeMap<(u64, u64, u64), f64> = BTreeMap::new();
-        for c in data {
-            // Non-negative finite floats order like their bit patterns.
-            *counts
-                .entry((c.frequency.to_bits(), c.recency.to_bits(), c.t.to_bits()))
-                .or_default() += 1.0;
+        // Non-negative finite floats order like their bit patterns: sort the triples and
+        // count the runs.
+        let mut keys: Vec<(u64, u64, u64)> = data
+            .iter()
+            .map(|c| (c.frequency.to_bits(), c.recency.to_bits(), c.t.to_bits()))
+            .collect();
+        keys.sort_unstable();
+        let mut counts: Vec<((u64, u64, u64), f64)> = Vec::new();
+        for key in keys {
+            match counts.last_mut() {
+                Some((last, n)) if *last == key => *n += 1.0,
+                _ => counts.push((key, 1.0)),
+            }
         }
         let mut xs: Vec<f64> = Vec::new();
         let mut g = Grouped {

@@ -1,6 +1,25 @@
-//! Special functions: log-gamma and digamma (statrs) and the Gaussian hypergeometric function.
+//! Special functions: log-gamma and digamma (statrs), trigamma (which statrs lacks) and the
+//! Gaussian hypergeometric function.
 
 pub(crate) use statrs::function::gamma::{digamma, ln_gamma};
+
+/// The trigamma function, d²/dx² ln Γ(x), for x > 0 (NaN otherwise): the recurrence
+/// ψ₁(x) = ψ₁(x + 1) + 1/x² up to x >= 10, then the asymptotic series (error below 1e-13 there).
+pub(crate) fn trigamma(mut x: f64) -> f64 {
+    if x.is_nan() || x <= 0.0 {
+        return f64::NAN;
+    }
+    let mut acc = 0.0;
+    while x < 10.0 {
+        acc += 1.0 / (x * x);
+        x += 1.0;
+    }
+    let z = 1.0 / (x * x);
+    // 1/x + 1/(2x²) + Σ B₂ₖ / x^(2k+1), Bernoulli numbers 1/6, -1/30, 1/42, -1/30, 5/66.
+    let series =
+        z * (1.0 / 6.0 + z * (-1.0 / 30.0 + z * (1.0 / 42.0 + z * (-1.0 / 30.0 + z * 5.0 / 66.0))));
+    acc + 1.0 / x + z / 2.0 + series / x
+}
 
 /// ln of 2F1(a, b; c; z) for a, b, c > 0 and 0 <= z < 1, by its power series; NaN outside
 /// that domain (callers turn a non-finite result into an error that names the fit), never a
@@ -123,6 +142,24 @@ pub(crate) fn log_add(x: f64, y: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn trigamma_matches_known_values_and_the_derivative_of_digamma() {
+        // ψ₁(1) = π²/6, ψ₁(1/2) = π²/2.
+        let pi2 = std::f64::consts::PI.powi(2);
+        assert!((trigamma(1.0) - pi2 / 6.0).abs() < 1e-13);
+        assert!((trigamma(0.5) - pi2 / 2.0).abs() < 1e-12);
+        for x in [0.01, 0.3, 2.5, 5.99, 6.0, 17.0, 1e4] {
+            let h = 1e-5 * x;
+            let num = (digamma(x + h) - digamma(x - h)) / (2.0 * h);
+            assert!(
+                (trigamma(x) - num).abs() < 1e-6 * num.abs(),
+                "{x}: {} vs {num}",
+                trigamma(x)
+            );
+        }
+        assert!(trigamma(0.0).is_nan() && trigamma(-1.0).is_nan() && trigamma(f64::NAN).is_nan());
+    }
 
     #[test]
     fn outside_the_domain_is_nan_not_a_panic() {
