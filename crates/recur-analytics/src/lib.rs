@@ -30,6 +30,7 @@ mod orders;
 mod products;
 mod query;
 mod rfm;
+mod searches;
 mod session;
 
 pub use error::{Error, Result};
@@ -42,6 +43,7 @@ pub use products::{ProductFacts, UNCATEGORIZED};
 pub use query::{Cell, QueryResult};
 pub use recur_core::Segment;
 pub use rfm::{CategoryShare, CustomerScore, Profile, SegmentSummary};
+pub use searches::SearchEvent;
 pub use session::{Session, TableFiles, default_memory_limit};
 
 use serde::Serialize;

@@ -153,6 +153,10 @@ fn in_audience(a: &Audience, c: &Candidate) -> bool {
         && a.sql_ids
             .as_ref()
             .is_none_or(|ids| ids.contains(c.customer_id.as_str()))
+        && (!a.negative_reviewers
+            || a.negative_reviewer_ids
+                .as_ref()
+                .is_some_and(|ids| ids.contains(c.customer_id.as_str())))
 }
 
 /// Expected incremental profit and cost of giving `offer` to `c` at `margin` (share of the
@@ -431,6 +435,25 @@ percent = 20
                 p_treated: 0.6,
             },
         }
+    }
+
+    #[test]
+    fn negative_reviewers_audience_keeps_exactly_the_filled_in_ids() {
+        let cands: Vec<Candidate> = (0..40).map(|i| cand(i, Segment::AtRisk)).collect();
+        let mut s = spec(None);
+        s.audience.negative_reviewers = true;
+        // Not filled in: nobody.
+        assert!(cands.iter().all(|c| !in_audience(&s.audience, c)));
+        s.audience.negative_reviewer_ids = Some(["c3", "c7", "c8"].map(String::from).into());
+        let kept: Vec<&str> = cands
+            .iter()
+            .filter(|c| in_audience(&s.audience, c))
+            .map(|c| c.customer_id.as_str())
+            .collect();
+        assert_eq!(kept, ["c3", "c7", "c8"]);
+        // Off: the ids do not matter.
+        s.audience.negative_reviewers = false;
+        assert!(cands.iter().all(|c| in_audience(&s.audience, c)));
     }
 
     #[test]

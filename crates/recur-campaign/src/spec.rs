@@ -14,6 +14,8 @@
 //! min_p_alive = 0.2
 //! min_days_since_last_order = 45
 //! sql = "SELECT customer_id FROM rfm WHERE monetary > 500"   # optional: ids from `recur sql`'s tables
+//! negative_reviewers = false         # true: only customers who left a 1-2 star review (service recovery)
+//! negative_review_days = 90          # with it: reviews of the last 90 days only
 //!
 //! [[offers]]
 //! name = "none"
@@ -136,6 +138,19 @@ pub struct Audience {
     /// The ids `sql` returned, filled in by whoever runs it (not part of the definition).
     #[serde(skip)]
     pub sql_ids: Option<std::collections::BTreeSet<String>>,
+    /// Only customers who left a negative review (service recovery rather than promotion):
+    /// one or two stars; a review without stars counts when the workspace's review model
+    /// judges its text negative.
+    #[serde(default)]
+    pub negative_reviewers: bool,
+    /// With `negative_reviewers`: only reviews written in the last this many days before the
+    /// plan (none: any time).
+    #[serde(default)]
+    pub negative_review_days: Option<u32>,
+    /// The ids of the negative reviewers, filled in by whoever plans (not part of the
+    /// definition); with `negative_reviewers` and none filled in, nobody is in the audience.
+    #[serde(skip)]
+    pub negative_reviewer_ids: Option<std::collections::BTreeSet<String>>,
 }
 
 /// Delivery channel.
@@ -340,6 +355,16 @@ impl CampaignSpec {
                 "`link` = {link:?} must be one http:// or https:// address without spaces"
             )));
         }
+        if spec.audience.negative_review_days.is_some() && !spec.audience.negative_reviewers {
+            return Err(bad(
+                "`audience.negative_review_days` needs `audience.negative_reviewers = true`".into(),
+            ));
+        }
+        if spec.audience.negative_review_days == Some(0) {
+            return Err(bad(
+                "`audience.negative_review_days` must be at least 1 (leave it out for reviews of any time)".into(),
+            ));
+        }
         if spec.offers.is_empty() {
             return Err(bad(
                 "no `[[offers]]`: add at least one (kind = \"none\" sends a message without an incentive)".into(),
@@ -433,6 +458,24 @@ name = "free shipping"
 kind = "free_shipping"
 cost = 4.5
 "#;
+
+    #[test]
+    fn negative_review_days_needs_negative_reviewers() {
+        let base = "id = \"t\"\ngoal_days = 30\nchannel = \"file\"\nholdout_share = 0.1\n[[offers]]\nname = \"none\"\nkind = \"none\"\n[audience]\n";
+        let parse =
+            |audience: &str| CampaignSpec::parse(&format!("{base}{audience}"), Path::new("t.toml"));
+        let s = parse("negative_reviewers = true\nnegative_review_days = 90\n").unwrap();
+        assert!(s.audience.negative_reviewers);
+        assert_eq!(s.audience.negative_review_days, Some(90));
+        let e = parse("negative_review_days = 90\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("negative_reviewers = true"), "{e}");
+        let e = parse("negative_reviewers = true\nnegative_review_days = 0\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("at least 1"), "{e}");
+    }
 
     #[test]
     fn example_parses_with_defaults() {

@@ -36,6 +36,35 @@ pub struct Settings {
     pub customers: CustomerSettings,
     /// Where `recur serve` delivers approved campaigns (`POST /v1/campaigns/{id}/send`).
     pub delivery: DeliverySettings,
+    /// What reviews change: products held back from campaigns and recommendations.
+    pub reviews: ReviewSettings,
+}
+
+/// What reviews change. A product is held back when at least `min_reviews` reviews judge it
+/// and its negative share is at least `hold_back_margin` above the rest of its category's
+/// (the rest of the shop's when the rest of the category has fewer than `min_reviews`).
+/// Reviews are judged by the review model when one is trained (`recur reviews train`), else
+/// by their stars (1-2 negative).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReviewSettings {
+    /// Keep held-back products out of campaign messages and recommendations.
+    pub hold_back: bool,
+    /// How far (a share, 0.2: 20 points) a product's negative share must exceed the rest of
+    /// its category's.
+    pub hold_back_margin: f64,
+    /// Fewest reviews of a product (and of the rest of its category) to judge it.
+    pub min_reviews: u32,
+}
+
+impl Default for ReviewSettings {
+    fn default() -> Self {
+        ReviewSettings {
+            hold_back: true,
+            hold_back_margin: 0.2,
+            min_reviews: 10,
+        }
+    }
 }
 
 /// Where the server delivers campaigns: a signed webhook or an SMTP server, set by the shop
@@ -241,6 +270,7 @@ impl Default for Settings {
             assist: AssistSettings::default(),
             customers: CustomerSettings::default(),
             delivery: DeliverySettings::default(),
+            reviews: ReviewSettings::default(),
         }
     }
 }
@@ -413,6 +443,21 @@ pub const KEYS: &[(&str, &str, &str)] = &[
         "RECUR_DELIVERY_SMTP_USER",
         "SMTP login user (password: RECUR_SMTP_PASSWORD)",
     ),
+    (
+        "reviews.hold_back",
+        "RECUR_REVIEWS_HOLD_BACK",
+        "true/false: keep badly reviewed products out of campaign messages and recommendations",
+    ),
+    (
+        "reviews.hold_back_margin",
+        "RECUR_REVIEWS_HOLD_BACK_MARGIN",
+        "how far (0-1) a product's negative review share must exceed its category's to hold it back",
+    ),
+    (
+        "reviews.min_reviews",
+        "RECUR_REVIEWS_MIN_REVIEWS",
+        "fewest reviews of a product (and of the rest of its category) to hold it back",
+    ),
 ];
 
 /// A whole number from `lo` to `hi` for `key`.
@@ -423,6 +468,19 @@ fn whole(key: &str, value: &str, lo: u32, hi: u32) -> Result<u32> {
             key: key.to_owned(),
             value: value.to_owned(),
             hint: format!("expected a whole number from {lo} to {hi}"),
+        }),
+    }
+}
+
+/// `true` or `false` (also `1`/`0`, `yes`/`no`) for `key`.
+fn boolean(key: &str, value: &str) -> Result<bool> {
+    match value.trim() {
+        "true" | "1" | "yes" => Ok(true),
+        "false" | "0" | "no" => Ok(false),
+        _ => Err(Error::BadSetting {
+            key: key.to_owned(),
+            value: value.to_owned(),
+            hint: "expected true or false".into(),
         }),
     }
 }
@@ -551,19 +609,12 @@ impl Settings {
             "serve.compact_seconds" => {
                 self.serve.compact_seconds = whole(key, value, 1, 86_400)?;
             }
-            "serve.access_log" => {
-                self.serve.access_log = match value.trim() {
-                    "true" | "1" | "yes" => true,
-                    "false" | "0" | "no" => false,
-                    _ => {
-                        return Err(Error::BadSetting {
-                            key: key.to_owned(),
-                            value: value.to_owned(),
-                            hint: "expected true or false".into(),
-                        });
-                    }
-                };
+            "serve.access_log" => self.serve.access_log = boolean(key, value)?,
+            "reviews.hold_back" => self.reviews.hold_back = boolean(key, value)?,
+            "reviews.hold_back_margin" => {
+                self.reviews.hold_back_margin = number(key, value, 0.0, 1.0)?;
             }
+            "reviews.min_reviews" => self.reviews.min_reviews = whole(key, value, 1, 1_000_000)?,
             "assist.style" => {
                 if !matches!(value.trim(), "auto" | "model" | "quote") {
                     return Err(Error::BadSetting {
@@ -698,7 +749,15 @@ impl Settings {
              smtp = \"\"\n\
              smtp_from = \"{}\"\n\
              smtp_security = \"{}\"\n\
-             smtp_user = \"\"\n",
+             smtp_user = \"\"\n\n\
+             [reviews]\n\
+             # Products whose share of negative reviews is at least hold_back_margin above the rest of\n\
+             # their category's (the shop's when the category has too few other reviews), with at least\n\
+             # min_reviews reviews, are kept out of campaign messages and recommendations (hold_back =\n\
+             # false: not). Reviews are judged by the review model (`recur reviews train`), else by stars.\n\
+             hold_back = {}\n\
+             hold_back_margin = {:?}\n\
+             min_reviews = {}\n",
             d.data_dir.display(),
             d.analytics.repurchase_days,
             d.analytics.histogram_bin_days,
@@ -719,6 +778,9 @@ impl Settings {
             d.customers.retention_days,
             d.delivery.smtp_from,
             d.delivery.smtp_security,
+            d.reviews.hold_back,
+            d.reviews.hold_back_margin,
+            d.reviews.min_reviews,
         )
     }
 }

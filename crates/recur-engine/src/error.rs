@@ -46,6 +46,16 @@ pub enum Error {
     /// The knowledge index failed.
     #[error(transparent)]
     Retrieval(#[from] recur_retrieval::Error),
+    /// Product search found nothing to search: no catalog and no titled order lines.
+    #[error(
+        "this workspace has no products to search (no catalog, and no order lines with `product_title`); import one with `recur import catalog --file FILE` (columns product_id, title, description, category, price)"
+    )]
+    NoProducts,
+    /// The search evaluation found no search followed by a purchase of the same customer.
+    #[error(
+        "no search of a known customer is followed by a purchase within {0} days in this workspace; import events with `search_text` (or run `recur demo`) first"
+    )]
+    NoSearches(i64),
     /// `recur.toml` is invalid.
     #[error("settings file `{path}` is invalid: {message}")]
     Config {
@@ -216,6 +226,8 @@ impl Error {
             | Error::NoModel
             | Error::NoReviewModel(_)
             | Error::NoReviews
+            | Error::NoProducts
+            | Error::NoSearches(_)
             | Error::ReadInput { .. } => true,
         }
     }

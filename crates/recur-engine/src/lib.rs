@@ -77,6 +77,7 @@ mod query;
 mod recs;
 mod report;
 mod reviews;
+mod search;
 mod serving;
 mod summaries;
 mod workspace;
@@ -89,18 +90,20 @@ pub use assist::{
 };
 pub use campaign::{
     ApprovalRecord, ApprovalStatus, COPY_AUDIT_FILE, CampaignStore, ChannelConfig, CopyAudit,
-    CopyEvaluation, CopyPath, CopyRun, CopyShares, FAIRNESS_FILE, GeneratedCampaign, LEDGER_FILE,
-    MIN_PER_ARM, PlannedCampaign, RecordedCampaign, RecordedFairness, SendOutcome, SendRun,
-    WorkspaceLift, approve_campaign, campaign_approval, campaign_copy_audit, campaign_fairness,
-    distinct_2, evaluate_campaign_copy, evaluate_workspace_campaign, generate_workspace_campaign,
-    import_workspace_redemptions, plan_workspace_campaign, send_campaign,
+    CopyEvaluation, CopyPath, CopyRun, CopyShares, FAIRNESS_FILE, GeneratedCampaign,
+    HELD_BACK_FILE, LEDGER_FILE, MIN_PER_ARM, OutcomeEffect, PlannedCampaign, RETENTION_DAYS,
+    RecordedCampaign, RecordedFairness, SendOutcome, SendRun, WorkspaceLift, approve_campaign,
+    campaign_approval, campaign_copy_audit, campaign_fairness, distinct_2, evaluate_campaign_copy,
+    evaluate_workspace_campaign, generate_workspace_campaign, import_workspace_redemptions,
+    plan_workspace_campaign, send_campaign,
 };
 pub use clv::{
     CustomerValue, WorkspaceEvaluation, WorkspaceValue, customer_value, evaluate_workspace,
 };
 pub use config::{
     AnalyticsSettings, AssistSettings, CustomerSettings, DEFAULT_EMBED, DEFAULT_LLM,
-    DeliverySettings, EmbedSettings, KEYS, LlmSettings, SETTINGS_FILE, ServeSettings, Settings,
+    DeliverySettings, EmbedSettings, KEYS, LlmSettings, ReviewSettings, SETTINGS_FILE,
+    ServeSettings, Settings,
 };
 pub use copywriter::{draft_prompt, free_text_schema, llm_writer};
 pub use demo::{
@@ -147,13 +150,20 @@ pub use recur_model as model;
 /// Review intelligence (sentiment, aspects, evaluation).
 pub use recur_reviews as review_intel;
 pub use report::{
-    BehaviourSection, Bin, CampaignSection, HoldoutCheck, ModelRow, OfferCount, PathCount,
-    ReportSections, RoundSection, SampleMessage, Section, TOP_AT_RISK, TransformerRun,
-    ValueSection, render_html, render_report,
+    BehaviourSection, Bin, CampaignSection, HoldoutCheck, ModelRow, OfferCount,
+    PAIN_POINT_PRODUCTS, PathCount, ReportSections, ReviewSection, RoundSection, SampleMessage,
+    Section, TOP_AT_RISK, TransformerRun, ValueSection, render_html, render_report,
 };
 pub use reviews::{
-    MIN_NEUTRAL, REVIEWS_MODEL_DIR, ReviewTrainOutcome, analyze_workspace_reviews,
-    evaluate_reviews, train_workspace_reviews, workspace_review_model, workspace_reviews,
+    HeldBackProducts, MIN_NEUTRAL, REVIEWS_MODEL_DIR, ReviewTrainOutcome,
+    analyze_workspace_reviews, evaluate_reviews, hold_back_rule, negative_reviewers,
+    product_pain_points, train_workspace_reviews, workspace_held_back, workspace_pain_points,
+    workspace_review_model, workspace_reviews,
+};
+pub use search::{
+    ProductIndexStatus, ProductResult, ProductSearch, ProductSearchOptions, SEARCH_DIR,
+    SearchEvaluation, SearchIntent, SearchMethodScore, evaluate_search, search_dir,
+    search_products,
 };
 pub use serving::{
     CampaignSummary, Contact, CustomerView, LiveActivity, PurchaseLine, ShopView, ViewProblem,

@@ -2,7 +2,7 @@
 //! recommendations for a customer.
 
 use recur_core::CustomerId;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 
@@ -302,10 +302,14 @@ pub struct WorkspaceRecommender {
     /// Co-occurrence neighbours, for "similar items".
     neighbours: ItemKnn,
     titles: HashMap<String, (Option<String>, Option<f64>)>,
+    /// Products never recommended: held back by their reviews (`[reviews]` settings).
+    held_back: HashSet<String>,
 }
 
 impl WorkspaceRecommender {
     /// Loads the saved model and selection (`recur train` first) and the customers' histories.
+    /// Products the reviews hold back ([`crate::workspace_held_back`]: `reviews.hold_back`,
+    /// on by default) are left out of every list.
     pub fn open(ws: &Workspace) -> Result<Self> {
         let dir = ws.root().join(MODEL_DIR);
         let saved = recur_model::load_on(&dir, ws.settings().device)?;
@@ -356,6 +360,7 @@ impl WorkspaceRecommender {
             .map(|(p, t, pr)| (p, (t, pr)))
             .collect();
         let neighbours = ItemKnn::fit(&data.sequences, n, ItemKnnConfig::default());
+        let held_back = crate::reviews::workspace_held_back(ws)?.ids();
         Ok(Self {
             data,
             index,
@@ -363,7 +368,29 @@ impl WorkspaceRecommender {
             transformer: TransformerRecommender::new(saved.model),
             neighbours,
             titles,
+            held_back,
         })
+    }
+
+    /// The products left out of every list (held back by their reviews).
+    pub fn held_back(&self) -> &HashSet<String> {
+        &self.held_back
+    }
+
+    /// Leaves out `products` instead (a campaign uses the set recorded with its plan; an
+    /// empty set recommends everything).
+    pub fn set_held_back(&mut self, products: HashSet<String>) {
+        self.held_back = products;
+    }
+
+    /// Whether the product at vocabulary index `ix` is held back.
+    fn is_held_back(&self, ix: u32) -> bool {
+        !self.held_back.is_empty()
+            && self
+                .data
+                .vocab
+                .id(ix)
+                .is_some_and(|id| self.held_back.contains(id))
     }
 
     /// The model in use.
@@ -410,7 +437,17 @@ impl WorkspaceRecommender {
                 )));
             }
         };
-        let top = recur_model::recommend(self.model.as_ref(), history, k, exclude)?;
+        // Enough more that the held-back products can be dropped and `k` remain.
+        let top: Vec<(u32, f32)> = recur_model::recommend(
+            self.model.as_ref(),
+            history,
+            k.saturating_add(self.held_back.len()),
+            exclude,
+        )?
+        .into_iter()
+        .filter(|&(ix, _)| !self.is_held_back(ix))
+        .take(k)
+        .collect();
         let p90 = recur_model::next_purchase(self.transformer.model(), &[history])?
             .pop()
             .flatten()
@@ -487,6 +524,55 @@ impl WorkspaceRecommender {
         (out.len() > before).then_some(out)
     }
 
+    /// The model's score of every product it knows for `customer`, from the stored history
+    /// alone, or from its events strictly before `before` (Unix seconds) when given; `None`
+    /// when the model does not know the customer or nothing of the history is left. The
+    /// model's weights are the trained ones either way.
+    pub(crate) fn product_scores(
+        &self,
+        customer: &str,
+        before: Option<i64>,
+    ) -> Result<Option<HashMap<String, f32>>> {
+        let Some(stored) = self.index.get(customer).map(|&i| &self.data.sequences[i]) else {
+            return Ok(None);
+        };
+        let truncated;
+        let history = match before {
+            None => stored,
+            Some(t) => {
+                let n = stored.times.iter().take_while(|&&x| x < t).count();
+                truncated = Sequence {
+                    customer: stored.customer.clone(),
+                    items: stored.items[..n].to_vec(),
+                    events: stored.events[..n].to_vec(),
+                    times: stored.times[..n].to_vec(),
+                    baskets: stored.baskets[..n].to_vec(),
+                };
+                &truncated
+            }
+        };
+        if history.is_empty() {
+            return Ok(None);
+        }
+        let scores = self
+            .model
+            .score_batch(&[history])?
+            .pop()
+            .unwrap_or_default();
+        Ok(Some(
+            scores
+                .into_iter()
+                .enumerate()
+                .skip(1)
+                .filter(|(_, s)| s.is_finite())
+                .filter_map(|(ix, s)| {
+                    let id = self.data.vocab.id(u32::try_from(ix).ok()?)?;
+                    Some((id.to_owned(), s))
+                })
+                .collect(),
+        ))
+    }
+
     /// Products bought or viewed near `product` in customers' histories, most similar first.
     pub fn similar(&self, product: &str, k: usize) -> Result<Vec<RecommendedItem>> {
         let ix =
@@ -497,6 +583,7 @@ impl WorkspaceRecommender {
             .neighbours
             .neighbours_of(ix)
             .iter()
+            .filter(|&&(j, _)| !self.is_held_back(j))
             .take(k)
             .map(|&(j, score)| {
                 let id = self.data.vocab.id(j).unwrap_or_default().to_owned();

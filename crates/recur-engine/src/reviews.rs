@@ -10,8 +10,8 @@ use std::time::Instant;
 
 use recur_analytics::Cell;
 use recur_reviews::{
-    Analysis, AnalyzeOptions, DatasetFormat, EvalOptions, Evaluation, Example, Polarity, Review,
-    SentimentModel, TrainOptions,
+    Analysis, AnalyzeOptions, DatasetFormat, EvalOptions, Evaluation, Example, HeldBack,
+    HoldBackRule, Polarity, ProductReport, Review, SentimentModel, TrainOptions,
 };
 use serde::Serialize;
 
@@ -174,12 +174,195 @@ pub fn analyze_workspace_reviews(ws: &Workspace, opts: &AnalyzeOptions) -> Resul
     Ok(recur_reviews::analyze(&reviews, Some(&model), opts))
 }
 
+/// The products held back from campaign messages and recommendations, and on what basis.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize)]
+pub struct HeldBackProducts {
+    /// Whether holding back is on (`reviews.hold_back`); when off, `products` is empty.
+    pub enabled: bool,
+    /// How reviews were judged: `sentiment model`, `stars` (no model trained) or `no reviews`.
+    pub basis: String,
+    /// Fewest reviews of a product (and of the rest of its category) to judge it.
+    pub min_reviews: usize,
+    /// How far its negative share must exceed the rest of its category's.
+    pub margin: f64,
+    /// The products held back, most negative first, with the reason.
+    pub products: Vec<HeldBack>,
+}
+
+impl HeldBackProducts {
+    /// Whether `product` is held back.
+    pub fn contains(&self, product: &str) -> bool {
+        self.products.iter().any(|h| h.product_id == product)
+    }
+
+    /// The held-back product ids.
+    pub fn ids(&self) -> std::collections::HashSet<String> {
+        self.products.iter().map(|h| h.product_id.clone()).collect()
+    }
+}
+
+/// The workspace's rule for holding products back (`[reviews]` settings).
+pub fn hold_back_rule(ws: &Workspace) -> HoldBackRule {
+    let s = &ws.settings().reviews;
+    HoldBackRule {
+        min_reviews: s.min_reviews as usize,
+        margin: s.hold_back_margin,
+    }
+}
+
+/// The products the workspace's reviews hold back from campaign messages and recommendations
+/// (`[reviews]` settings): a product with at least `min_reviews` reviews whose negative share
+/// is at least `hold_back_margin` above the rest of its category's. Reviews are judged by the
+/// sentiment model when one is trained, else by their stars (1-2 negative; a review without
+/// stars is not negative), so the loop closes without `recur reviews train`. Empty when
+/// `reviews.hold_back` is off or there are no reviews.
+pub fn workspace_held_back(ws: &Workspace) -> Result<HeldBackProducts> {
+    let rule = hold_back_rule(ws);
+    let mut out = HeldBackProducts {
+        enabled: ws.settings().reviews.hold_back,
+        basis: "no reviews".into(),
+        min_reviews: rule.min_reviews,
+        margin: rule.margin,
+        products: Vec::new(),
+    };
+    if !out.enabled {
+        return Ok(out);
+    }
+    let reviews = workspace_reviews(ws)?;
+    if reviews.is_empty() {
+        return Ok(out);
+    }
+    let model = optional_model(ws)?;
+    out.basis = if model.is_some() {
+        "sentiment model"
+    } else {
+        "stars"
+    }
+    .into();
+    out.products = recur_reviews::held_back(&reviews, model.as_ref(), &rule);
+    Ok(out)
+}
+
+/// The customers who left a negative review written from `since` (Unix seconds; `None`: any
+/// time) up to `until`: one or two stars, or, for a review without stars, text the review
+/// model judges negative (when one is trained). For a campaign audience
+/// (`audience.negative_reviewers`); the ids are never printed.
+pub fn negative_reviewers(
+    ws: &Workspace,
+    since: Option<i64>,
+    until: i64,
+) -> Result<std::collections::BTreeSet<String>> {
+    let session = ws.session_with(false)?;
+    let rows = session
+        .query(
+            "SELECT customer_id, rating, review_text, \
+             CAST(date_part('epoch', reviewed_at) AS BIGINT) AS at \
+             FROM reviews WHERE customer_id IS NOT NULL",
+        )
+        .map_err(crate::Error::from)?
+        .rows;
+    let model = optional_model(ws)?;
+    let mut out = std::collections::BTreeSet::new();
+    for r in &rows {
+        let at = match r.get(3) {
+            Some(Cell::Int(t)) => Some(*t),
+            _ => None,
+        };
+        let in_window = match (at, since) {
+            (_, None) => at.is_none_or(|t| t <= until),
+            (Some(t), Some(s)) => (s..=until).contains(&t),
+            (None, Some(_)) => false,
+        };
+        if !in_window {
+            continue;
+        }
+        let negative = match r.get(1) {
+            Some(Cell::Int(s)) => Polarity::from_stars(*s) == Some(Polarity::Negative),
+            _ => match (&model, r.get(2)) {
+                (Some(m), Some(Cell::Text(t))) if !t.trim().is_empty() => {
+                    m.predict(&recur_reviews::clean(t)).label == Polarity::Negative
+                }
+                _ => false,
+            },
+        };
+        if negative && let Some(id) = r.first() {
+            let id = id.to_string();
+            let id = id.trim();
+            if !id.is_empty() {
+                out.insert(id.to_owned());
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The saved sentiment model, or `None` when none is trained.
+fn optional_model(ws: &Workspace) -> Result<Option<SentimentModel>> {
+    match workspace_review_model(ws) {
+        Ok(m) => Ok(Some(m)),
+        Err(Error::NoReviewModel(_)) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Aspects, pain points and held-back products of every reviewed product (the `[reviews]`
+/// rule), judged by the sentiment model when one is trained, else by stars; `Ok(None)`
+/// without reviews.
+pub fn workspace_pain_points(ws: &Workspace) -> Result<Option<Analysis>> {
+    let reviews = workspace_reviews(ws)?;
+    if reviews.is_empty() {
+        return Ok(None);
+    }
+    let model = optional_model(ws)?;
+    let opts = AnalyzeOptions {
+        hold_back: hold_back_rule(ws),
+        ..AnalyzeOptions::default()
+    };
+    Ok(Some(recur_reviews::analyze(
+        &reviews,
+        model.as_ref(),
+        &opts,
+    )))
+}
+
+/// One product's reviews summed up (see [`workspace_pain_points`]): negative share, aspects
+/// with their negative share and quotes (review keys kept), whether it is held back;
+/// `Ok(None)` when it has no reviews.
+pub fn product_pain_points(ws: &Workspace, product: &str) -> Result<Option<ProductReport>> {
+    Ok(workspace_pain_points(ws)?
+        .and_then(|a| a.products.into_iter().find(|p| p.product_id == product)))
+}
+
+/// A sentence embedder as the review evaluation sees it: plain `f32` vectors.
+struct ReviewEmbedder<'a>(&'a dyn recur_llm::Embed);
+
+impl recur_reviews::TextEmbedder for ReviewEmbedder<'_> {
+    fn embed(&self, texts: &[&str]) -> std::result::Result<Vec<Vec<f32>>, String> {
+        self.0.embed(texts).map_err(|e| e.to_string())
+    }
+
+    fn name(&self) -> String {
+        self.0.describe()
+    }
+}
+
 /// The reference evaluation of the sentiment model on a labelled file (see
-/// [`recur_reviews::evaluate`]).
+/// [`recur_reviews::evaluate`]); with an embedder, a logistic-regression head on its sentence
+/// embeddings joins the baselines as `embedding_head` (see
+/// [`recur_reviews::evaluate_with_embedder`]).
 pub fn evaluate_reviews(
     path: &Path,
     format: DatasetFormat,
     opts: &EvalOptions,
+    embedder: Option<&dyn recur_llm::Embed>,
 ) -> Result<Evaluation> {
-    Ok(recur_reviews::evaluate(path, format, opts)?)
+    let adapter = embedder.map(ReviewEmbedder);
+    Ok(recur_reviews::evaluate_with_embedder(
+        path,
+        format,
+        opts,
+        adapter
+            .as_ref()
+            .map(|a| a as &dyn recur_reviews::TextEmbedder),
+    )?)
 }

@@ -171,12 +171,127 @@ pub struct Analysis {
 }
 
 /// A product held back.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct HeldBack {
     /// Product id.
     pub product_id: String,
-    /// Why.
+    /// Its category, if the catalog gives one.
+    pub category: Option<String>,
+    /// Its reviews.
+    pub reviews: usize,
+    /// Share of its reviews judged negative.
+    pub negative_share: f64,
+    /// What it was compared with: `category` (the rest of its category) or `shop` (the rest
+    /// of the shop, when the rest of its category has too few reviews).
+    pub compared_with: String,
+    /// Reviews of what it was compared with.
+    pub compared_reviews: usize,
+    /// Share of those reviews judged negative.
+    pub compared_negative_share: f64,
+    /// Why, in words.
     pub reason: String,
+}
+
+/// The products whose negative share is well above the rest of their category's (see
+/// [`HoldBackRule`]), judged like [`analyze`] judges reviews (the model on the text; stars
+/// without text or model, one or two stars negative, no stars not negative) but without
+/// looking for aspects, so it is fast enough to run before every plan. Most negative first.
+pub fn held_back(
+    reviews: &[Review],
+    model: Option<&SentimentModel>,
+    rule: &HoldBackRule,
+) -> Vec<HeldBack> {
+    let negative: Vec<bool> = reviews
+        .iter()
+        .map(|r| {
+            let text = clean(&r.text);
+            let label = match model {
+                Some(m) if !text.trim().is_empty() => m.predict(&text).label,
+                _ => star_polarity(r),
+            };
+            is_negative(label)
+        })
+        .collect();
+    let mut out = hold_back(reviews, &negative, rule);
+    out.sort_by(|a, b| {
+        (b.negative_share - b.compared_negative_share)
+            .total_cmp(&(a.negative_share - a.compared_negative_share))
+            .then_with(|| a.product_id.cmp(&b.product_id))
+    });
+    out
+}
+
+fn star_polarity(r: &Review) -> Polarity {
+    r.stars
+        .and_then(Polarity::from_stars)
+        .unwrap_or(Polarity::Positive)
+}
+
+const NO_CATEGORY: &str = "(no category)";
+
+/// The rule applied to reviews already judged (`negative[i]` of `reviews[i]`), in product id
+/// order.
+fn hold_back(reviews: &[Review], negative: &[bool], rule: &HoldBackRule) -> Vec<HeldBack> {
+    // product → (category, reviews, negative); category → (reviews, negative)
+    let mut products: BTreeMap<&str, (Option<&str>, usize, usize)> = BTreeMap::new();
+    let mut categories: HashMap<&str, (usize, usize)> = HashMap::new();
+    let mut total = (0usize, 0usize);
+    for (r, &neg) in reviews.iter().zip(negative) {
+        let p = products.entry(r.product_id.as_str()).or_default();
+        if p.0.is_none() {
+            p.0 = r.category.as_deref();
+        }
+        p.1 += 1;
+        p.2 += usize::from(neg);
+        total.0 += 1;
+        total.1 += usize::from(neg);
+    }
+    // A product's category is the first one its reviews give; its reviews count there.
+    for (category, n, neg) in products.values() {
+        let c = categories
+            .entry(category.unwrap_or(NO_CATEGORY))
+            .or_default();
+        c.0 += n;
+        c.1 += neg;
+    }
+    let share = |(n, neg): (usize, usize)| if n == 0 { 0.0 } else { neg as f64 / n as f64 };
+    let mut out = Vec::new();
+    for (id, &(category, n, neg)) in &products {
+        let cname = category.unwrap_or(NO_CATEGORY);
+        let c = categories.get(cname).copied().unwrap_or_default();
+        let rest_category = (c.0.saturating_sub(n), c.1.saturating_sub(neg));
+        let (rest, compared_with, rest_name) = if rest_category.0 >= rule.min_reviews {
+            (rest_category, "category", format!("the rest of `{cname}`"))
+        } else {
+            (
+                (total.0.saturating_sub(n), total.1.saturating_sub(neg)),
+                "shop",
+                "the rest of the shop".to_owned(),
+            )
+        };
+        let own = (n, neg);
+        if n >= rule.min_reviews
+            && rest.0 >= rule.min_reviews
+            && share(own) >= share(rest) + rule.margin
+        {
+            out.push(HeldBack {
+                product_id: (*id).to_owned(),
+                category: category.map(str::to_owned),
+                reviews: n,
+                negative_share: share(own),
+                compared_with: compared_with.to_owned(),
+                compared_reviews: rest.0,
+                compared_negative_share: share(rest),
+                reason: format!(
+                    "{:.0}% of its {n} reviews are negative against {:.0}% for {rest_name} ({} reviews)",
+                    100.0 * share(own),
+                    100.0 * share(rest),
+                    rest.0
+                ),
+            });
+        }
+    }
+    out
 }
 
 /// One mention: review, clause byte range in the cleaned text, term, negative probability.
@@ -210,11 +325,6 @@ pub fn analyze(
     opts: &AnalyzeOptions,
 ) -> Analysis {
     let cleaned: Vec<String> = reviews.iter().map(|r| clean(&r.text)).collect();
-    let star_polarity = |r: &Review| {
-        r.stars
-            .and_then(Polarity::from_stars)
-            .unwrap_or(Polarity::Positive)
-    };
     let mut review_negative = Vec::with_capacity(reviews.len());
     let mut mentions: Vec<Mention> = Vec::new();
     let mut terms: HashMap<String, u32> = HashMap::new();
@@ -294,11 +404,7 @@ pub fn analyze(
         .enumerate()
         .map(|(i, p)| (*p, i))
         .collect();
-    let category_of = |r: &Review| {
-        r.category
-            .clone()
-            .unwrap_or_else(|| "(no category)".to_owned())
-    };
+    let category_of = |r: &Review| r.category.clone().unwrap_or_else(|| NO_CATEGORY.to_owned());
     let mut category_names: Vec<String> = reviews.iter().map(category_of).collect();
     category_names.sort_unstable();
     category_names.dedup();
@@ -387,44 +493,15 @@ pub fn analyze(
     );
     let share = |(n, neg): (usize, usize)| if n == 0 { 0.0 } else { neg as f64 / n as f64 };
 
+    let held_back = hold_back(reviews, &review_negative, &opts.hold_back);
+    let reasons: HashMap<&str, &str> = held_back
+        .iter()
+        .map(|h| (h.product_id.as_str(), h.reason.as_str()))
+        .collect();
     let mut products = Vec::with_capacity(product_ids.len());
-    let mut held_back = Vec::new();
     for (p, id) in product_ids.iter().enumerate() {
-        let c = category_index[p_category[p]
-            .clone()
-            .unwrap_or_else(|| "(no category)".into())
-            .as_str()];
         let own = p_reviews[p];
-        let rest_category = (c_reviews[c].0 - own.0, c_reviews[c].1 - own.1);
-        let (rest, rest_name) = if rest_category.0 >= opts.hold_back.min_reviews {
-            (
-                rest_category,
-                format!("the rest of `{}`", category_names[c]),
-            )
-        } else {
-            (
-                (total.0 - own.0, total.1 - own.1),
-                "the rest of the shop".to_owned(),
-            )
-        };
-        let reason = (own.0 >= opts.hold_back.min_reviews
-            && rest.0 >= opts.hold_back.min_reviews
-            && share(own) >= share(rest) + opts.hold_back.margin)
-            .then(|| {
-                format!(
-                    "{:.0}% of its {} reviews are negative against {:.0}% for {rest_name} ({} reviews)",
-                    100.0 * share(own),
-                    own.0,
-                    100.0 * share(rest),
-                    rest.0
-                )
-            });
-        if let Some(r) = &reason {
-            held_back.push(HeldBack {
-                product_id: (*id).to_owned(),
-                reason: r.clone(),
-            });
-        }
+        let reason = reasons.get(id).map(|r| (*r).to_owned());
         let (rated, low, sum) = p_stars[p];
         products.push(ProductReport {
             product_id: (*id).to_owned(),

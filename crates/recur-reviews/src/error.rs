@@ -59,6 +59,9 @@ pub enum Error {
         /// OS error.
         error: std::io::Error,
     },
+    /// The caller's sentence embedder failed (the embedding-head comparison).
+    #[error("the sentence embedder failed: {0}")]
+    Embedding(String),
     /// A bug in recur.
     #[error("internal error in review intelligence (a bug; please report it): {0}")]
     Internal(String),
@@ -74,7 +77,7 @@ impl Error {
             | Error::BadOption { .. }
             | Error::BadArtefact { .. }
             | Error::ReadInput { .. } => true,
-            Error::Write { .. } | Error::Internal(_) => false,
+            Error::Write { .. } | Error::Embedding(_) | Error::Internal(_) => false,
         }
     }
 }

@@ -2,6 +2,8 @@
 //! sides), a seeded 80/20 split, the model trained on the 80 % (its penalty chosen on a split
 //! of those alone), scored on the 20 % beside a majority-class and a lexicon baseline; speed of
 //! training, of classification on one core, and of the aspect analysis over every review.
+//! Given a sentence embedder, a logistic-regression head on the embeddings of the training
+//! reviews joins the baselines ([`evaluate_with_embedder`]).
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -12,6 +14,7 @@ use serde::Serialize;
 
 use crate::aspects::{AnalyzeOptions, Review, analyze};
 use crate::datasets::{DatasetFormat, read_dataset};
+use crate::embedding_head::{DEFAULT_EMBEDDING_LIMIT, EmbeddingHeadRun, TextEmbedder, run_head};
 use crate::error::{Error, Result};
 use crate::lexicon::{EN_NEGATIVE, EN_POSITIVE, ZH_NEGATIVE, ZH_POSITIVE, words};
 use crate::metrics::{accuracy, macro_f1};
@@ -31,6 +34,8 @@ pub struct EvalOptions {
     pub train: TrainOptions,
     /// Also time the aspect analysis over every review.
     pub aspects: bool,
+    /// Most training reviews the embedding head is trained on (a seeded sample beyond).
+    pub embedding_limit: usize,
 }
 
 impl Default for EvalOptions {
@@ -40,6 +45,7 @@ impl Default for EvalOptions {
             test_share: 0.2,
             train: TrainOptions::default(),
             aspects: true,
+            embedding_limit: DEFAULT_EMBEDDING_LIMIT,
         }
     }
 }
@@ -47,12 +53,19 @@ impl Default for EvalOptions {
 /// A baseline's scores on the test split.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BaselineScore {
-    /// `majority` or `lexicon`.
+    /// `majority`, `lexicon` or `embedding_head`.
     pub name: String,
     /// Accuracy.
     pub accuracy: f64,
     /// Macro-F1.
     pub macro_f1: f64,
+    /// Seconds to train (the embedding head: embedding its training reviews and the fit).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub train_seconds: Option<f64>,
+    /// Test reviews classified per second from raw text (the embedding head: embedding
+    /// included, on every core the embedder uses).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reviews_per_second: Option<f64>,
 }
 
 /// The result of [`evaluate`].
@@ -88,8 +101,12 @@ pub struct Evaluation {
     pub balanced: bool,
     /// The calibration temperature.
     pub temperature: f32,
-    /// Majority-class and lexicon baselines on the same test split.
+    /// Majority-class and lexicon baselines on the same test split (and the embedding head,
+    /// when an embedder was given).
     pub baselines: Vec<BaselineScore>,
+    /// How the embedding head was trained and timed, when an embedder was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub embedding_head: Option<EmbeddingHeadRun>,
     /// Reviews the aspect analysis read (every review after duplicates were removed).
     pub aspects_reviews: usize,
     /// Seconds of the aspect analysis (with the model's clause polarity).
@@ -131,6 +148,25 @@ pub(crate) fn lexicon_label(text: &str, majority: Polarity) -> Polarity {
 
 /// Evaluates the classifier on a labelled file.
 pub fn evaluate(path: &Path, format: DatasetFormat, opts: &EvalOptions) -> Result<Evaluation> {
+    evaluate_with_embedder(path, format, opts, None)
+}
+
+/// [`evaluate`], and with an embedder, a logistic-regression head on its sentence embeddings
+/// of up to `opts.embedding_limit` training reviews (sampled with the seed), trained with the
+/// same choice of penalty, weighting and threshold and scored on the same test split.
+pub fn evaluate_with_embedder(
+    path: &Path,
+    format: DatasetFormat,
+    opts: &EvalOptions,
+    embedder: Option<&dyn TextEmbedder>,
+) -> Result<Evaluation> {
+    if opts.embedding_limit < crate::train::MIN_EXAMPLES {
+        return Err(Error::BadOption {
+            name: "embedding_limit",
+            value: opts.embedding_limit.to_string(),
+            hint: "give at least 10 training reviews for the embedding head",
+        });
+    }
     if !(0.05..=0.5).contains(&opts.test_share) {
         return Err(Error::BadOption {
             name: "test_share",
@@ -207,8 +243,10 @@ pub fn evaluate(path: &Path, format: DatasetFormat, opts: &EvalOptions) -> Resul
         name: name.to_owned(),
         accuracy: accuracy(&truth, &pred),
         macro_f1: macro_f1(&truth, &pred, k),
+        train_seconds: None,
+        reviews_per_second: None,
     };
-    let baselines = vec![
+    let mut baselines = vec![
         score("majority", vec![class_of(majority); truth.len()]),
         score(
             "lexicon",
@@ -218,6 +256,26 @@ pub fn evaluate(path: &Path, format: DatasetFormat, opts: &EvalOptions) -> Resul
                 .collect(),
         ),
     ];
+    let mut embedding_head = None;
+    if let Some(e) = embedder {
+        let train_reviews: Vec<_> = train_ids.iter().map(|&i| &reviews[i]).collect();
+        let test_reviews: Vec<_> = test_ids.iter().map(|&i| &reviews[i]).collect();
+        let out = run_head(
+            e,
+            &train_reviews,
+            &test_reviews,
+            opts.embedding_limit,
+            opts.seed,
+        )?;
+        let pred: Vec<usize> = out.predicted.iter().map(|&p| class_of(p)).collect();
+        let run = out.run;
+        baselines.push(BaselineScore {
+            train_seconds: Some(run.embed_seconds + run.fit_seconds),
+            reviews_per_second: Some(run.test_reviews as f64 / run.test_seconds.max(1e-9)),
+            ..score("embedding_head", pred)
+        });
+        embedding_head = Some(run);
+    }
 
     let (aspects_seconds, aspects_found) = if opts.aspects {
         let all: Vec<Review> = reviews
@@ -255,6 +313,7 @@ pub fn evaluate(path: &Path, format: DatasetFormat, opts: &EvalOptions) -> Resul
         balanced: cfg.balanced,
         temperature: cfg.temperature,
         baselines,
+        embedding_head,
         aspects_reviews: if opts.aspects { reviews.len() } else { 0 },
         aspects_seconds,
         aspects_found,

@@ -14,7 +14,9 @@
 //! - **Summaries** ([`template_summary`], [`validate_bullet`]): bullets of the top aspects
 //!   with cited quotes, and the check that a bullet's words occur in the reviews it cites.
 //! - **Evaluation** ([`evaluate`]): a labelled file, duplicates removed, a seeded 80/20 split,
-//!   the model beside majority-class and lexicon baselines.
+//!   the model beside majority-class and lexicon baselines and, given a sentence embedder
+//!   ([`evaluate_with_embedder`]), a logistic-regression head on sentence embeddings
+//!   ([`train_dense`]: the same fit and selection protocol on dense vectors).
 //!
 //! ```
 //! use recur_reviews::{Example, Polarity, TrainOptions, train};
@@ -32,10 +34,13 @@
 
 mod aspects;
 mod datasets;
+mod dense;
+mod embedding_head;
 mod error;
 mod evaluate;
 mod features;
 mod lexicon;
+mod logreg;
 mod metrics;
 mod model;
 mod rng;
@@ -46,11 +51,13 @@ mod train;
 
 pub use aspects::{
     Analysis, AnalyzeOptions, AspectReport, CategoryReport, HeldBack, HoldBackRule, MonthShare,
-    ProductReport, Quote, Review, analyze,
+    ProductReport, Quote, Review, analyze, held_back,
 };
 pub use datasets::{Dataset, DatasetFormat, LabelledReview, read_dataset};
 pub use error::{Error, Result};
-pub use evaluate::{BaselineScore, EvalOptions, Evaluation, evaluate};
+pub use dense::{DenseHead, DenseOptions, train_dense};
+pub use embedding_head::{DEFAULT_EMBEDDING_LIMIT, EmbeddingHeadRun, TextEmbedder};
+pub use evaluate::{BaselineScore, EvalOptions, Evaluation, evaluate, evaluate_with_embedder};
 pub use features::FeatureSettings;
 pub use model::{CONFIG_FILE, ModelConfig, Polarity, Prediction, SentimentModel, WEIGHTS_FILE};
 pub use summary::{Bullet, template_summary, validate_bullet};

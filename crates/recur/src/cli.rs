@@ -62,6 +62,10 @@ pub(crate) enum Command {
     Train(TrainArgs),
     /// Products a customer is most likely to want next.
     Recommend(RecommendArgs),
+    /// Products for a free-text query (catalog titles, descriptions and categories by BM25 and,
+    /// with the embedding model, by meaning), the query's intent (category, price range,
+    /// attributes), re-ranked for a customer by the behaviour model.
+    Search(SearchArgs),
     /// Offline evaluations.
     #[command(subcommand)]
     Eval(EvalCommand),
@@ -381,6 +385,41 @@ pub(crate) struct RecommendArgs {
     pub(crate) json: bool,
 }
 
+/// `recur search`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Example: recur search \"decaf coffee beans under 20\" --customer C00042 --json"
+)]
+pub(crate) struct SearchArgs {
+    /// The query, as a shopper types it (English or Chinese; \"under 20\", \"between 10 and
+    /// 20\", \"cheap\", \"20元以下\" set a price range).
+    pub(crate) query: String,
+    /// Re-rank for this customer with the behaviour model (`recur train` first).
+    #[arg(long)]
+    pub(crate) customer: Option<String>,
+    /// Products to list.
+    #[arg(long, short = 'k', default_value_t = 10)]
+    pub(crate) k: usize,
+    /// Search by words only (do not load the embedding model).
+    #[arg(long)]
+    pub(crate) no_embed: bool,
+    /// Print the result as one JSON document.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+/// `recur eval search`.
+#[derive(Debug, Args)]
+pub(crate) struct EvalSearchArgs {
+    /// Words only (do not load the embedding model): measures bm25 and its personalised
+    /// re-ranking.
+    #[arg(long)]
+    pub(crate) no_embed: bool,
+    /// Print the result as one JSON document.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub(crate) enum RecsFormatArg {
     /// `user item` per line, chronological (Amazon Beauty): leave-one-out, full ranking.
@@ -423,8 +462,13 @@ pub(crate) enum EvalCommand {
     Assist(EvalAssistArgs),
     /// Review sentiment on a labelled file: accuracy and macro-F1 beside majority-class and
     /// lexicon baselines (identical texts removed, seeded 80/20 split), training seconds,
-    /// reviews classified per second on one core, and the aspect analysis's time.
+    /// reviews classified per second on one core, and the aspect analysis's time; with
+    /// --embedding-head, a logistic-regression head on sentence embeddings beside them.
     Reviews(EvalReviewsArgs),
+    /// Product search on the workspace: for each search followed by a purchase of the same
+    /// customer within 14 days, Recall@10 and NDCG@10 of the purchased products for bm25,
+    /// embeddings, hybrid and hybrid_personalised (history before the search only).
+    Search(EvalSearchArgs),
 }
 
 /// `recur eval copy`.
@@ -833,6 +877,10 @@ pub(crate) struct AnalyzeArgs {
     /// Show one customer's profile instead.
     #[arg(long)]
     pub(crate) customer: Option<String>,
+    /// Show one product's review pain points instead: its negative share, each aspect's
+    /// negative share and three quotes with their review ids, whether it is held back.
+    #[arg(long, conflicts_with = "customer")]
+    pub(crate) product: Option<String>,
     /// N of the repurchase rate in days (overrides recur.toml and RECUR_REPURCHASE_DAYS).
     #[arg(long)]
     pub(crate) repurchase_days: Option<u32>,
@@ -951,12 +999,14 @@ pub(crate) struct ReviewsAnalyzeArgs {
     /// Only this product.
     #[arg(long)]
     pub(crate) product: Option<String>,
-    /// Fewest reviews of a product (and of the rest of its category) to hold it back.
-    #[arg(long, default_value_t = 10)]
-    pub(crate) min_reviews: usize,
-    /// How far its negative share must exceed the rest of its category's (0.2: 20 points).
-    #[arg(long, default_value_t = 0.2)]
-    pub(crate) margin: f64,
+    /// Fewest reviews of a product (and of the rest of its category) to hold it back
+    /// (overrides `reviews.min_reviews`, default 10).
+    #[arg(long)]
+    pub(crate) min_reviews: Option<usize>,
+    /// How far its negative share must exceed the rest of its category's, 0.2: 20 points
+    /// (overrides `reviews.hold_back_margin`, default 0.2).
+    #[arg(long)]
+    pub(crate) margin: Option<f64>,
     /// Most aspects per product and category.
     #[arg(long, default_value_t = 8)]
     pub(crate) aspects: usize,
@@ -992,6 +1042,14 @@ pub(crate) struct EvalReviewsArgs {
     /// Skip timing the aspect analysis over every review.
     #[arg(long)]
     pub(crate) no_aspects: bool,
+    /// Also train a logistic-regression head on sentence embeddings (the configured
+    /// embedder, MiniLM by default; English-only) on the same split, as baseline
+    /// `embedding_head`.
+    #[arg(long)]
+    pub(crate) embedding_head: bool,
+    /// Most training reviews the embedding head embeds (a seeded sample beyond).
+    #[arg(long, default_value_t = 20_000, requires = "embedding_head")]
+    pub(crate) embedding_limit: usize,
     /// Print the result as one JSON document.
     #[arg(long)]
     pub(crate) json: bool,

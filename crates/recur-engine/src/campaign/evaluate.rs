@@ -2,9 +2,10 @@
 
 use std::collections::HashMap;
 
+use recur_analytics::Cell;
 use recur_campaign::{
-    Assignment, Group, GroupLifts, Language, LiftReport, Outcome, Plan, PlanSummary, lift_by_group,
-    measure_lift,
+    Assignment, Effect, Group, GroupLifts, Language, LiftReport, Outcome, Plan, PlanSummary,
+    lift_by_group, mean_difference, measure_lift,
 };
 use serde::Serialize;
 
@@ -126,6 +127,7 @@ pub fn evaluate_workspace_campaign(
         customers,
         guard_rails: Vec::new(),
     };
+    let beyond_repurchase = beyond_repurchase(&session, &plan, &days, start_day, end_day)?;
     Ok(WorkspaceLift {
         window_start: iso_day(start_day),
         window_end: iso_day(end_day),
@@ -144,7 +146,165 @@ pub fn evaluate_workspace_campaign(
                 countries.get(id).cloned()
             }),
         ],
+        beyond_repurchase,
     })
+}
+
+/// Days after the campaign at which retention is measured.
+pub const RETENTION_DAYS: i64 = 90;
+
+/// One outcome beyond repurchase, treated vs holdout.
+#[derive(Debug, Clone, Serialize)]
+pub struct OutcomeEffect {
+    /// `positive_review`, `views`, `searches`, `carts` or `retained_90d`.
+    pub metric: &'static str,
+    /// What is measured per customer, in words.
+    pub definition: &'static str,
+    /// Treated mean, holdout mean, difference with its 95% interval; `None` when it cannot be
+    /// measured (see `note`).
+    pub effect: Option<Effect>,
+    /// Why it is missing, when it is.
+    pub note: Option<String>,
+}
+
+/// Feedback, activity and retention of a campaign's customers, treated vs holdout (95%
+/// intervals): the share who wrote a positive review (4-5 stars) in the goal window, views,
+/// searches and add-to-carts per customer in it, and the share still active (an order or an
+/// event) [`RETENTION_DAYS`] days or more after the campaign started, measured once the data
+/// reaches that day.
+fn beyond_repurchase(
+    session: &recur_analytics::Session,
+    plan: &Plan,
+    days: &[(String, i64, f64)],
+    start_day: i64,
+    end_day: i64,
+) -> Result<Vec<OutcomeEffect>> {
+    let day_expr = |col: &str| format!("CAST(floor(date_part('epoch', {col}) / 86400) AS BIGINT)");
+    let int = |c: Option<&Cell>| match c {
+        Some(Cell::Int(v)) => Some(*v),
+        _ => None,
+    };
+    let text = |c: Option<&Cell>| c.map(ToString::to_string).unwrap_or_default();
+    // (customer) → [positive reviews, views, searches, carts] in the window.
+    let mut counts: HashMap<String, [f64; 4]> = HashMap::new();
+    let mut last_active: HashMap<String, i64> = HashMap::new();
+    let mut data_end = i64::MIN;
+    for (c, d, _) in days {
+        data_end = data_end.max(*d);
+        let e = last_active.entry(c.clone()).or_insert(*d);
+        *e = (*e).max(*d);
+    }
+    let reviews = session
+        .query(&format!(
+            "SELECT customer_id, rating, {} AS day FROM reviews WHERE customer_id IS NOT NULL",
+            day_expr("reviewed_at")
+        ))
+        .map_err(crate::Error::from)?;
+    for r in &reviews.rows {
+        let (Some(day), Some(stars)) = (int(r.get(2)), int(r.get(1))) else {
+            continue;
+        };
+        if (start_day..=end_day).contains(&day) && stars >= 4 {
+            counts.entry(text(r.first())).or_default()[0] += 1.0;
+        }
+    }
+    let events = session
+        .query(&format!(
+            "SELECT customer_id, event_type, {} AS day, COUNT(*) AS n FROM events \
+             WHERE customer_id IS NOT NULL GROUP BY 1, 2, 3",
+            day_expr("occurred_at")
+        ))
+        .map_err(crate::Error::from)?;
+    for r in &events.rows {
+        let Some(day) = int(r.get(2)) else {
+            continue;
+        };
+        let id = text(r.first());
+        data_end = data_end.max(day);
+        let e = last_active.entry(id.clone()).or_insert(day);
+        *e = (*e).max(day);
+        if !(start_day..=end_day).contains(&day) {
+            continue;
+        }
+        let k = match text(r.get(1)).as_str() {
+            "view" => 1,
+            "search" => 2,
+            "add_to_cart" => 3,
+            _ => continue,
+        };
+        counts.entry(id).or_default()[k] += int(r.get(3)).unwrap_or(0) as f64;
+    }
+    let retained_from = start_day + RETENTION_DAYS;
+    let groups = |f: &dyn Fn(&str) -> f64| {
+        let (mut t, mut h) = (Vec::new(), Vec::new());
+        for c in &plan.customers {
+            let v = f(c.customer_id.as_str());
+            match c.assignment {
+                Assignment::Holdout => h.push(v),
+                Assignment::Treated { .. } => t.push(v),
+                Assignment::Excluded { .. } => {}
+            }
+        }
+        mean_difference(&t, &h, 0.95)
+    };
+    let too_small = || Some("fewer than two treated or held-out customers".to_owned());
+    let mut out = Vec::new();
+    for (k, metric, definition) in [
+        (
+            0,
+            "positive_review",
+            "share who wrote a 4-5 star review in the goal window",
+        ),
+        (1, "views", "product views per customer in the goal window"),
+        (2, "searches", "searches per customer in the goal window"),
+        (3, "carts", "add-to-carts per customer in the goal window"),
+    ] {
+        let effect = groups(&|id| {
+            counts.get(id).map_or(0.0, |c| {
+                if k == 0 {
+                    f64::from(u8::from(c[0] > 0.0))
+                } else {
+                    c[k]
+                }
+            })
+        });
+        out.push(OutcomeEffect {
+            metric,
+            definition,
+            note: effect.is_none().then(too_small).flatten(),
+            effect,
+        });
+    }
+    let definition = "share with an order or event 90 days or more after the campaign started";
+    if data_end < retained_from {
+        out.push(OutcomeEffect {
+            metric: "retained_90d",
+            definition,
+            effect: None,
+            note: Some(format!(
+                "not measurable yet: the data ends {}, retention is measured from {}",
+                if data_end == i64::MIN {
+                    "before the campaign".to_owned()
+                } else {
+                    iso_day(data_end)
+                },
+                iso_day(retained_from)
+            )),
+        });
+    } else {
+        let effect = groups(&|id| {
+            f64::from(u8::from(
+                last_active.get(id).is_some_and(|d| *d >= retained_from),
+            ))
+        });
+        out.push(OutcomeEffect {
+            metric: "retained_90d",
+            definition,
+            note: effect.is_none().then(too_small).flatten(),
+            effect,
+        });
+    }
+    Ok(out)
 }
 
 /// A workspace campaign's measured lift and the window it was measured in.
@@ -163,4 +323,8 @@ pub struct WorkspaceLift {
     /// Treated vs holdout per language and per country: a campaign that helps one group and
     /// not another shows here.
     pub by_group: Vec<GroupLifts>,
+    /// Beyond repurchase, treated vs holdout with 95% intervals: positive reviews written in
+    /// the goal window, views, searches and add-to-carts per customer in it, and retention
+    /// (still active 90 days after).
+    pub beyond_repurchase: Vec<OutcomeEffect>,
 }

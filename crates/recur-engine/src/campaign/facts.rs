@@ -3,8 +3,11 @@
 //! customer's own past purchases, else the shop's best sellers; from order lines when there is
 //! no catalog), the offer, the language of the customer's locale, and the non-personal
 //! situation the writer speaks to (segment, days since the last order, orders so far).
+//! Products held back by their reviews when the campaign was planned (`held-back.json`; the
+//! workspace's current ones for a plan recorded before) are never shown.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::fmt::Write as _;
 
 use recur_analytics::{ProductFacts, UNCATEGORIZED};
 use recur_campaign::{
@@ -13,6 +16,8 @@ use recur_campaign::{
 use recur_core::Segment;
 
 use super::features::offer_fact;
+use super::plan::recorded_held_back;
+use super::store::CampaignStore;
 use crate::error::Result;
 use crate::workspace::Workspace;
 
@@ -39,13 +44,23 @@ pub(crate) struct FactSource {
     pub(crate) rules: Rules,
 }
 
-fn group(rows: Vec<ProductFacts>) -> HashMap<String, Vec<ProductFact>> {
+/// Products per key, the held-back titles left out, at most [`PRODUCTS`] each.
+fn group(
+    rows: Vec<ProductFacts>,
+    held_back: &HashSet<String>,
+) -> HashMap<String, Vec<ProductFact>> {
     let mut out: HashMap<String, Vec<ProductFact>> = HashMap::new();
     for r in rows {
-        out.entry(r.key).or_default().push(ProductFact {
-            title: r.title,
-            price: r.price,
-        });
+        if held_back.contains(&r.title) {
+            continue;
+        }
+        let v = out.entry(r.key).or_default();
+        if v.len() < PRODUCTS {
+            v.push(ProductFact {
+                title: r.title,
+                price: r.price,
+            });
+        }
     }
     out
 }
@@ -66,11 +81,30 @@ impl FactSource {
             .into_iter()
             .filter(|(_, c)| c != UNCATEGORIZED && !c.trim().is_empty())
             .collect();
-        let by_category = group(session.best_sellers(PRODUCTS)?);
-        let past = group(session.past_purchases(PRODUCTS)?);
-        let shop_best = session
-            .shop_best_sellers(PRODUCTS)?
+        let held_back = match recorded_held_back(&CampaignStore::dir_of(ws).join(campaign)) {
+            Some(h) => h,
+            None => crate::reviews::workspace_held_back(ws)?,
+        }
+        .ids();
+        // The titles messages show for them (the ranked lists carry titles, not ids).
+        let shown_titles: HashMap<String, String> = session
+            .product_titles()?
             .into_iter()
+            .filter_map(|(id, title, _)| Some((id, title?)))
+            .collect();
+        let held_back_titles: HashSet<String> = held_back
+            .iter()
+            .filter_map(|id| shown_titles.get(id).cloned())
+            .collect();
+        // Enough more per list that the held-back ones can be dropped.
+        let ranked = PRODUCTS + held_back_titles.len();
+        let by_category = group(session.best_sellers(ranked)?, &held_back_titles);
+        let past = group(session.past_purchases(ranked)?, &held_back_titles);
+        let shop_best = session
+            .shop_best_sellers(ranked)?
+            .into_iter()
+            .filter(|r| !held_back_titles.contains(&r.title))
+            .take(PRODUCTS)
             .map(|r| ProductFact {
                 title: r.title,
                 price: r.price,
@@ -103,12 +137,14 @@ impl FactSource {
             .join("config.json")
             .exists()
         {
-            Some(crate::recs::WorkspaceRecommender::open(ws)?)
+            let mut r = crate::recs::WorkspaceRecommender::open(ws)?;
+            r.set_held_back(held_back.clone());
+            Some(r)
         } else {
             None
         };
         let fallbacks = "best sellers of the customer's favourite category, else their own past purchases, else the shop's best sellers";
-        let product_source = recommender.as_ref().map_or_else(
+        let mut product_source = recommender.as_ref().map_or_else(
             || format!("{fallbacks} (no behaviour model trained)"),
             |r| {
                 format!(
@@ -117,6 +153,13 @@ impl FactSource {
                 )
             },
         );
+        if !held_back.is_empty() {
+            let _ = write!(
+                product_source,
+                "; {} product(s) held back by their reviews left out",
+                held_back.len()
+            );
+        }
         Ok(FactSource {
             shop: shop.trim().to_owned(),
             currency: currency.to_owned(),

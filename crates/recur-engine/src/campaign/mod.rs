@@ -37,12 +37,12 @@ pub use audit::{
     distinct_2,
 };
 pub use copy_eval::{CopyRun, evaluate_campaign_copy};
-pub use evaluate::{WorkspaceLift, evaluate_workspace_campaign};
+pub use evaluate::{OutcomeEffect, RETENTION_DAYS, WorkspaceLift, evaluate_workspace_campaign};
 pub(crate) use features::{customer_features, feature_names, offer_fact};
 pub use generate::{GeneratedCampaign, generate_workspace_campaign};
 pub use plan::{
-    FAIRNESS_FILE, MIN_PER_ARM, PlannedCampaign, RecordedFairness, campaign_fairness,
-    plan_workspace_campaign,
+    FAIRNESS_FILE, HELD_BACK_FILE, MIN_PER_ARM, PlannedCampaign, RecordedFairness,
+    campaign_fairness, plan_workspace_campaign,
 };
 pub(crate) use plan::{candidate_lifts, plan_fairness};
 pub use redemptions::import_workspace_redemptions;

@@ -18,6 +18,7 @@ use super::features::{customer_features, feature_names};
 use super::store::CampaignStore;
 use crate::clv::iso_day;
 use crate::error::{Error, Result};
+use crate::reviews::{HeldBackProducts, workspace_held_back};
 use crate::workspace::Workspace;
 
 /// A campaign planned on a workspace.
@@ -40,6 +41,10 @@ pub struct PlannedCampaign {
     /// What the spec's `[fairness]` guard rails changed in the plan (empty: none set, nothing
     /// to change, or an exploration plan, which gives every group offers by the same draw).
     pub guard_rails: Vec<GuardRailChange>,
+    /// Products its messages will not promote because their reviews are well below their
+    /// category's (`[reviews]` settings), each with its negative share, the share it was
+    /// compared with and the review counts; recorded with the plan.
+    pub held_back: HeldBackProducts,
     /// Whether this run recorded the plan (false: it was recorded before and kept).
     pub newly_recorded: bool,
     /// The ledger holding it.
@@ -61,6 +66,16 @@ fn audience_ids(ws: &Workspace, sql: &str) -> Result<BTreeSet<String>> {
 /// The fairness file of a recorded campaign, in its folder.
 pub const FAIRNESS_FILE: &str = "fairness.json";
 
+/// The held-back products of a recorded campaign, in its folder.
+pub const HELD_BACK_FILE: &str = "held-back.json";
+
+/// The products held back when `campaign` (folder `dir`) was planned; `None` when it was
+/// planned before they were recorded (or the file cannot be read).
+pub(crate) fn recorded_held_back(dir: &Path) -> Option<HeldBackProducts> {
+    let text = std::fs::read_to_string(dir.join(HELD_BACK_FILE)).ok()?;
+    serde_json::from_str(&text).ok()
+}
+
 /// A recorded plan's fairness, as computed when it was recorded.
 #[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct RecordedFairness {
@@ -71,14 +86,19 @@ pub struct RecordedFairness {
 }
 
 fn write_recorded_fairness(dir: &Path, f: &RecordedFairness) -> Result<()> {
-    let path = dir.join(FAIRNESS_FILE);
+    write_json(dir, FAIRNESS_FILE, f)
+}
+
+/// Writes `value` as `dir/file`, atomically (a temporary file renamed).
+fn write_json(dir: &Path, file: &str, value: &impl Serialize) -> Result<()> {
+    let path = dir.join(file);
     let io = |error| Error::Io {
         path: path.clone(),
         action: "write",
         error,
     };
     std::fs::create_dir_all(dir).map_err(io)?;
-    let text = serde_json::to_string_pretty(f).map_err(|e| io(std::io::Error::other(e)))?;
+    let text = serde_json::to_string_pretty(value).map_err(|e| io(std::io::Error::other(e)))?;
     let tmp = path.with_extension("json.tmp");
     std::fs::write(&tmp, text).map_err(io)?;
     std::fs::rename(&tmp, &path).map_err(io)
@@ -323,6 +343,14 @@ pub fn plan_workspace_campaign(
     if let Some(sql) = spec.audience.sql.clone() {
         spec.audience.sql_ids = Some(audience_ids(ws, &sql)?);
     }
+    if spec.audience.negative_reviewers {
+        let since = spec
+            .audience
+            .negative_review_days
+            .map(|d| now - i64::from(d) * SECONDS_PER_DAY);
+        spec.audience.negative_reviewer_ids =
+            Some(crate::reviews::negative_reviewers(ws, since, now)?);
+    }
     let value = crate::clv::customer_value(ws)?;
     let session = ws.session()?;
     let scores = session.rfm_scores()?;
@@ -431,7 +459,9 @@ pub fn plan_workspace_campaign(
         )
     };
     let fairness = plan_fairness(&plan, &spec, &candidates);
+    let mut held_back = workspace_held_back(ws)?;
     let newly_recorded = ledger.record_plan(&text, &plan, now)?;
+    let dir = store.dir.join(&spec.id);
     if newly_recorded {
         let recorded: Vec<(&str, Vec<f64>)> = candidates
             .iter()
@@ -440,12 +470,16 @@ pub fn plan_workspace_campaign(
             .collect();
         ledger.record_features(&spec.id, &names, &recorded)?;
         write_recorded_fairness(
-            &store.dir.join(&spec.id),
+            &dir,
             &RecordedFairness {
                 fairness: fairness.clone(),
                 guard_rails: plan.guard_rails.clone(),
             },
         )?;
+        write_json(&dir, HELD_BACK_FILE, &held_back)?;
+    } else if let Some(recorded) = recorded_held_back(&dir) {
+        // The messages of a recorded plan leave out what was held back when it was recorded.
+        held_back = recorded;
     }
     Ok(PlannedCampaign {
         campaign: spec.id.clone(),
@@ -459,6 +493,7 @@ pub fn plan_workspace_campaign(
         summary: plan.summary,
         fairness,
         guard_rails: plan.guard_rails,
+        held_back,
         newly_recorded,
         ledger: store.ledger_path(),
     })

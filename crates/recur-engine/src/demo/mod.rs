@@ -201,7 +201,8 @@ pub fn run_demo(opts: &DemoOptions, observer: &dyn DemoObserver) -> Result<DemoO
     observer.stage("Writing the HTML report");
     let html = opts.dir.join("report.html");
     let manifest = ws.manifest()?;
-    let sections = ReportSections::from_stages(&value, &recommendations, campaign.as_ref());
+    let mut sections = ReportSections::from_stages(&value, &recommendations, campaign.as_ref());
+    sections.reviews = Some(crate::report::ReviewSection::of_workspace(&ws));
     let page = render_report(&title, &report, &manifest.imports, &sections);
     std::fs::write(&html, page).map_err(|error| Error::Io {
         path: html.clone(),

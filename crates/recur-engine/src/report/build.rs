@@ -4,8 +4,9 @@
 use recur_core::{MessagePath, MessageTally};
 
 use super::sections::{
-    BehaviourSection, Bin, CampaignSection, HoldoutCheck, ModelRow, OfferCount, PathCount,
-    ReportSections, RoundSection, Section, TOP_AT_RISK, TransformerRun, ValueSection,
+    BehaviourSection, Bin, CampaignSection, HoldoutCheck, ModelRow, OfferCount,
+    PAIN_POINT_PRODUCTS, PathCount, ReportSections, ReviewSection, RoundSection, Section,
+    TOP_AT_RISK, TransformerRun, ValueSection,
 };
 use crate::clv::{CustomerValue, WorkspaceEvaluation, WorkspaceValue};
 use crate::demo::{CampaignDemo, CampaignRound, DemoOutcome, DemoRecommendations, StageError};
@@ -19,6 +20,58 @@ impl<T> Section<T> {
             Err(e) => Section::Failed {
                 error: e.message.clone(),
                 user_error: e.user_error,
+            },
+        }
+    }
+}
+
+impl ReviewSection {
+    /// The section of a review analysis: held-back products first, then the others by
+    /// negative share; each product's aspects most negative first.
+    pub fn of(a: &recur_reviews::Analysis) -> Self {
+        let mut products = a.products.clone();
+        products.sort_by(|x, y| {
+            y.held_back
+                .cmp(&x.held_back)
+                .then_with(|| y.negative_share.total_cmp(&x.negative_share))
+                .then_with(|| y.reviews.cmp(&x.reviews))
+                .then_with(|| x.product_id.cmp(&y.product_id))
+        });
+        products.truncate(PAIN_POINT_PRODUCTS.max(a.held_back.len()));
+        for p in &mut products {
+            p.aspects.sort_by(|x, y| {
+                y.negative_share
+                    .total_cmp(&x.negative_share)
+                    .then_with(|| y.mentions.cmp(&x.mentions))
+            });
+        }
+        ReviewSection {
+            reviews: a.reviews,
+            negative_share: a.negative_share,
+            basis: if a.model_used {
+                "sentiment model"
+            } else {
+                "stars"
+            }
+            .into(),
+            held_back: a.held_back.clone(),
+            products,
+        }
+    }
+
+    /// The review section of a workspace (see [`crate::workspace_pain_points`]): not run
+    /// without reviews, the error when they cannot be read.
+    pub fn of_workspace(ws: &crate::Workspace) -> Section<ReviewSection> {
+        match crate::reviews::workspace_pain_points(ws) {
+            Ok(Some(a)) => Section::Ready {
+                data: ReviewSection::of(&a),
+            },
+            Ok(None) => Section::NotRun {
+                reason: "No reviews were imported (`recur import reviews --file FILE`).".into(),
+            },
+            Err(e) => Section::Failed {
+                error: e.to_string(),
+                user_error: e.is_user_error(),
             },
         }
     }
@@ -247,6 +300,7 @@ impl ReportSections {
         ReportSections {
             value: Some(Section::of(value, ValueSection::of)),
             behaviour: Some(Section::of(recommendations, BehaviourSection::of)),
+            reviews: None,
             campaigns: Some(match campaign {
                 Some(c) => Section::of(c, CampaignSection::of),
                 None => Section::NotRun {

@@ -9,8 +9,8 @@ use recur_core::Interval;
 use recur_model::StopReason;
 
 use super::sections::{
-    BehaviourSection, CampaignSection, ReportSections, RoundSection, SampleMessage, Section,
-    ValueSection,
+    BehaviourSection, CampaignSection, ReportSections, ReviewSection, RoundSection, SampleMessage,
+    Section, ValueSection,
 };
 use super::{esc, pct};
 use crate::campaign::CopyPath;
@@ -54,7 +54,114 @@ pub(super) fn sections_html(s: &ReportSections, currency: &str) -> String {
     out += &section("campaigns", "Campaigns", s.campaigns.as_ref(), |c| {
         campaign_html(c, currency)
     });
+    out += &section(
+        "reviews",
+        "Review pain points",
+        s.reviews.as_ref(),
+        review_html,
+    );
     out
+}
+
+/// Reviews: the products held back and why, then each listed product's worst aspects with
+/// their quotes and review keys.
+fn review_html(r: &ReviewSection) -> String {
+    let mut s = format!(
+        "<p class=note>{} reviews, {} negative (judged by {}). A product whose negative share is well above the rest of its category's is held back from campaign messages and recommendations (<code>[reviews]</code> settings).</p>",
+        r.reviews,
+        pct(r.negative_share),
+        esc(&r.basis)
+    );
+    if r.held_back.is_empty() {
+        s.push_str("<p>No product is held back.</p>");
+    } else {
+        s.push_str("<h3>Held back</h3><table>");
+        s.push_str(&header(&[
+            "Product",
+            "Category",
+            "Reviews",
+            "Negative",
+            "Compared with",
+            "Why",
+        ]));
+        for h in &r.held_back {
+            s.push_str(&row(&[
+                esc(&h.product_id),
+                esc(h.category.as_deref().unwrap_or("-")),
+                h.reviews.to_string(),
+                pct(h.negative_share),
+                format!(
+                    "{} of {} ({})",
+                    pct(h.compared_negative_share),
+                    h.compared_reviews,
+                    esc(&h.compared_with)
+                ),
+                esc(&h.reason),
+            ]));
+        }
+        s.push_str("</table>");
+    }
+    s.push_str("<h3>Pain points</h3><table>");
+    s.push_str(&header(&[
+        "Product",
+        "Reviews",
+        "Negative",
+        "Aspect",
+        "Mentions",
+        "Negative mentions",
+        "Quotes (review)",
+    ]));
+    for p in &r.products {
+        let name = format!(
+            "{}{}",
+            esc(&p.product_id),
+            if p.held_back {
+                " <b>(held back)</b>"
+            } else {
+                ""
+            }
+        );
+        let aspects: Vec<_> = p.aspects.iter().take(3).collect();
+        if aspects.is_empty() {
+            s.push_str(&row(&[
+                name,
+                p.reviews.to_string(),
+                pct(p.negative_share),
+                "-".into(),
+                String::new(),
+                String::new(),
+                String::new(),
+            ]));
+            continue;
+        }
+        for (k, a) in aspects.into_iter().enumerate() {
+            let quotes: Vec<String> = a
+                .examples
+                .iter()
+                .map(|q| format!("“{}” ({})", esc(&q.text), esc(&q.review)))
+                .collect();
+            let first = k == 0;
+            s.push_str(&row(&[
+                if first { name.clone() } else { String::new() },
+                if first {
+                    p.reviews.to_string()
+                } else {
+                    String::new()
+                },
+                if first {
+                    pct(p.negative_share)
+                } else {
+                    String::new()
+                },
+                esc(&a.aspect),
+                a.mentions.to_string(),
+                pct(a.negative_share),
+                quotes.join("<br>"),
+            ]));
+        }
+    }
+    s.push_str("</table>");
+    s
 }
 
 pub(super) fn kpis(items: &[(&str, String)]) -> String {

@@ -13,9 +13,9 @@ use recur_analytics::Report;
 use recur_ingest::ImportRecord;
 
 pub use sections::{
-    BehaviourSection, Bin, CampaignSection, HoldoutCheck, ModelRow, OfferCount, PathCount,
-    ReportSections, RoundSection, SampleMessage, Section, TOP_AT_RISK, TransformerRun,
-    ValueSection,
+    BehaviourSection, Bin, CampaignSection, HoldoutCheck, ModelRow, OfferCount,
+    PAIN_POINT_PRODUCTS, PathCount, ReportSections, ReviewSection, RoundSection, SampleMessage,
+    Section, TOP_AT_RISK, TransformerRun, ValueSection,
 };
 
 use crate::{CHART_JS, CHART_MATRIX_JS as MATRIX_JS};

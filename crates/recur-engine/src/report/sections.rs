@@ -52,6 +52,29 @@ pub struct ReportSections {
     pub behaviour: Option<Section<BehaviourSection>>,
     /// The campaign rounds.
     pub campaigns: Option<Section<CampaignSection>>,
+    /// What the reviews say: pain points and products held back.
+    pub reviews: Option<Section<ReviewSection>>,
+}
+
+/// Products with pain points listed in the review section.
+pub const PAIN_POINT_PRODUCTS: usize = 10;
+
+/// What the reviews say: the products held back from campaigns and recommendations and the
+/// pain points of the products reviewed worst (aspects with their negative share and quotes
+/// with their review keys).
+#[derive(Debug, Clone, Serialize)]
+pub struct ReviewSection {
+    /// Reviews read.
+    pub reviews: usize,
+    /// Share of them negative.
+    pub negative_share: f64,
+    /// How reviews were judged: `sentiment model` or `stars`.
+    pub basis: String,
+    /// Products held back, with the reason.
+    pub held_back: Vec<recur_reviews::HeldBack>,
+    /// Held-back products, then the others by negative share (at most
+    /// [`PAIN_POINT_PRODUCTS`]), each with its aspects, most negative first.
+    pub products: Vec<recur_reviews::ProductReport>,
 }
 
 /// One bar of a histogram: values in `[from, to)` (`to` is `None` for the open last bar).

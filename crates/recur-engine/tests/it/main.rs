@@ -8,6 +8,8 @@ mod copy;
 mod demo;
 mod privacy;
 mod report;
+mod reviews;
+mod search;
 mod workspace;
 
 use std::path::{Path, PathBuf};

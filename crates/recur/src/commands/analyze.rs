@@ -1,5 +1,6 @@
 //! `recur analyze`: repurchase rate, cohort retention, inter-purchase times and RFM segments
-//! (as tables, JSON or CSV files), or one customer's profile.
+//! (as tables, JSON or CSV files), one customer's profile, or one product's review pain
+//! points (`--product`: judged by the review model when trained, else by stars).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -22,6 +23,20 @@ pub(crate) fn run(ctx: &Context, args: &AnalyzeArgs) -> Result<ExitCode> {
     } else {
         args.format
     };
+    if let Some(id) = &args.product {
+        let Some(p) = recur_engine::product_pain_points(&ws, id)? else {
+            return Err(usage(format!(
+                "no reviews of product `{id}`; check the id (`recur sql \"SELECT DISTINCT product_id FROM reviews\"`) or import reviews with `recur import reviews --file FILE`"
+            )));
+        };
+        match format {
+            OutputFormat::Json => print_json(&p)?,
+            OutputFormat::Table | OutputFormat::Csv => {
+                print!("{}", super::reviews::pain_points_text(&p));
+            }
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     if let Some(id) = &args.customer {
         let profile = ws.session()?.profile(id).map_err(Error::from)?;
         let value = recur_engine::customer_value(&ws)

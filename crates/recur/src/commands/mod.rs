@@ -12,6 +12,7 @@ mod eval;
 mod eval_assist;
 mod eval_copy;
 mod eval_reviews;
+mod eval_search;
 mod import;
 mod init;
 mod kb;
@@ -20,6 +21,7 @@ mod llm;
 mod presets;
 mod recommend;
 mod reviews;
+mod search;
 mod serve;
 mod sql;
 mod train;
@@ -46,6 +48,7 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
         Command::Embed(args) => embed::run(&ctx, args),
         Command::Train(args) => train::run(&ctx, args),
         Command::Recommend(args) => recommend::run(&ctx, args),
+        Command::Search(args) => search::run(&ctx, args),
         Command::Eval(cmd) => eval::run(&ctx, cmd),
         Command::Bench(cmd) => bench::run(&ctx, cmd),
         Command::Serve(args) => serve::run(&ctx, args),

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use comfy_table::{Table as Grid, presets::UTF8_FULL_CONDENSED};
 use recur_engine::review_intel::{
-    Analysis, AnalyzeOptions, DatasetFormat, HoldBackRule, TrainOptions,
+    Analysis, AnalyzeOptions, DatasetFormat, ProductReport, TrainOptions,
 };
 
 use crate::cli::{ReviewFormatArg, ReviewsAnalyzeArgs, ReviewsCommand, ReviewsTrainArgs};
@@ -72,19 +72,29 @@ fn train(ctx: &Context, args: &ReviewsTrainArgs) -> Result<ExitCode> {
 }
 
 fn analyze(ctx: &Context, args: &ReviewsAnalyzeArgs) -> Result<ExitCode> {
-    if !(0.0..=1.0).contains(&args.margin) {
+    if let Some(m) = args.margin.filter(|m| !(0.0..=1.0).contains(m)) {
         return Err(usage(format!(
-            "--margin `{}` is not a share; give a number between 0 and 1 (0.2: 20 points above the category)",
-            args.margin
+            "--margin `{m}` is not a share; give a number between 0 and 1 (0.2: 20 points above the category)"
         )));
     }
-    let ws = ctx.open_workspace(&[])?;
+    if args.min_reviews == Some(0) {
+        return Err(usage(
+            "--min-reviews `0` would judge products without reviews; give 1 or more (default 10)",
+        ));
+    }
+    let ws = ctx.open_workspace(&[
+        (
+            "reviews.min_reviews",
+            args.min_reviews.map(|n| n.to_string()),
+        ),
+        (
+            "reviews.hold_back_margin",
+            args.margin.map(|m| m.to_string()),
+        ),
+    ])?;
     let opts = AnalyzeOptions {
         aspects_per_group: args.aspects,
-        hold_back: HoldBackRule {
-            min_reviews: args.min_reviews,
-            margin: args.margin,
-        },
+        hold_back: recur_engine::hold_back_rule(&ws),
         ..AnalyzeOptions::default()
     };
     let mut analysis = recur_engine::analyze_workspace_reviews(&ws, &opts)?;
@@ -98,10 +108,61 @@ fn analyze(ctx: &Context, args: &ReviewsAnalyzeArgs) -> Result<ExitCode> {
     }
     if args.json {
         print_json(&analysis)?;
+    } else if let Some(p) = analysis.products.first().filter(|_| args.product.is_some()) {
+        print!("{}", pain_points_text(p));
     } else {
         print!("{}", analysis_text(&analysis, args.top));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// One product's pain points: its negative share, whether it is held back and why, then each
+/// aspect (most negative first) with its negative share and up to three quotes with their
+/// review ids.
+pub(crate) fn pain_points_text(p: &ProductReport) -> String {
+    let mut out = format!(
+        "Product {}{}: {} reviews, {} negative{}.\n",
+        p.product_id,
+        p.category
+            .as_deref()
+            .map_or(String::new(), |c| format!(" ({c})")),
+        p.reviews,
+        pct(p.negative_share),
+        p.mean_stars
+            .map_or(String::new(), |s| format!(", {s:.1} stars on average"))
+    );
+    match &p.held_back_reason {
+        Some(why) => out.push_str(&format!(
+            "Held back from campaign messages and recommendations: {why}.\n"
+        )),
+        None => out.push_str("Not held back.\n"),
+    }
+    if p.aspects.is_empty() {
+        out.push_str("No aspect is mentioned often enough to report.\n");
+        return out;
+    }
+    let mut aspects: Vec<_> = p.aspects.iter().collect();
+    aspects.sort_by(|x, y| {
+        y.negative_share
+            .total_cmp(&x.negative_share)
+            .then_with(|| y.mentions.cmp(&x.mentions))
+    });
+    out.push_str("Pain points (aspects, most negative first):\n");
+    for a in aspects {
+        out.push_str(&format!(
+            "  {}: {} mentions, {} negative\n",
+            a.aspect,
+            a.mentions,
+            pct(a.negative_share)
+        ));
+        for q in a.examples.iter().take(3) {
+            out.push_str(&format!(
+                "    [{}] ({}) \"{}\"\n",
+                q.review, q.polarity, q.text
+            ));
+        }
+    }
+    out
 }
 
 fn grid(header: &[&str]) -> Grid {

@@ -414,6 +414,7 @@ pub(crate) fn plan_text(p: &recur_engine::PlannedCampaign) -> String {
             g.attribute, g.group, g.upgraded, g.extra_cost, g.profit_change
         );
     }
+    out.push_str(&held_back_text(&p.held_back));
     let _ = writeln!(
         out,
         "{} in {}",
@@ -424,6 +425,51 @@ pub(crate) fn plan_text(p: &recur_engine::PlannedCampaign) -> String {
         },
         p.ledger.display()
     );
+    out
+}
+
+/// Which products the plan's messages leave out because of their reviews, and why.
+fn held_back_text(h: &recur_engine::HeldBackProducts) -> String {
+    let mut out = String::new();
+    if !h.enabled {
+        let _ = writeln!(
+            out,
+            "Products held back by reviews: none (reviews.hold_back is off)."
+        );
+        return out;
+    }
+    if h.products.is_empty() {
+        let _ = writeln!(
+            out,
+            "Products held back by reviews: none ({}; rule: {}+ reviews, negative share {:.0} points above the category's).",
+            h.basis,
+            h.min_reviews,
+            100.0 * h.margin
+        );
+        return out;
+    }
+    let _ = writeln!(
+        out,
+        "Products held back by reviews ({}; not promoted in messages): {}",
+        h.basis,
+        h.products.len()
+    );
+    for p in &h.products {
+        let _ = writeln!(
+            out,
+            "  {}: {:.0}% of {} reviews negative vs {:.0}% of {} for its {}",
+            p.product_id,
+            100.0 * p.negative_share,
+            p.reviews,
+            100.0 * p.compared_negative_share,
+            p.compared_reviews,
+            match (p.compared_with.as_str(), &p.category) {
+                ("category", Some(c)) => format!("category `{c}`"),
+                ("category", None) => "uncategorised products".to_owned(),
+                _ => "shop".to_owned(),
+            }
+        );
+    }
     out
 }
 
@@ -562,6 +608,35 @@ pub(crate) fn workspace_lift_text(r: &recur_engine::WorkspaceLift) -> String {
                 "  too small to compare (under two treated or held out): {}",
                 t.too_small.join(", ")
             );
+        }
+    }
+    if !r.beyond_repurchase.is_empty() {
+        let _ = writeln!(s, "Beyond repurchase (treated vs holdout, 95% intervals):");
+        for o in &r.beyond_repurchase {
+            match (&o.effect, &o.note) {
+                (Some(e), _) => {
+                    let _ = writeln!(
+                        s,
+                        "  {}: {:.3} vs {:.3}, difference {:+.3} [{:+.3}, {:+.3}] ({})",
+                        o.metric,
+                        e.treated_mean,
+                        e.control_mean,
+                        e.effect,
+                        e.ci_low,
+                        e.ci_high,
+                        o.definition
+                    );
+                }
+                (None, note) => {
+                    let _ = writeln!(
+                        s,
+                        "  {}: {} ({})",
+                        o.metric,
+                        note.as_deref().unwrap_or("not measured"),
+                        o.definition
+                    );
+                }
+            }
         }
     }
     s

@@ -8,6 +8,7 @@ mod imports;
 mod mistakes;
 mod poison;
 mod reviews;
+mod search;
 mod serve;
 mod sql;
 

@@ -3,6 +3,7 @@
 
 use std::fmt::Write as _;
 use std::path::Path;
+use std::process::Command;
 
 use crate::{recur, stderr, stdout};
 
@@ -109,6 +110,57 @@ fn train_then_analyze_holds_back_the_badly_reviewed_product() {
     let text = stdout(&o);
     assert!(text.contains("Held back") && text.contains("s0:"), "{text}");
     assert!(text.contains("Bath > Soap"), "{text}");
+}
+
+#[test]
+fn analyze_product_shows_pain_points_without_and_with_a_model() {
+    let dir = review_workspace();
+    let d = dir.path();
+    // No review model yet: the stars judge.
+    let o = recur(d, &["analyze", "--product", "s0"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(
+        text.contains("Product s0 (Bath > Soap): 30 reviews"),
+        "{text}"
+    );
+    assert!(text.contains("Held back from campaign messages"), "{text}");
+    assert!(text.contains("Pain points"), "{text}");
+    assert!(text.contains("pump bottle"), "{text}");
+    assert!(!text.contains("cust-"), "reviewer ids must not be printed");
+    let o = recur(d, &["analyze", "--product", "s1", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let p: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(p["product_id"], "s1");
+    assert_eq!(p["held_back"], false, "{p}");
+    let aspect = &p["aspects"][0];
+    assert!(aspect["negative_share"].is_number(), "{p}");
+    let quotes = aspect["examples"].as_array().unwrap();
+    assert!(!quotes.is_empty() && quotes.len() <= 3, "{p}");
+    assert!(quotes[0]["review"].as_str().unwrap().contains(':'), "{p}");
+
+    let o = recur(d, &["analyze", "--product", "nope"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("`nope`"), "{}", stderr(&o));
+
+    assert!(recur(d, &["reviews", "train"]).status.success());
+    let o = recur(d, &["reviews", "analyze", "--product", "s0"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(
+        text.contains("Pain points") && text.contains("Held back"),
+        "{text}"
+    );
+    // A stricter rule from the settings: nothing is held back.
+    let o = Command::new(env!("CARGO_BIN_EXE_recur"))
+        .args(["reviews", "analyze", "--json"])
+        .current_dir(d)
+        .env("RECUR_REVIEWS_HOLD_BACK_MARGIN", "0.9")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let a: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(a["held_back"].as_array().unwrap().len(), 0, "{a}");
 }
 
 fn write_datasets(d: &Path) {
