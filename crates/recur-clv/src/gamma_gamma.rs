@@ -76,7 +76,7 @@ fn moments_start(repeat: &[&CustomerSummary]) -> Vec<f64> {
         suy += u * y;
     }
     let var_u = suu / n - (su / n).powi(2);
-    if !(var_u > 1e-12) {
+    if var_u.is_nan() || var_u <= 1e-12 {
         return fallback;
     }
     let slope = (suy / n - su / n * sy / n) / var_u;

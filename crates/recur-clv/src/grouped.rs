@@ -34,49 +34,52 @@ pub(crate) struct Grouped {
 
 impl Grouped {
     pub(crate) fn new(data: &[CustomerSummary]) -> Grouped {
-        // Non-negative finite floats order like their bit patterns: sort the triples and
-        // count the runs.
-        let mut keys: Vec<(u64, u64, u64)> = data
+        // Distinct frequencies and times first (few: purchases fall on few days), then each
+        // customer's triple as one integer of their ranks, sorted, and the runs counted.
+        let (xs, x_rank) = Ranks::of(data.iter().map(|c| c.frequency));
+        let (times, t_rank) = Ranks::of(data.iter().flat_map(|c| [c.recency, c.t]));
+        let bits = |n: usize| usize::BITS - n.leading_zeros();
+        let bt = bits(times.len());
+        // Ranks are u32, so a key needs at most 96 bits. Keys sort like the (x, t_x, T)
+        // triples, so the groups come in the same order on any machine.
+        let mut keys: Vec<u128> = data
             .iter()
-            .map(|c| (c.frequency.to_bits(), c.recency.to_bits(), c.t.to_bits()))
+            .map(|c| {
+                let x = u128::from(x_rank.rank(c.frequency));
+                let tx = u128::from(t_rank.rank(c.recency));
+                let t = u128::from(t_rank.rank(c.t));
+                (x << (2 * bt)) | (tx << bt) | t
+            })
             .collect();
         keys.sort_unstable();
-        let mut counts: Vec<((u64, u64, u64), f64)> = Vec::new();
-        for key in keys {
-            match counts.last_mut() {
-                Some((last, n)) if *last == key => *n += 1.0,
-                _ => counts.push((key, 1.0)),
-            }
-        }
-        let mut xs: Vec<f64> = Vec::new();
+        let mask = (1u128 << bt) - 1;
         let mut g = Grouped {
-            xs: Vec::new(),
-            xi: Vec::with_capacity(counts.len()),
-            tx: Vec::with_capacity(counts.len()),
-            t: Vec::with_capacity(counts.len()),
-            times: Vec::new(),
+            xs,
+            xi: Vec::new(),
+            tx: Vec::new(),
+            t: Vec::new(),
+            times,
             txi: Vec::new(),
             ti: Vec::new(),
-            w: Vec::with_capacity(counts.len()),
+            w: Vec::new(),
         };
-        for ((x, tx, t), w) in counts {
-            let x = f64::from_bits(x);
-            if xs.last() != Some(&x) {
-                xs.push(x);
+        let mut last = None;
+        for key in keys {
+            if last == Some(key) {
+                if let Some(w) = g.w.last_mut() {
+                    *w += 1.0;
+                }
+                continue;
             }
-            g.xi.push((xs.len() - 1) as u32);
-            g.tx.push(f64::from_bits(tx));
-            g.t.push(f64::from_bits(t));
-            g.w.push(w);
+            last = Some(key);
+            let (x, tx, t) = (key >> (2 * bt), (key >> bt) & mask, key & mask);
+            g.xi.push(x as u32);
+            g.txi.push(tx as u32);
+            g.ti.push(t as u32);
+            g.tx.push(g.times[tx as usize]);
+            g.t.push(g.times[t as usize]);
+            g.w.push(1.0);
         }
-        g.xs = xs;
-        let mut times: Vec<u64> = g.tx.iter().chain(&g.t).map(|v| v.to_bits()).collect();
-        times.sort_unstable();
-        times.dedup();
-        let index = |v: &f64| times.binary_search(&v.to_bits()).unwrap_or_default() as u32;
-        g.txi = g.tx.iter().map(index).collect();
-        g.ti = g.t.iter().map(index).collect();
-        g.times = times.into_iter().map(f64::from_bits).collect();
         g
     }
 
@@ -132,6 +135,59 @@ impl Grouped {
             }
         }
         total
+    }
+}
+
+/// Ascending distinct values of finite non-negative floats and a map from a value to its
+/// rank among them.
+struct Ranks(std::collections::HashMap<u64, u32, std::hash::BuildHasherDefault<MixHasher>>);
+
+impl Ranks {
+    fn of(values: impl Iterator<Item = f64>) -> (Vec<f64>, Ranks) {
+        let mut seen: std::collections::HashMap<u64, u32, _> = Default::default();
+        for v in values {
+            seen.entry(v.to_bits()).or_insert(0);
+        }
+        // Non-negative finite floats order like their bit patterns.
+        let mut distinct: Vec<u64> = seen.keys().copied().collect();
+        distinct.sort_unstable();
+        for (rank, v) in distinct.iter().enumerate() {
+            seen.insert(*v, rank as u32);
+        }
+        (
+            distinct.into_iter().map(f64::from_bits).collect(),
+            Ranks(seen),
+        )
+    }
+
+    fn rank(&self, v: f64) -> u32 {
+        self.0.get(&v.to_bits()).copied().unwrap_or_default()
+    }
+}
+
+/// A fast mixing hash for the 64-bit patterns of floats (the standard hasher is made to
+/// resist adversarial keys, and costs most of the grouping here).
+#[derive(Default)]
+struct MixHasher(u64);
+
+impl std::hash::Hasher for MixHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.write_u64(u64::from(*b));
+        }
+    }
+
+    fn write_u64(&mut self, v: u64) {
+        // splitmix64's finaliser: every input bit reaches the low bits (the table's index) and
+        // the high bits (its tags); float patterns differ mostly in their high bits.
+        let mut z = self.0 ^ v;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        self.0 = z ^ (z >> 31);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
     }
 }
 
