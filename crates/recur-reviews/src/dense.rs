@@ -28,7 +28,7 @@ impl Default for DenseOptions {
         Self {
             seed: 42,
             validation_share: 0.15,
-            lambdas: vec![1e-2, 1e-3, 1e-4, 1e-5],
+            lambdas: vec![1e-1, 1e-2, 1e-3, 1e-4, 1e-5],
             max_iterations: 100,
         }
     }
@@ -94,7 +94,10 @@ impl DenseHead {
         } else {
             (0..k).fold(0, |b, c| if p[c] > p[b] { c } else { b })
         };
-        self.classes.get(best).copied().unwrap_or(Polarity::Positive)
+        self.classes
+            .get(best)
+            .copied()
+            .unwrap_or(Polarity::Positive)
     }
 }
 
@@ -223,7 +226,11 @@ mod tests {
             } else {
                 Polarity::Negative
             };
-            let sign = if label == Polarity::Positive { 1.0 } else { -1.0 };
+            let sign = if label == Polarity::Positive {
+                1.0
+            } else {
+                -1.0
+            };
             let mut v: Vec<f32> = (0..8).map(|_| noise(&mut rng)).collect();
             v[3] = sign * (0.5 + noise(&mut rng).abs());
             vectors.push(v);

@@ -54,9 +54,9 @@ pub use aspects::{
     ProductReport, Quote, Review, analyze, held_back,
 };
 pub use datasets::{Dataset, DatasetFormat, LabelledReview, read_dataset};
-pub use error::{Error, Result};
 pub use dense::{DenseHead, DenseOptions, train_dense};
 pub use embedding_head::{DEFAULT_EMBEDDING_LIMIT, EmbeddingHeadRun, TextEmbedder};
+pub use error::{Error, Result};
 pub use evaluate::{BaselineScore, EvalOptions, Evaluation, evaluate, evaluate_with_embedder};
 pub use features::FeatureSettings;
 pub use model::{CONFIG_FILE, ModelConfig, Polarity, Prediction, SentimentModel, WEIGHTS_FILE};

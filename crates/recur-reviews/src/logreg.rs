@@ -74,7 +74,13 @@ impl Rows {
 }
 
 /// Logits of a row under flat parameters `p` (weights per non-reference class, then biases).
-pub(crate) fn logits(p: &[f64], d: usize, k: usize, (idx, val): (&[u32], &[f32]), z: &mut [f64; 3]) {
+pub(crate) fn logits(
+    p: &[f64],
+    d: usize,
+    k: usize,
+    (idx, val): (&[u32], &[f32]),
+    z: &mut [f64; 3],
+) {
     z[0] = 0.0;
     for c in 1..k {
         let w = &p[(c - 1) * d..c * d];

@@ -39,12 +39,8 @@ pub(crate) fn run(ctx: &Context, a: &EvalReviewsArgs) -> Result<ExitCode> {
         },
         ..EvalOptions::default()
     };
-    let r = recur_engine::evaluate_reviews(
-        &a.dataset,
-        a.format.into(),
-        &opts,
-        embedder.as_deref(),
-    )?;
+    let r =
+        recur_engine::evaluate_reviews(&a.dataset, a.format.into(), &opts, embedder.as_deref())?;
     if a.json {
         print_json(&r)?;
         return Ok(ExitCode::SUCCESS);

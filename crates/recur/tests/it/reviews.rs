@@ -252,3 +252,51 @@ fn eval_reviews_in_both_layouts_with_baselines() {
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert!(stderr(&o).contains("bad.json:1"), "{}", stderr(&o));
 }
+
+#[test]
+fn eval_reviews_embedding_head_needs_the_model_and_joins_the_baselines() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write_datasets(d);
+    let args = [
+        "eval",
+        "reviews",
+        "--dataset",
+        "en.json",
+        "--format",
+        "amazon-reviews",
+        "--no-aspects",
+        "--json",
+        "--embedding-head",
+        "--embedding-limit",
+        "40",
+    ];
+    let o = Command::new(env!("CARGO_BIN_EXE_recur"))
+        .args(args)
+        .current_dir(d)
+        .env_remove("RECUR_WORKSPACE")
+        .env("RECUR_EMBED_MODEL", d.join("no-such-model"))
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("--embedding-head needs the embedding model"),
+        "{}",
+        stderr(&o)
+    );
+    // The head itself only where scripts/setup-models has fetched MiniLM into the checkout.
+    let model = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/all-MiniLM-L6-v2");
+    if !model.join("model.safetensors").is_file() {
+        eprintln!("skipped: no embedding model at {}", model.display());
+        return;
+    }
+    let o = recur(d, &args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let r: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let head = &r["baselines"][2];
+    assert_eq!(head["name"], "embedding_head", "{r}");
+    assert!(head["accuracy"].as_f64().unwrap() > 0.5, "{r}");
+    assert!(head["reviews_per_second"].as_f64().unwrap() > 0.0, "{r}");
+    assert_eq!(r["embedding_head"]["train_reviews"], 40, "{r}");
+    assert_eq!(r["embedding_head"]["dimensions"], 384, "{r}");
+}
