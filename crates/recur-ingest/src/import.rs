@@ -18,7 +18,7 @@ use crate::accounting::Accounting;
 use crate::coerce::{self, Bad, TimeParser};
 use crate::error::{Error, Result};
 use crate::mapping::{Format, Mapping};
-use crate::source::{self, Input, Row, RowSink};
+use crate::source::{self, Apply, Input, Parallel, Prepare, Row};
 use crate::spool::Spool;
 use crate::store::{ImportRecord, Store, StoredFile};
 use crate::writer::{TableWriter, Val};
@@ -53,6 +53,37 @@ pub struct ImportRequest {
     pub mapping: Mapping,
     /// How the mapping was chosen (`preset online-retail`, a file path, `canonical names`).
     pub mapping_label: String,
+}
+
+/// How an import reads its source.
+#[derive(Debug, Clone, Copy)]
+pub struct ImportOptions {
+    /// Threads that parse, map and type a CSV file, chunk by chunk (rows are still
+    /// de-duplicated, counted and stored in file order, so the result does not depend on it).
+    /// 0: the machine's available parallelism, chunks only with 4 cores or more (on 2 cores
+    /// the copying between threads costs more than a second parser gains); 1: one reader, no
+    /// chunks; more: that many parsing threads.
+    pub threads: usize,
+    /// Size of a CSV chunk in bytes; a file no larger than one chunk is read by one reader.
+    pub chunk_bytes: usize,
+}
+
+impl Default for ImportOptions {
+    fn default() -> Self {
+        ImportOptions {
+            threads: 0,
+            chunk_bytes: 1 << 20,
+        }
+    }
+}
+
+impl ImportOptions {
+    fn parallel(&self) -> Parallel {
+        Parallel {
+            threads: self.threads,
+            chunk_bytes: self.chunk_bytes.max(1),
+        }
+    }
 }
 
 /// The result of an import.
@@ -117,6 +148,16 @@ impl ImportRequest {
 
 /// Imports one file into the store. Either the whole import is committed or nothing changes.
 pub fn import(store: &Store, req: &ImportRequest, progress: &dyn Progress) -> Result<ImportReport> {
+    import_with(store, req, progress, &ImportOptions::default())
+}
+
+/// [`import`] with explicit [`ImportOptions`] (the result is the same for any options).
+pub fn import_with(
+    store: &Store,
+    req: &ImportRequest,
+    progress: &dyn Progress,
+    options: &ImportOptions,
+) -> Result<ImportReport> {
     let started = Instant::now();
     let format = req.checked_format()?;
     let meta = std::fs::metadata(&req.path).map_err(|source| Error::Io {
@@ -156,12 +197,15 @@ pub fn import(store: &Store, req: &ImportRequest, progress: &dyn Progress) -> Re
     let staging = store.staging_dir(&import_id)?;
     let existing = existing_hashes(store, req.table)?;
     progress.start(meta.len());
-    let mut conv = Converter::new(req, &import_id, Some(&staging), &sha, existing, progress)?;
+    let rules = Classifier::new(req, &sha)?;
+    let mut conv = Converter::new(req, &import_id, Some(&staging), existing, progress);
     source::read(
         Input::file(source_path),
         format,
         req.table,
         &req.mapping,
+        options.parallel(),
+        &rules,
         &mut conv,
     )?;
     let Converter {
@@ -234,7 +278,12 @@ pub fn import(store: &Store, req: &ImportRequest, progress: &dyn Progress) -> Re
 /// Reads and classifies every row of `req`'s file as [`import`] would (imported, quarantined,
 /// duplicate within the file), writing nothing: checks a file before importing it.
 pub fn check(req: &ImportRequest) -> Result<Accounting> {
-    check_input(req, Input::file(&req.path))
+    check_with(req, &ImportOptions::default())
+}
+
+/// [`check`] with explicit [`ImportOptions`].
+pub fn check_with(req: &ImportRequest, options: &ImportOptions) -> Result<Accounting> {
+    check_input(req, Input::file(&req.path), options)
 }
 
 /// [`check`] on bytes already in memory, as if they were the file `req.path` names (which
@@ -246,20 +295,27 @@ pub fn check_bytes(req: &ImportRequest, bytes: &[u8]) -> Result<Accounting> {
             path: &req.path,
             bytes: Some(bytes),
         },
+        &ImportOptions::default(),
     )
 }
 
-fn check_input(req: &ImportRequest, input: Input<'_>) -> Result<Accounting> {
+fn check_input(
+    req: &ImportRequest,
+    input: Input<'_>,
+    options: &ImportOptions,
+) -> Result<Accounting> {
     let format = req.checked_format()?;
-    let mut conv = Converter::new(
-        req,
-        "check",
-        None,
-        &"0".repeat(64),
-        HashSet128::default(),
-        &NoProgress,
+    let rules = Classifier::new(req, &"0".repeat(64))?;
+    let mut conv = Converter::new(req, "check", None, HashSet128::default(), &NoProgress);
+    source::read(
+        input,
+        format,
+        req.table,
+        &req.mapping,
+        options.parallel(),
+        &rules,
+        &mut conv,
     )?;
-    source::read(input, format, req.table, &req.mapping, &mut conv)?;
     if !conv.acc.is_balanced() {
         return Err(Error::Internal(format!(
             "row accounting does not add up: {:?}",
@@ -318,12 +374,39 @@ fn existing_hashes(store: &Store, table: Table) -> Result<HashSet128> {
     Ok(set)
 }
 
-struct Converter<'p> {
+/// Per-row typing and table rules: everything about a row that does not depend on other rows.
+/// Shared by the threads that parse a CSV file in chunks.
+struct Classifier {
     table: Table,
     mapping: Mapping,
     time: TimeParser,
-    source_name: String,
     line_prefix: String,
+    idx: FieldIdx,
+}
+
+/// A row after [`Classifier`]: quarantined, or typed values ready for de-duplication.
+enum Prepared<'a> {
+    Quarantine {
+        line: u64,
+        column: Option<String>,
+        reason: &'static str,
+        message: String,
+        raw: String,
+    },
+    Row {
+        line: u64,
+        vals: Vec<Val<'a>>,
+        hash: u128,
+        class: &'static str,
+        flags: Vec<&'static str>,
+        partition: Option<i32>,
+    },
+}
+
+/// The state of an import as a whole: accounting, de-duplication, the quarantine file and the
+/// Parquet writer. Rows reach it in file order.
+struct Converter<'p> {
+    source_name: String,
     acc: Accounting,
     writer: TableWriter,
     stored: HashSet128,
@@ -332,7 +415,6 @@ struct Converter<'p> {
     /// Where staged files go; `None` for a check, which writes nothing.
     staging: Option<PathBuf>,
     progress: &'p dyn Progress,
-    idx: FieldIdx,
 }
 
 /// Indexes of the fields the table rules need.
@@ -351,15 +433,8 @@ struct FieldIdx {
     time: Option<usize>,
 }
 
-impl<'p> Converter<'p> {
-    fn new(
-        req: &ImportRequest,
-        import_id: &str,
-        staging: Option<&Path>,
-        sha: &str,
-        existing: HashSet128,
-        progress: &'p dyn Progress,
-    ) -> Result<Self> {
+impl Classifier {
+    fn new(req: &ImportRequest, sha: &str) -> Result<Self> {
         let t = req.table;
         let idx = FieldIdx {
             order_id: t.field_index("order_id"),
@@ -374,15 +449,30 @@ impl<'p> Converter<'p> {
             search_text: t.field_index("search_text"),
             time: t.time_field().and_then(|f| t.field_index(f)),
         };
-        Ok(Converter {
+        Ok(Classifier {
             table: t,
             time: TimeParser::new(
                 req.mapping.date_format.as_deref(),
                 req.mapping.timezone.as_deref(),
             )?,
             mapping: req.mapping.clone(),
+            line_prefix: format!("{}-L", sha.get(..8).unwrap_or(sha)),
+            idx,
+        })
+    }
+}
+
+impl<'p> Converter<'p> {
+    fn new(
+        req: &ImportRequest,
+        import_id: &str,
+        staging: Option<&Path>,
+        existing: HashSet128,
+        progress: &'p dyn Progress,
+    ) -> Self {
+        let t = req.table;
+        Converter {
             source_name: req.path.display().to_string(),
-            line_prefix: format!("{}-L", &sha[..8]),
             acc: Accounting::default(),
             writer: match staging {
                 Some(dir) => TableWriter::new(t, dir, import_id),
@@ -393,8 +483,7 @@ impl<'p> Converter<'p> {
             quarantine: None,
             staging: staging.map(Path::to_owned),
             progress,
-            idx,
-        })
+        }
     }
 
     fn quarantine(
@@ -403,7 +492,7 @@ impl<'p> Converter<'p> {
         column: Option<&str>,
         reason: &str,
         message: &str,
-        raw: &dyn Fn() -> String,
+        raw: &str,
     ) -> Result<()> {
         self.acc.quarantined(reason);
         if self.quarantine.is_none() {
@@ -431,7 +520,6 @@ impl<'p> Converter<'p> {
             self.quarantine = Some(w);
         }
         // The whole row, however long: the quarantine is where it is recovered from.
-        let raw = raw();
         if let Some(w) = self.quarantine.as_mut() {
             // Opened in a spreadsheet, a raw row that begins with `=` must stay text (a leading
             // `'` is added, as for every CSV recur writes).
@@ -442,7 +530,7 @@ impl<'p> Converter<'p> {
                     column.unwrap_or(""),
                     reason,
                     message,
-                    &raw,
+                    raw,
                 ]
                 .map(|c| recur_core::spreadsheet_safe(c).into_owned()),
             )
@@ -450,7 +538,9 @@ impl<'p> Converter<'p> {
         }
         Ok(())
     }
+}
 
+impl Classifier {
     /// Coerces one row; `Err((field index, Bad))` names the failing field.
     fn coerce<'a>(&self, row: &Row<'a>) -> std::result::Result<Vec<Val<'a>>, (Option<usize>, Bad)> {
         let fields = self.table.fields();
@@ -689,16 +779,19 @@ fn month_key(micros: i64) -> Option<i32> {
     DateTime::from_timestamp_micros(micros).map(|d| d.year() * 12 + d.month0() as i32)
 }
 
-impl RowSink for Converter<'_> {
-    fn row(&mut self, row: Row<'_>) -> Result<()> {
+impl Prepare for Classifier {
+    type Out<'a> = Prepared<'a>;
+
+    fn prepare<'a>(&self, row: Row<'a>) -> Prepared<'a> {
+        let quarantine = |column: Option<String>, reason, message| Prepared::Quarantine {
+            line: row.line,
+            column,
+            reason,
+            message,
+            raw: (row.raw)(),
+        };
         if let Some(p) = &row.problem {
-            return self.quarantine(
-                row.line,
-                p.column.as_deref(),
-                p.reason,
-                &p.message.clone(),
-                row.raw,
-            );
+            return quarantine(p.column.clone(), p.reason, p.message.clone());
         }
         let mut vals = match self.coerce(&row) {
             Ok(v) => v,
@@ -707,9 +800,9 @@ impl RowSink for Converter<'_> {
                 let field = i.map(|i| self.table.fields()[i].name).unwrap_or("");
                 let message = match &col {
                     Some(c) if c != field => format!("column `{c}` ({field}): {}", bad.message),
-                    _ => bad.message.clone(),
+                    _ => bad.message,
                 };
-                return self.quarantine(row.line, col.as_deref(), bad.reason, &message, row.raw);
+                return quarantine(col, bad.reason, message);
             }
         };
         let mut flags = Vec::new();
@@ -717,24 +810,10 @@ impl RowSink for Converter<'_> {
             Ok(c) => c,
             Err((i, bad)) => {
                 let col = i.and_then(|i| row.columns.get(i)).cloned();
-                return self.quarantine(
-                    row.line,
-                    col.as_deref(),
-                    bad.reason,
-                    &bad.message,
-                    row.raw,
-                );
+                return quarantine(col, bad.reason, bad.message);
             }
         };
         let hash = row_hash(&vals);
-        if self.stored.contains(&hash) {
-            self.acc.duplicate("identical_row_already_stored");
-            return Ok(());
-        }
-        if !self.seen.insert(hash) {
-            self.acc.duplicate("identical_row_earlier_in_file");
-            return Ok(());
-        }
         let partition = if self.table.partitioned_by_month() {
             match self.idx.time.map(|i| &vals[i]) {
                 Some(Val::Ts(t)) => month_key(*t),
@@ -743,12 +822,96 @@ impl RowSink for Converter<'_> {
         } else {
             None
         };
-        self.writer.push(partition, &vals, hash, row.line)?;
-        self.acc.imported(class);
-        for f in flags {
-            self.acc.flag(f);
+        Prepared::Row {
+            line: row.line,
+            vals,
+            hash,
+            class,
+            flags,
+            partition,
         }
-        Ok(())
+    }
+
+    fn detach<'a>(out: Prepared<'a>) -> Prepared<'static> {
+        match out {
+            Prepared::Quarantine {
+                line,
+                column,
+                reason,
+                message,
+                raw,
+            } => Prepared::Quarantine {
+                line,
+                column,
+                reason,
+                message,
+                raw,
+            },
+            Prepared::Row {
+                line,
+                vals,
+                hash,
+                class,
+                flags,
+                partition,
+            } => Prepared::Row {
+                line,
+                vals: vals.into_iter().map(owned).collect(),
+                hash,
+                class,
+                flags,
+                partition,
+            },
+        }
+    }
+}
+
+/// A value that owns its text.
+fn owned(v: Val<'_>) -> Val<'static> {
+    match v {
+        Val::Null => Val::Null,
+        Val::Str(s) => Val::Str(Cow::Owned(s.into_owned())),
+        Val::I64(x) => Val::I64(x),
+        Val::F64(x) => Val::F64(x),
+        Val::Ts(x) => Val::Ts(x),
+        Val::Bool(x) => Val::Bool(x),
+    }
+}
+
+impl Apply<Classifier> for Converter<'_> {
+    fn apply(&mut self, out: Prepared<'_>) -> Result<()> {
+        match out {
+            Prepared::Quarantine {
+                line,
+                column,
+                reason,
+                message,
+                raw,
+            } => self.quarantine(line, column.as_deref(), reason, &message, &raw),
+            Prepared::Row {
+                line,
+                vals,
+                hash,
+                class,
+                flags,
+                partition,
+            } => {
+                if self.stored.contains(&hash) {
+                    self.acc.duplicate("identical_row_already_stored");
+                    return Ok(());
+                }
+                if !self.seen.insert(hash) {
+                    self.acc.duplicate("identical_row_earlier_in_file");
+                    return Ok(());
+                }
+                self.writer.push(partition, &vals, hash, line)?;
+                self.acc.imported(class);
+                for f in flags {
+                    self.acc.flag(f);
+                }
+                Ok(())
+            }
+        }
     }
 
     fn blank_line(&mut self) {

@@ -42,7 +42,8 @@ pub use accounting::{Accounting, ByReason};
 pub use erase::ErasureRecord;
 pub use error::{Error, Result};
 pub use import::{
-    ImportReport, ImportRequest, NoProgress, Progress, check, check_bytes, import, sha256_file,
+    ImportOptions, ImportReport, ImportRequest, NoProgress, Progress, check, check_bytes,
+    check_with, import, import_with, sha256_file,
 };
 pub use mapping::{ColumnRef, Encoding, Format, Header, Mapping, PRESETS, Rules};
 pub use remove::{ImportRemoval, RemovedImport};

@@ -13,6 +13,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use recur_core::Table;
 
+mod chunk;
+mod delimited;
 mod parquet;
 
 use crate::error::{Error, Result};
@@ -55,10 +57,67 @@ impl<'a> Input<'a> {
     }
 }
 
+/// What a reader hands every row to.
 pub(crate) trait RowSink {
     fn row(&mut self, row: Row<'_>) -> Result<()>;
     fn blank_line(&mut self);
     fn bytes_read(&mut self, bytes: u64);
+}
+
+/// The per-row work that needs no state of the import as a whole (typing, rules, hashing):
+/// for large CSV files it runs on worker threads, one chunk of the file each.
+pub(crate) trait Prepare: Sync + 'static {
+    /// A prepared row; it may borrow the row's cells.
+    type Out<'a>: Send;
+    /// Prepares one row.
+    fn prepare<'a>(&self, row: Row<'a>) -> Self::Out<'a>;
+    /// The same prepared row, owning its values (so it can leave its chunk's thread).
+    fn detach<'a>(out: Self::Out<'a>) -> Self::Out<'static>;
+}
+
+/// Takes prepared rows in input order (de-duplication, accounting, writing).
+pub(crate) trait Apply<P: Prepare> {
+    fn apply(&mut self, out: P::Out<'_>) -> Result<()>;
+    fn blank_line(&mut self);
+    fn bytes_read(&mut self, bytes: u64);
+}
+
+/// A [`RowSink`] that prepares every row and applies it at once, on the reading thread.
+struct Sequential<'s, P, S> {
+    prep: &'s P,
+    sink: &'s mut S,
+}
+
+impl<P: Prepare, S: Apply<P>> RowSink for Sequential<'_, P, S> {
+    fn row(&mut self, row: Row<'_>) -> Result<()> {
+        let out = self.prep.prepare(row);
+        self.sink.apply(out)
+    }
+    fn blank_line(&mut self) {
+        self.sink.blank_line();
+    }
+    fn bytes_read(&mut self, bytes: u64) {
+        self.sink.bytes_read(bytes);
+    }
+}
+
+/// How CSV files are read: on how many threads, in chunks of about how many bytes.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Parallel {
+    /// Worker threads; 0: the machine's available parallelism; 1: one reader, no chunks.
+    pub(crate) threads: usize,
+    /// Target chunk size in bytes (a chunk is longer when one record is).
+    pub(crate) chunk_bytes: usize,
+}
+
+impl Parallel {
+    /// The number of worker threads to use.
+    fn workers(&self) -> usize {
+        match self.threads {
+            0 => std::thread::available_parallelism().map_or(1, usize::from),
+            n => n,
+        }
+    }
 }
 
 /// Counts bytes read from the underlying file (compressed bytes for gzip).
@@ -76,9 +135,9 @@ impl<R: Read> Read for Counting<R> {
 }
 
 /// Opens a text source, decompressing gzip (by magic bytes) and rejecting empty or UTF-16 files.
-fn open_text<'a>(input: Input<'a>, count: Arc<AtomicU64>) -> Result<Box<dyn BufRead + 'a>> {
+fn open_text<'a>(input: Input<'a>, count: Arc<AtomicU64>) -> Result<Box<dyn BufRead + Send + 'a>> {
     let path = input.path;
-    let (inner, capacity): (Box<dyn Read + 'a>, usize) = match input.bytes {
+    let (inner, capacity): (Box<dyn Read + Send + 'a>, usize) = match input.bytes {
         Some(bytes) => (Box::new(bytes), bytes.len().clamp(64, 1 << 16)),
         None => (
             Box::new(File::open(path).map_err(|source| Error::Io {
@@ -98,7 +157,7 @@ fn open_text<'a>(input: Input<'a>, count: Arc<AtomicU64>) -> Result<Box<dyn BufR
     if head.is_empty() {
         return Err(Error::EmptyFile(path.to_owned()));
     }
-    let mut reader: Box<dyn BufRead + 'a> = if head.starts_with(&[0x1f, 0x8b]) {
+    let mut reader: Box<dyn BufRead + Send + 'a> = if head.starts_with(&[0x1f, 0x8b]) {
         Box::new(BufReader::with_capacity(
             1 << 16,
             flate2::bufread::MultiGzDecoder::new(raw),
@@ -268,139 +327,27 @@ fn cell(text: Cow<'_, str>) -> Option<Cow<'_, str>> {
     }
 }
 
-/// Reads `path` and feeds every data row to `sink`.
-pub(crate) fn read(
+/// Reads `input`, prepares every data row with `prep` and applies it to `sink` in input order.
+pub(crate) fn read<P: Prepare, S: Apply<P>>(
     input: Input<'_>,
     format: Format,
     table: Table,
     mapping: &Mapping,
-    sink: &mut dyn RowSink,
+    par: Parallel,
+    prep: &P,
+    sink: &mut S,
 ) -> Result<()> {
     let count = Arc::new(AtomicU64::new(0));
     match format {
-        Format::Csv => read_csv(input, table, mapping, sink, count),
-        Format::Whitespace => read_whitespace(input, table, mapping, sink, count),
-        Format::Jsonl => read_jsonl(input, table, mapping, sink, count),
-        Format::Parquet => parquet::read_parquet(input, table, mapping, sink),
-    }
-}
-
-fn read_csv<'a>(
-    input: Input<'a>,
-    table: Table,
-    mapping: &Mapping,
-    sink: &mut dyn RowSink,
-    count: Arc<AtomicU64>,
-) -> Result<()> {
-    let path = input.path;
-    let input = open_text(input, count.clone())?;
-    let mut rdr = csv::ReaderBuilder::new()
-        .delimiter(mapping.delimiter_byte(path))
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(input);
-    let mut rec = csv::ByteRecord::new();
-    let read_rec =
-        |rdr: &mut csv::Reader<Box<dyn BufRead + 'a>>, rec: &mut csv::ByteRecord| -> Result<bool> {
-            rdr.read_byte_record(rec).map_err(|e| {
-                let line = e.position().map(|p| p.line()).unwrap_or(0);
-                corrupt(path, line, &e)
-            })
-        };
-    let header: Option<Vec<String>> = match mapping.header {
-        Header::No => None,
-        Header::Yes | Header::Auto => {
-            if !read_rec(&mut rdr, &mut rec)? {
-                return Err(Error::EmptyFile(path.to_owned()));
-            }
-            let names: Vec<String> = rec
-                .iter()
-                .map(|b| String::from_utf8_lossy(b).trim().to_owned())
-                .collect();
-            if mapping.header == Header::Auto
-                && names.first().is_some_and(|n| n.parse::<f64>().is_ok())
-            {
-                None
-            } else {
-                Some(names)
-            }
+        Format::Csv => delimited::read_csv(input, table, mapping, par, prep, sink, count),
+        Format::Whitespace => {
+            read_whitespace(input, table, mapping, &mut Sequential { prep, sink }, count)
         }
-    };
-    let resolved = resolve(path, table, mapping, header.as_deref())?;
-    let width = header.as_ref().map(|h| h.len());
-    let delimiter = mapping.delimiter_byte(path) as char;
-    // When the header was auto-detected as data, the first record is a row too.
-    let mut pending = header.is_none() && mapping.header == Header::Auto;
-    let mut rows = 0u64;
-    loop {
-        if !pending && !read_rec(&mut rdr, &mut rec)? {
-            break;
-        }
-        pending = false;
-        let line = rec.position().map(|p| p.line()).unwrap_or(0);
-        let raw_fn = || {
-            rec.iter()
-                .map(|f| String::from_utf8_lossy(f).into_owned())
-                .collect::<Vec<_>>()
-                .join(&delimiter.to_string())
-        };
-        let mut problem = None;
-        if rec.as_slice().len() > MAX_ROW_BYTES {
-            problem = Some(Problem {
-                reason: "line_too_long",
-                column: None,
-                message: format!(
-                    "row is {} bytes long; the limit is {MAX_ROW_BYTES} bytes (an unclosed quote can swallow many lines)",
-                    rec.as_slice().len()
-                ),
-            });
-        } else if let Some(w) = width.filter(|w| *w != rec.len()) {
-            problem = Some(Problem {
-                reason: "ragged_row",
-                column: None,
-                message: format!("row has {} fields, the header has {w}", rec.len()),
-            });
-        }
-        let mut cells: Vec<Option<Cow<'_, str>>> = Vec::with_capacity(resolved.index.len());
-        if problem.is_none() {
-            for (i, idx) in resolved.index.iter().enumerate() {
-                let Some(j) = *idx else {
-                    cells.push(None);
-                    continue;
-                };
-                match rec.get(j) {
-                    None => cells.push(None),
-                    Some(bytes) => match decode(bytes, mapping.encoding) {
-                        Ok(text) => cells.push(cell(text)),
-                        Err(at) => {
-                            problem = Some(Problem {
-                                reason: "invalid_utf8",
-                                column: Some(resolved.names[i].clone()),
-                                message: format!(
-                                    "invalid UTF-8 at byte {at} of column `{}`; if the file is ISO-8859-1 set encoding = \"latin1\" in the mapping",
-                                    resolved.names[i]
-                                ),
-                            });
-                            break;
-                        }
-                    },
-                }
-            }
-        }
-        sink.row(Row {
-            line,
-            cells: &cells,
-            columns: &resolved.names,
-            problem,
-            raw: &raw_fn,
-        })?;
-        rows += 1;
-        if rows.is_multiple_of(65_536) {
-            sink.bytes_read(count.load(Ordering::Relaxed));
+        Format::Jsonl => read_jsonl(input, table, mapping, &mut Sequential { prep, sink }, count),
+        Format::Parquet => {
+            parquet::read_parquet(input, table, mapping, &mut Sequential { prep, sink })
         }
     }
-    sink.bytes_read(count.load(Ordering::Relaxed));
-    Ok(())
 }
 
 fn read_lines(

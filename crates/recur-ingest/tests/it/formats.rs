@@ -20,8 +20,13 @@ fn stored_column_strings(env: &Env, table: Table, column: &str) -> Vec<Option<St
             .unwrap();
         for batch in reader {
             let batch = batch.unwrap();
-            let col = arrow::compute::cast(batch.column_by_name(column).unwrap(), &DataType::Utf8)
-                .unwrap();
+            let mut col = batch.column_by_name(column).unwrap().clone();
+            // Without arrow's chrono-tz feature (not unified in when only this crate is built),
+            // a time zone named `UTC` cannot be cast to text: drop it first (the values are UTC).
+            if let DataType::Timestamp(unit, Some(_)) = col.data_type() {
+                col = arrow::compute::cast(&col, &DataType::Timestamp(*unit, None)).unwrap();
+            }
+            let col = arrow::compute::cast(&col, &DataType::Utf8).unwrap();
             let s = col.as_string::<i32>();
             out.extend((0..s.len()).map(|i| (!s.is_null(i)).then(|| s.value(i).to_owned())));
         }

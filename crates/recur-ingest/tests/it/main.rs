@@ -4,6 +4,7 @@ mod check;
 mod erase;
 mod formats;
 mod malformed;
+mod parallel;
 mod ranges;
 mod remove;
 mod store;
