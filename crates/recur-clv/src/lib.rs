@@ -5,8 +5,9 @@
 //! which return the estimates and a [`FitReport`] (standard errors, log-likelihood), the
 //! [`Scorer`] (P(alive), expected purchases, expected spend, CLV for any number of customers)
 //! and the holdout evaluation ([`evaluate_holdout`], [`cumulative_tracking`]).
-//! Parameters are optimised in log space with L-BFGS (argmin); BG/NBD and Gamma-Gamma use
-//! analytic gradients. Degenerate data (a single customer, only one-time buyers, zero-length
+//! Parameters are optimised in log space: BG/NBD and Gamma-Gamma by damped Newton steps with
+//! their analytic gradients and Hessians, Pareto/NBD by L-BFGS (argmin) with its analytic
+//! gradient. Degenerate data (a single customer, only one-time buyers, zero-length
 //! periods, invalid values) is an [`Error`], never NaN estimates.
 //!
 //! ```
