@@ -12,7 +12,8 @@
 //!  auth.rs        keys → workspace + scopes; per-key token buckets
 //!  ops.rs         request ids, the one error shape, access log, health, metrics
 //!  api/           events, customers, insights (analytics, value, model, products), campaigns,
-//!                 sends (approve, send in the background, its state), assist
+//!                 sends (approve, send in the background, its state), assist, search
+//!                 (products for a query), reviews (a product's pain points)
 //!  openapi.rs     the OpenAPI document
 //!  dashboard.rs   the dashboard and the API page (assets embedded: works offline)
 //! ```
@@ -51,7 +52,7 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 pub use error::{Error, Result};
 pub use state::{AppState, ServerConfig, Shop};
 
-use crate::api::{assist, campaigns, customers, events, insights, sends};
+use crate::api::{assist, campaigns, customers, events, insights, reviews, search, sends};
 
 /// The OpenAPI document the server serves (for tools and tests).
 pub fn openapi_json() -> String {
@@ -70,6 +71,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         )
         .route("/customers/{id}/messages", get(customers::messages))
         .route("/products/{id}/similar", get(insights::similar))
+        .route("/products/{id}/reviews", get(reviews::product_reviews))
+        .route("/search", get(search::search))
         .route("/status", get(insights::status))
         .route("/analytics", get(insights::analytics))
         .route("/segments", get(insights::segments))

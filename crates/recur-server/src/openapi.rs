@@ -4,7 +4,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::openapi::{Content, Ref, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
-use crate::api::{assist, campaigns, customers, events, insights, sends};
+use crate::api::{assist, campaigns, customers, events, insights, reviews, search, sends};
 use crate::ops;
 
 struct Security;
@@ -77,7 +77,7 @@ impl Modify for Security {
         events::post_events,
         customers::list, customers::get_customer, customers::recommendations, customers::messages,
         insights::status, insights::analytics, insights::segments, insights::value, insights::model,
-        insights::similar,
+        insights::similar, search::search, reviews::product_reviews,
         campaigns::list, campaigns::detail, campaigns::lift, campaigns::plan, campaigns::generate,
         sends::approve, sends::send, sends::sends,
         assist::ask,
@@ -87,7 +87,7 @@ impl Modify for Security {
     tags(
         (name = "events", description = "Live events from the shop's site"),
         (name = "customers", description = "Profiles, value, recommendations, messages"),
-        (name = "products", description = "Similar products"),
+        (name = "products", description = "Similar products, product search, review pain points"),
         (name = "shop", description = "Analytics, segments, value, the behaviour model"),
         (name = "campaigns", description = "Plans, messages, approval, sending, measured lift"),
         (name = "assistant", description = "Customer-service answers from the shop's knowledge"),

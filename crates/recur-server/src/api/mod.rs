@@ -5,6 +5,8 @@ pub(crate) mod campaigns;
 pub(crate) mod customers;
 pub(crate) mod events;
 pub(crate) mod insights;
+pub(crate) mod reviews;
+pub(crate) mod search;
 pub(crate) mod sends;
 
 use crate::error::ApiError;

@@ -4,6 +4,7 @@
 mod api;
 mod live;
 mod schema;
+mod search;
 mod sends;
 
 use std::path::Path;

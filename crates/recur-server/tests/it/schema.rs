@@ -187,6 +187,13 @@ fn every_route_answers_as_its_schema_says() {
         ),
         ("get", "/v1/campaigns".into(), "/v1/campaigns"),
         ("get", "/v1/campaigns/none".into(), "/v1/campaigns/{id}"),
+        ("get", "/v1/search?q=coffee&k=3".into(), "/v1/search"),
+        ("get", "/v1/search?q=%20".into(), "/v1/search"),
+        (
+            "get",
+            "/v1/products/no-such-product/reviews".into(),
+            "/v1/products/{id}/reviews",
+        ),
     ];
     for (method, url, template) in calls {
         let a = get(b, &url, Some(&k));
@@ -207,6 +214,8 @@ fn every_route_answers_as_its_schema_says() {
         "/v1/customers/{id}/recommendations",
         "/v1/customers/{id}/messages",
         "/v1/products/{id}/similar",
+        "/v1/products/{id}/reviews",
+        "/v1/search",
         "/v1/status",
         "/v1/analytics",
         "/v1/segments",
