@@ -411,12 +411,15 @@ pub fn search_products(
     })
 }
 
-/// The behaviour model's scores for `customer` (its name and the scores), or why there are
-/// none (no model trained, a customer the model does not know).
+/// The behaviour model's name and its score of each product for one customer.
+type ModelScores = (String, HashMap<String, f64>);
+
+/// The behaviour model's scores for `customer`, or why there are none (no model trained, a
+/// customer the model does not know).
 fn personal_scores(
     ws: &Workspace,
     customer: &str,
-) -> Result<std::result::Result<(String, HashMap<String, f64>), String>> {
+) -> Result<std::result::Result<ModelScores, String>> {
     if !ws
         .root()
         .join(crate::recs::MODEL_DIR)

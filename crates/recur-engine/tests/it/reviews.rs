@@ -383,8 +383,10 @@ fn the_report_shows_review_pain_points_escaped() {
     );
     let report = ws.analyze().unwrap();
     let imports = ws.manifest().unwrap().imports;
-    let mut sections = recur_engine::ReportSections::default();
-    sections.reviews = Some(recur_engine::ReviewSection::of_workspace(&ws));
+    let sections = recur_engine::ReportSections {
+        reviews: Some(recur_engine::ReviewSection::of_workspace(&ws)),
+        ..Default::default()
+    };
     let html = recur_engine::render_report("t", &report, &imports, &sections);
     assert!(html.contains("<section id=reviews><h2>Review pain points</h2>"));
     assert!(html.contains("<h3>Held back</h3>") && html.contains("s0 <b>(held back)</b>"));
