@@ -467,12 +467,22 @@ mod tests {
         assert_eq!(i.category.as_deref(), Some("Grocery > Coffee"));
         assert_eq!(i.price_max, Some(20.0));
         assert_eq!(i.terms, vec!["decaf".to_owned(), "beans".to_owned()]);
-        let i = understand(&parse_query("a cheap kettle"), &cats, |c| {
+        // "Cheap" is the lower third of the named category's prices.
+        let i = understand(&parse_query("cheap kitchen"), &cats, |c| {
             assert_eq!(c, Some("Home > Kitchen"));
             Some(25.0)
         });
+        assert_eq!(i.category.as_deref(), Some("Home > Kitchen"));
         assert_eq!(i.price_max, Some(25.0));
         assert!(i.terms.is_empty(), "{i:?}");
+        // A query that names no category: the shop's lower third, the words as terms.
+        let i = understand(&parse_query("a cheap kettle"), &cats, |c| {
+            assert_eq!(c, None);
+            Some(12.0)
+        });
+        assert_eq!(i.category, None);
+        assert_eq!(i.price_max, Some(12.0));
+        assert!(i.terms.contains(&"kettle".to_owned()), "{i:?}");
         let i = understand(&parse_query("running shoes"), &cats, |_| None);
         assert_eq!(i.category, None);
         assert_eq!(i.terms, vec!["running".to_owned(), "shoes".to_owned()]);
