@@ -31,7 +31,8 @@ name = "message only"
 kind = "none"
 "#;
 
-/// A shop of four soaps (`s0` the best seller) and two candles; 40 customers; 30 reviews
+/// A shop of four soaps (`s0` the best seller) and two candles; 40 customers with four or
+/// five orders each; 30 reviews
 /// per soap: `s0` 80 % one or two stars, `s1`-`s3` 10 %; the candles 2 of 12 each.
 fn review_shop() -> (tempfile::TempDir, Workspace) {
     let dir = tempfile::tempdir().unwrap();
@@ -60,15 +61,31 @@ fn review_shop() -> (tempfile::TempDir, Workspace) {
         let other = ["s1", "s2", "s3", "c0", "c1"][c % 5];
         writeln!(
             orders,
-            "o{c}b,u{c},2026-02-{:02}T10:00:00Z,{other},1,5,EUR,completed",
+            "o{c}b,u{c},2026-02-{:02}T10:00:00Z,{other},1,{},EUR,completed",
+            1 + c % 27,
+            5 + c % 4
+        )
+        .unwrap();
+        // Two more orders each, so the behaviour model has histories to learn from.
+        let next = ["s2", "s3", "c0", "c1", "s1"][c % 5];
+        writeln!(
+            orders,
+            "o{c}d,u{c},2026-01-{:02}T15:00:00Z,{other},1,6,EUR,completed",
+            1 + c % 28
+        )
+        .unwrap();
+        writeln!(
+            orders,
+            "o{c}e,u{c},2026-02-{:02}T15:00:00Z,{next},1,7,EUR,completed",
             1 + c % 27
         )
         .unwrap();
         if c % 2 == 0 {
             writeln!(
                 orders,
-                "o{c}c,u{c},2026-03-{:02}T10:00:00Z,s0,1,5,EUR,completed",
-                1 + c % 28
+                "o{c}c,u{c},2026-03-{:02}T10:00:00Z,s0,{},5,EUR,completed",
+                1 + c % 28,
+                1 + c % 3
             )
             .unwrap();
         }
@@ -96,7 +113,7 @@ fn review_shop() -> (tempfile::TempDir, Workspace) {
             };
             writeln!(
                 reviews,
-                "rv-{p}-{r},{p},{stars},{text},2026-03-{:02}T12:00:00Z",
+                "rv-{p}-{r},{p},{stars},\"{text}\",2026-03-{:02}T12:00:00Z",
                 1 + r % 28
             )
             .unwrap();
