@@ -340,9 +340,60 @@ async function assist(question, customerId) {
     form), section('Conversation', answers)];
 }
 
+// Products: search (what a shopper would type, optionally re-ranked for a customer) and one
+// product's review pain points. #products/QUERY[/CUSTOMER] and #product/ID.
+function openSearch(query, customerId) {
+  location.hash = '#products/' + encodeURIComponent(query) + (customerId ? '/' + encodeURIComponent(customerId) : '');
+}
+
+function openProduct(id) {
+  location.hash = '#product/' + encodeURIComponent(id);
+}
+
+async function products(query, customerId) {
+  const q = h('input', { id: 'search-query', size: 40, placeholder: 'e.g. decaf coffee under 20' });
+  q.value = query || '';
+  const c = h('input', { id: 'search-customer', size: 20, placeholder: 'customer id (optional)' });
+  c.value = customerId || '';
+  const form = h('form', { id: 'search-form' }, q, ' ', c, ' ', h('button', {}, 'Search'));
+  form.addEventListener('submit', (e) => { e.preventDefault(); if (q.value.trim()) openSearch(q.value.trim(), c.value.trim()); });
+  const pid = h('input', { id: 'product-id', size: 20, placeholder: 'product id' });
+  const reviewsForm = h('form', {}, pid, ' ', h('button', {}, 'Reviews'));
+  reviewsForm.addEventListener('submit', (e) => { e.preventDefault(); if (pid.value.trim()) openProduct(pid.value.trim()); });
+  const out = [section('Product search', form), section('Review pain points of a product', reviewsForm)];
+  if (!query) return out;
+  let path = '/v1/search?k=20&q=' + encodeURIComponent(query);
+  if (customerId) path += '&customer=' + encodeURIComponent(customerId);
+  const r = await optional(path);
+  if (r.error) return out.concat([unavailable('Results', r.error)]);
+  const i = r.intent;
+  const range = (i.price_min === null && i.price_max === null) ? '-' : `${fmt(i.price_min, 2)} to ${fmt(i.price_max, 2)}`;
+  out.push(kpis([['Category', i.category || '-'], ['Price', range], ['Terms', i.terms.join(' ') || '-'],
+    ['Method', r.method], ['Personalised', r.personalised || 'no']]));
+  if (r.notes.length) out.push(h('p', { class: 'note' }, r.notes.join(' · ')));
+  out.push(section('Results', h('div', { id: 'search-results' }, table(['Product', 'Title', 'Category', 'Price', 'Score'],
+    r.results.map((f) => [h('td', {}, h('a', { class: 'link', onclick: () => openProduct(f.product_id) }, f.product_id)),
+      h('td', { class: 'text' }, f.title), f.category || '-', fmt(f.price, 2), fmt(f.score, 4)])))));
+  return out;
+}
+
+async function product(id) {
+  const out = [section('Product', h('a', { class: 'link', onclick: () => { location.hash = '#products'; } }, 'Search products'))];
+  if (!id) return out;
+  const r = await optional('/v1/products/' + encodeURIComponent(id) + '/reviews');
+  if (r.error) return out.concat([unavailable('Reviews of ' + id, r.error)]);
+  out.push(kpis([['Product', r.product_id], ['Category', r.category || '-'], ['Reviews', fmt(r.reviews)],
+    ['Negative', pct(r.negative_share)], ['Mean stars', fmt(r.mean_stars, 2)], ['Held back', r.held_back ? 'yes' : 'no']]));
+  if (r.held_back_reason) out.push(h('p', { class: 'escalate', id: 'held-back' }, r.held_back_reason));
+  out.push(section('Pain points', h('div', { id: 'pain-points' }, table(['Aspect', 'Mentions', 'Negative', 'Quotes (review id)'],
+    r.aspects.map((a) => [a.aspect, fmt(a.mentions), pct(a.negative_share),
+      h('td', { class: 'text' }, a.examples.map((q) => h('div', {}, `"${q.text}" (${q.review}, ${q.polarity})`)))])))));
+  return out;
+}
+
 // ---- shell ----
 
-const PAGES = { overview, value, model, campaigns, customer, assist };
+const PAGES = { overview, value, model, campaigns, customer, products, product, assist };
 
 async function show() {
   const [name, ...args] = (location.hash.slice(1) || 'overview').split('/');

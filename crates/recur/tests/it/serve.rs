@@ -231,12 +231,25 @@ fn the_dashboard_renders_its_charts_in_a_real_browser() {
             serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap();
         v[0]["customer_id"].as_str().unwrap().to_owned()
     };
+    let product = {
+        let mut r = agent()
+            .get(format!("{}/v1/search?q=coffee&k=1", server.base))
+            .header("Authorization", format!("Bearer {key}"))
+            .call()
+            .unwrap();
+        let v: serde_json::Value =
+            serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap();
+        v["results"][0]["product_id"].as_str().unwrap().to_owned()
+    };
     let pages = [
         ("overview", "overview".to_owned(), 2),
         ("value", "value".to_owned(), 2),
         ("model", "model".to_owned(), 1),
         ("campaigns", "campaigns".to_owned(), 3),
         ("customer", format!("customer/{customer}"), 1),
+        // Product search in the address is run at once.
+        ("products", "products/coffee".to_owned(), 0),
+        ("product", format!("product/{product}"), 0),
         // The assistant console asks the question in the address at once.
         (
             "assist",
@@ -277,6 +290,19 @@ fn the_dashboard_renders_its_charts_in_a_real_browser() {
             );
         }
         assert!(!dom.contains(&key), "the key stays out of the page");
+        if name == "products" {
+            assert!(
+                dom.contains("id=\"search-results\"") && dom.contains("<td class=\"text\">"),
+                "the search listed products:\n{dom}"
+            );
+        }
+        if name == "product" {
+            // Its pain points, or the API's answer that it has no reviews.
+            assert!(
+                dom.contains("id=\"pain-points\"") || dom.contains("class=\"error\""),
+                "the product page shows its reviews:\n{dom}"
+            );
+        }
         if name == "assist" {
             assert!(
                 dom.contains("id=\"assist-answer\"") && !dom.contains("id=\"assist-error\""),
