@@ -76,6 +76,7 @@ mod privacy;
 mod query;
 mod recs;
 mod report;
+mod review_summary;
 mod reviews;
 mod search;
 mod serving;
@@ -153,6 +154,10 @@ pub use report::{
     BehaviourSection, Bin, CampaignSection, HoldoutCheck, ModelRow, OfferCount,
     PAIN_POINT_PRODUCTS, PathCount, ReportSections, ReviewSection, RoundSection, SampleMessage,
     Section, TOP_AT_RISK, TransformerRun, ValueSection, render_html, render_report,
+};
+pub use review_summary::{
+    BULLET_CHARS, BulletPath, ProductSummary, RejectedBullet, ReviewSummary, SummaryBullet,
+    SummaryOptions, product_review_summary, summarize_reviews, summary_prompt, summary_schema,
 };
 pub use reviews::{
     HeldBackProducts, MIN_NEUTRAL, REVIEWS_MODEL_DIR, ReviewTrainOutcome,

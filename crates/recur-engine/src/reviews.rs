@@ -297,7 +297,7 @@ pub fn negative_reviewers(
 }
 
 /// The saved sentiment model, or `None` when none is trained.
-fn optional_model(ws: &Workspace) -> Result<Option<SentimentModel>> {
+pub(crate) fn optional_model(ws: &Workspace) -> Result<Option<SentimentModel>> {
     match workspace_review_model(ws) {
         Ok(m) => Ok(Some(m)),
         Err(Error::NoReviewModel(_)) => Ok(None),

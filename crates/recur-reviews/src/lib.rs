@@ -60,6 +60,9 @@ pub use error::{Error, Result};
 pub use evaluate::{BaselineScore, EvalOptions, Evaluation, evaluate, evaluate_with_embedder};
 pub use features::FeatureSettings;
 pub use model::{CONFIG_FILE, ModelConfig, Polarity, Prediction, SentimentModel, WEIGHTS_FILE};
-pub use summary::{Bullet, template_summary, validate_bullet};
+pub use summary::{
+    Bullet, QUOTE_CHARS, SourceQuote, content_words, mostly_chinese_texts, summary_quotes,
+    template_summary, validate_bullet,
+};
 pub use text::{clean, normalise};
 pub use train::{Example, MIN_EXAMPLES, TrainOptions, train};

@@ -881,6 +881,18 @@ pub(crate) struct AnalyzeArgs {
     /// negative share and three quotes with their review ids, whether it is held back.
     #[arg(long, conflicts_with = "customer")]
     pub(crate) product: Option<String>,
+    /// With --product: also a summary of its reviews, bullets the language model writes from
+    /// their quotes (llm.* settings), each citing the reviews it rests on and kept only when
+    /// its words occur in them; the template of the top aspects when no bullet passes or no
+    /// model is available. Each bullet says which wrote it.
+    #[arg(long, requires = "product")]
+    pub(crate) summary: bool,
+    /// With --summary: never load the language model (the template summary).
+    #[arg(long, requires = "summary")]
+    pub(crate) no_llm: bool,
+    /// With --summary: seed of the model's sampling (same seed, same summary).
+    #[arg(long, requires = "summary", default_value_t = 0)]
+    pub(crate) seed: u64,
     /// N of the repurchase rate in days (overrides recur.toml and RECUR_REPURCHASE_DAYS).
     #[arg(long)]
     pub(crate) repurchase_days: Option<u32>,

@@ -8,6 +8,7 @@ mod copy;
 mod demo;
 mod privacy;
 mod report;
+mod review_summary;
 mod reviews;
 mod search;
 mod workspace;

@@ -1,6 +1,7 @@
 //! `recur analyze`: repurchase rate, cohort retention, inter-purchase times and RFM segments
 //! (as tables, JSON or CSV files), one customer's profile, or one product's review pain
-//! points (`--product`: judged by the review model when trained, else by stars).
+//! points (`--product`: judged by the review model when trained, else by stars) and, with
+//! `--summary`, a summary of its reviews whose every bullet cites the reviews it rests on.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -11,6 +12,7 @@ use recur_engine::prelude::{Error, Report};
 use crate::cli::{AnalyzeArgs, OutputFormat};
 use crate::context::{Context, print_json};
 use crate::error::{require_creatable_dir, usage};
+use crate::models;
 use crate::output;
 
 pub(crate) fn run(ctx: &Context, args: &AnalyzeArgs) -> Result<ExitCode> {
@@ -24,10 +26,51 @@ pub(crate) fn run(ctx: &Context, args: &AnalyzeArgs) -> Result<ExitCode> {
         args.format
     };
     if let Some(id) = &args.product {
-        let Some(p) = recur_engine::product_pain_points(&ws, id)? else {
-            return Err(usage(format!(
+        let no_reviews = || {
+            usage(format!(
                 "no reviews of product `{id}`; check the id (`recur sql \"SELECT DISTINCT product_id FROM reviews\"`) or import reviews with `recur import reviews --file FILE`"
-            )));
+            ))
+        };
+        if args.summary {
+            let settings = ws.settings();
+            let path = models::llm_path(ctx, settings);
+            let mut generator = if args.no_llm {
+                None
+            } else if settings.llm.endpoint.is_empty() && !path.exists() {
+                eprintln!(
+                    "note: no language model at {} (run scripts/setup-models); the summary is the template's",
+                    path.display()
+                );
+                None
+            } else {
+                Some(models::configured_generator(ctx, settings)?)
+            };
+            let opts = recur_engine::SummaryOptions {
+                seed: args.seed,
+                ..recur_engine::SummaryOptions::default()
+            };
+            let Some(s) = recur_engine::product_review_summary(
+                &ws,
+                id,
+                generator
+                    .as_deref_mut()
+                    .map(|g| g as &mut dyn recur_engine::llm::Generate),
+                &opts,
+            )?
+            else {
+                return Err(no_reviews());
+            };
+            match format {
+                OutputFormat::Json => print_json(&s)?,
+                OutputFormat::Table | OutputFormat::Csv => {
+                    print!("{}", super::reviews::pain_points_text(&s.pain_points));
+                    print!("{}", output::review_summary_text(&s.summary));
+                }
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
+        let Some(p) = recur_engine::product_pain_points(&ws, id)? else {
+            return Err(no_reviews());
         };
         match format {
             OutputFormat::Json => print_json(&p)?,

@@ -9,6 +9,7 @@ mod import;
 mod query;
 mod recs;
 mod report;
+mod review_summary;
 
 use comfy_table::{Table as Grid, presets::UTF8_FULL_CONDENSED};
 use recur_engine::prelude::Interval;
@@ -23,6 +24,7 @@ pub(crate) use import::{import_json, import_text, imports_json, imports_text, re
 pub(crate) use query::{query_csv, query_text};
 pub(crate) use recs::{recommendations_text, suite_text};
 pub(crate) use report::{profile_text, report_tables, report_text};
+pub(crate) use review_summary::review_summary_text;
 
 /// `x` as a percentage with one decimal.
 fn pct(x: f64) -> String {
