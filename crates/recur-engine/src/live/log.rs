@@ -1,14 +1,16 @@
 //! The append-only event log: one JSON line per event, fsynced before a post is answered.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 use serde::{Deserialize, Serialize};
 
 use super::event::LiveEvent;
+use super::pending::{KeySet, Pending};
 use crate::error::{Error, Result};
 use crate::workspace::Workspace;
 
@@ -52,12 +54,13 @@ struct KeyLine {
 
 pub(super) struct LogState {
     pub(super) file: File,
+    /// How many times the open log was replaced by a fresh file (by sealing).
+    file_generation: u64,
     pub(super) next_seq: u64,
     /// Keys of every event in the log, the sealed logs and compacted recently.
-    keys: HashSet<String>,
-    /// Events not yet folded into the stored tables' snapshot, per customer.
-    pub(super) pending: HashMap<String, Vec<LoggedEvent>>,
-    pub(super) pending_count: usize,
+    keys: KeySet,
+    /// Events not yet folded into the stored tables' snapshot.
+    pending: Pending,
     /// Events through this sequence number are in the served snapshot.
     pub(super) forgotten_through: u64,
 }
@@ -66,6 +69,9 @@ pub(super) struct LogState {
 pub struct EventLog {
     pub(super) dir: PathBuf,
     pub(super) state: Mutex<LogState>,
+    /// The newest open-log generation whose directory entry is on disk: an append to a
+    /// fresher file syncs the directory itself before it is acknowledged.
+    dir_synced: AtomicU64,
     _lock: File,
 }
 
@@ -166,15 +172,15 @@ pub(super) fn write_atomic(path: &Path, text: &str) -> Result<()> {
     f.write_all(text.as_bytes()).map_err(io("write", &tmp))?;
     f.sync_all().map_err(io("sync", &tmp))?;
     std::fs::rename(&tmp, path).map_err(io("replace", path))?;
-    sync_dir(path.parent().unwrap_or(Path::new(".")))
+    sync_dir(path.parent().unwrap_or(Path::new(".")));
+    Ok(())
 }
 
-pub(super) fn sync_dir(dir: &Path) -> Result<()> {
+pub(super) fn sync_dir(dir: &Path) {
     // Directory fsync makes renames durable (Linux; a no-op error elsewhere is ignored).
     if let Ok(d) = File::open(dir) {
         let _ = d.sync_all();
     }
-    Ok(())
 }
 
 fn open_append(path: &Path) -> Result<File> {
@@ -226,7 +232,7 @@ impl EventLog {
         let now = chrono::Utc::now().timestamp();
         // Keys of recently compacted events; the file is rewritten without expired ones.
         let keys_path = dir.join(KEYS_FILE);
-        let mut keys = HashSet::new();
+        let mut keys = KeySet::default();
         let mut kept = String::new();
         if let Ok(text) = std::fs::read_to_string(&keys_path) {
             for line in text.lines() {
@@ -235,32 +241,30 @@ impl EventLog {
                 {
                     kept.push_str(line);
                     kept.push('\n');
-                    keys.insert(k.key);
+                    keys.insert(&k.key);
                 }
             }
             write_atomic(&keys_path, &kept)?;
         }
-        let mut pending: HashMap<String, Vec<LoggedEvent>> = HashMap::new();
-        let mut pending_count = 0;
+        let mut pending = Pending::default();
         let mut last = compacted;
         let sealed = sealed_logs(&dir)?;
         // A sealed log's name carries its last sequence number even when erasure removed that
         // event: new events never reuse it (a later seal would take the same name).
         last = sealed.iter().map(|s| s.0).fold(last, u64::max);
-        let mut files: Vec<PathBuf> = sealed.into_iter().map(|s| s.1).collect();
-        files.push(dir.join(LOG_FILE));
-        for path in &files {
-            let is_open_log = path.ends_with(LOG_FILE);
-            for e in read_log(path, is_open_log)? {
+        let mut files: Vec<(Option<u64>, PathBuf)> =
+            sealed.into_iter().map(|s| (Some(s.0), s.1)).collect();
+        files.push((None, dir.join(LOG_FILE)));
+        for (sealed_through, path) in &files {
+            for e in read_log(path, sealed_through.is_none())? {
                 last = last.max(e.seq);
-                keys.insert(e.key.clone());
+                keys.insert(&e.key);
                 if e.seq > compacted {
-                    pending_count += 1;
-                    pending
-                        .entry(e.event.customer_id.to_string())
-                        .or_default()
-                        .push(e);
+                    pending.push(e);
                 }
+            }
+            if let Some(through) = sealed_through {
+                pending.seal(*through);
             }
         }
         let file = open_append(&dir.join(LOG_FILE))?;
@@ -268,12 +272,14 @@ impl EventLog {
             dir,
             state: Mutex::new(LogState {
                 file,
+                // The fresh file's name is synced by the first append (generation 1 > 0).
+                file_generation: 1,
                 next_seq: last + 1,
                 keys,
                 pending,
-                pending_count,
                 forgotten_through: compacted,
             }),
+            dir_synced: AtomicU64::new(0),
             _lock: lock,
         })
     }
@@ -296,7 +302,7 @@ impl EventLog {
         let mut lines = Vec::with_capacity(batch.len() * 160);
         let mut logged = Vec::with_capacity(batch.len());
         let mut duplicates = 0;
-        let (file, last_seq) = {
+        let (file, last_seq, generation) = {
             let mut st = self.lock_state();
             let mut batch_keys = HashSet::new();
             let mut seq = st.next_seq;
@@ -331,12 +337,24 @@ impl EventLog {
             st.file.write_all(&lines).map_err(io("append to", &path))?;
             // Reserved now: a concurrent post of the same key is a duplicate.
             for e in &logged {
-                st.keys.insert(e.key.clone());
+                st.keys.insert(&e.key);
             }
             st.next_seq = seq;
-            (st.file.try_clone().map_err(io("open", &path))?, seq - 1)
+            (
+                st.file.try_clone().map_err(io("open", &path))?,
+                seq - 1,
+                st.file_generation,
+            )
         };
-        if let Err(error) = file.sync_data() {
+        let synced = file.sync_data().map(|()| {
+            // A log opened by a seal whose directory sync has not finished yet: its name
+            // must be on disk too before the events count as stored.
+            if self.dir_synced.load(Ordering::Acquire) < generation {
+                sync_dir(&self.dir);
+                self.dir_synced.fetch_max(generation, Ordering::AcqRel);
+            }
+        });
+        if let Err(error) = synced {
             // Not acknowledged: the keys are released so that the client's retry is stored.
             let mut st = self.lock_state();
             for e in &logged {
@@ -351,11 +369,7 @@ impl EventLog {
             if e.seq <= st.forgotten_through {
                 continue;
             }
-            st.pending_count += 1;
-            st.pending
-                .entry(e.event.customer_id.to_string())
-                .or_default()
-                .push(e);
+            st.pending.push(e);
         }
         Ok(Appended {
             accepted,
@@ -367,13 +381,7 @@ impl EventLog {
     /// The customer's events after sequence number `after` (what a snapshot built through
     /// `after` does not hold yet), oldest first.
     pub fn recent(&self, customer: &str, after: u64) -> Vec<LiveEvent> {
-        let st = self.lock_state();
-        st.pending.get(customer).map_or_else(Vec::new, |v| {
-            v.iter()
-                .filter(|e| e.seq > after)
-                .map(|e| e.event.clone())
-                .collect()
-        })
+        self.lock_state().pending.recent(customer, after)
     }
 
     /// The last sequence number folded into the stored tables.
@@ -383,21 +391,18 @@ impl EventLog {
 
     /// Events logged but not yet compacted into the stored tables.
     pub fn depth(&self) -> usize {
-        self.lock_state().pending_count
+        self.lock_state().pending.len()
     }
 
     /// Forgets events through `seq` (a refreshed snapshot now holds them).
     pub fn forget_through(&self, seq: u64) {
-        let mut st = self.lock_state();
-        st.forgotten_through = st.forgotten_through.max(seq);
-        let mut removed = 0;
-        st.pending.retain(|_, v| {
-            let before = v.len();
-            v.retain(|e| e.seq > seq);
-            removed += before - v.len();
-            !v.is_empty()
-        });
-        st.pending_count -= removed;
+        let dropped = {
+            let mut st = self.lock_state();
+            st.forgotten_through = st.forgotten_through.max(seq);
+            st.pending.take_through(seq)
+        };
+        // Freed here, after the lock: appends do not wait for it.
+        drop(dropped);
     }
 
     /// The keys file (appended to by compaction).
@@ -416,17 +421,25 @@ impl EventLog {
     /// Closes the open log for compaction: renames it `sealed-<last seq>.log` and starts a
     /// fresh one. Nothing to seal: `None`.
     pub(super) fn seal(&self) -> Result<Option<u64>> {
-        let mut st = self.lock_state();
-        let path = self.log_path();
-        let len = st.file.metadata().map_err(io("read", &path))?.len();
-        if len == 0 {
-            return Ok(None);
-        }
-        let last = st.next_seq - 1;
-        let sealed = self.dir.join(format!("sealed-{last:020}.log"));
-        std::fs::rename(&path, &sealed).map_err(io("seal", &path))?;
-        st.file = open_append(&path)?;
-        sync_dir(&self.dir)?;
+        let (last, generation) = {
+            let mut st = self.lock_state();
+            let path = self.log_path();
+            let len = st.file.metadata().map_err(io("read", &path))?.len();
+            if len == 0 {
+                return Ok(None);
+            }
+            let last = st.next_seq - 1;
+            let sealed = self.dir.join(format!("sealed-{last:020}.log"));
+            std::fs::rename(&path, &sealed).map_err(io("seal", &path))?;
+            st.file = open_append(&path)?;
+            st.file_generation += 1;
+            st.pending.seal(last);
+            (last, st.file_generation)
+        };
+        // Outside the lock: appends go on meanwhile, and one that lands in the fresh log
+        // before this sync finishes syncs the directory itself (see `append`).
+        sync_dir(&self.dir);
+        self.dir_synced.fetch_max(generation, Ordering::AcqRel);
         Ok(Some(last))
     }
 

@@ -20,6 +20,7 @@
 mod compact;
 mod event;
 mod log;
+mod pending;
 
 pub use compact::Compaction;
 pub use event::{LiveEvent, LiveKind, MAX_ID_BYTES, MAX_TEXT_BYTES};
