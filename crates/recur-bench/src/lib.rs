@@ -8,6 +8,7 @@
 //! | [`bench_cdnow_master`] | CDNOW master | fit and scoring time | `recur clv bench` |
 //! | [`evaluate_hillstrom`] | Hillstrom e-mail | randomised effects; uplift vs random targeting | `recur campaign evaluate --hillstrom` |
 //! | [`evaluate_recs`] | Amazon Beauty, Ta-Feng, a workspace | transformer vs baselines (NDCG, HR) | `recur eval recs` |
+//! | [`evaluate_timing`] | a workspace | the behaviour model's time head vs BG/NBD: P(purchase within the horizon) after a calibration end (AUC, Brier, log loss, deciles) | `recur eval timing` |
 //! | [`bench_recommend`] | synthetic histories | latency of one customer's top 10 | `recur bench recommend` |
 //! | [`bench_llm`] | a GGUF model | prompt and generation speed | `recur llm bench` |
 //! | [`fuzz`] | mutated inputs | no parser panics (CSV, whitespace, JSON lines, Parquet, mappings, specs, redemptions, JSON schemas, GGUF, tokenizer) | `recur bench fuzz` |
@@ -25,6 +26,7 @@ mod fuzz;
 mod hillstrom;
 mod llm;
 mod recs;
+mod timing;
 
 pub use cdnow::{
     CalibrationFrequency, CdnowBench, CdnowEvaluation, CdnowHoldout, FitTiming, ModelCheck,
@@ -34,3 +36,4 @@ pub use fuzz::{FuzzOptions, FuzzReport, FuzzTarget, fuzz};
 pub use hillstrom::evaluate_hillstrom;
 pub use llm::{LlmBench, bench_llm};
 pub use recs::{RecommendLatency, RecsEvaluation, RecsFormat, bench_recommend, evaluate_recs};
+pub use timing::{TimingEvaluation, TimingOptions, TimingTraining, evaluate_timing};

@@ -32,6 +32,7 @@ mod fit;
 mod gamma_gamma;
 mod grouped;
 mod pareto;
+mod probability;
 mod score;
 mod special;
 mod summary;
@@ -46,5 +47,6 @@ pub use evaluate::{
 pub use fit::FitReport;
 pub use gamma_gamma::{GammaGamma, frequency_spend_correlation};
 pub use pareto::ParetoNbd;
+pub use probability::{CalibrationBin, ProbabilityScores, score_probabilities};
 pub use score::{Score, Scorer, Valuation};
 pub use summary::{CustomerSummary, TimeUnit, Transaction, summarize};

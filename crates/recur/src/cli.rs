@@ -420,6 +420,26 @@ pub(crate) struct EvalSearchArgs {
     pub(crate) json: bool,
 }
 
+/// `recur eval timing`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Example (UCI Online Retail): recur -w retail eval timing --calibration-end 2011-09-09 --json"
+)]
+pub(crate) struct EvalTimingArgs {
+    /// Last calibration day, YYYY-MM-DD: the model, its products and BG/NBD see only orders and
+    /// events up to the end of it [default: the last purchase day minus the horizon].
+    #[arg(long)]
+    pub(crate) calibration_end: Option<recur_engine::prelude::Day>,
+    /// Days after the calibration end in which a purchase counts.
+    #[arg(long, default_value_t = 90)]
+    pub(crate) horizon_days: u32,
+    #[command(flatten)]
+    pub(crate) training: TrainingArgs,
+    /// Print the result as one JSON document.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub(crate) enum RecsFormatArg {
     /// `user item` per line, chronological (Amazon Beauty): leave-one-out, full ranking.
@@ -469,6 +489,10 @@ pub(crate) enum EvalCommand {
     /// customer within 14 days, Recall@10 and NDCG@10 of the purchased products for bm25,
     /// embeddings, hybrid and hybrid_personalised (history before the search only).
     Search(EvalSearchArgs),
+    /// The behaviour model's time-to-next-purchase head against BG/NBD: both fitted on the data
+    /// up to a calibration end, each customer's P(purchase within the horizon after it) scored
+    /// against the orders that followed (AUC, Brier score, log loss, calibration by decile).
+    Timing(EvalTimingArgs),
 }
 
 /// `recur eval copy`.

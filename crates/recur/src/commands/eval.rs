@@ -1,6 +1,7 @@
 //! `recur eval recs`: recommendation quality of the transformer and every baseline side by
 //! side on a dataset (NDCG@10, HR@10, Recall@10, training seconds). `recur eval copy` lives in
-//! `eval_copy.rs`, `recur eval assist` in `eval_assist.rs`, `recur eval search` in `eval_search.rs`.
+//! `eval_copy.rs`, `recur eval assist` in `eval_assist.rs`, `recur eval search` in `eval_search.rs`,
+//! `recur eval timing` in `eval_timing.rs`.
 
 use std::process::ExitCode;
 use std::sync::atomic::AtomicBool;
@@ -26,6 +27,7 @@ pub(crate) fn run(ctx: &Context, cmd: &EvalCommand) -> Result<ExitCode> {
         EvalCommand::Assist(args) => return super::eval_assist::run(ctx, args),
         EvalCommand::Reviews(args) => return super::eval_reviews::run(ctx, args),
         EvalCommand::Search(args) => return super::eval_search::run(ctx, args),
+        EvalCommand::Timing(args) => return super::eval_timing::run(ctx, args),
     };
     let format = match format {
         RecsFormatArg::Beauty => RecsFormat::Beauty,

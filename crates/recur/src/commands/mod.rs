@@ -13,6 +13,7 @@ mod eval_assist;
 mod eval_copy;
 mod eval_reviews;
 mod eval_search;
+mod eval_timing;
 mod import;
 mod init;
 mod kb;

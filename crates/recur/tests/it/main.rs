@@ -11,6 +11,7 @@ mod reviews;
 mod search;
 mod serve;
 mod sql;
+mod timing;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
