@@ -8,9 +8,7 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use super::event::{LiveEvent, LiveKind};
-use super::log::{
-    EventLog, LoggedEvent, io, read_compacted, read_log, sealed_logs, sync_dir, write_atomic,
-};
+use super::log::{EventLog, LoggedEvent, io, read_compacted, sealed_logs, sync_dir, write_atomic};
 use crate::error::{Error, Result};
 use crate::workspace::Workspace;
 
@@ -84,31 +82,64 @@ fn row_of(e: &LiveEvent) -> (Table, Value) {
     }
 }
 
-/// Writes one JSONL file per table (deterministic bytes: a rerun after a crash produces the
-/// same files, which the store recognises as already imported).
-fn write_tables(events: &[LoggedEvent], dir: &Path) -> Result<Vec<(Table, PathBuf)>> {
+/// Streams a sealed log into one JSONL file per table (deterministic bytes: a rerun after a
+/// crash produces the same files, which the store recognises as already imported) and the
+/// events' keys into `keys`, one event at a time: memory stays flat however long the log.
+fn write_tables(
+    log: &Path,
+    dir: &Path,
+    mut on_key: impl FnMut(&str) -> Result<()>,
+) -> Result<(Vec<(Table, PathBuf)>, usize)> {
+    use std::io::{BufRead, BufWriter, Write};
     std::fs::create_dir_all(dir).map_err(io("create", dir))?;
-    let mut out = Vec::new();
-    for table in [Table::Orders, Table::Events, Table::Reviews] {
-        let mut text = Vec::new();
-        for e in events {
-            let (t, row) = row_of(&e.event);
-            if t == table {
-                serde_json::to_writer(&mut text, &row).map_err(|e| Error::Io {
-                    path: dir.to_owned(),
-                    action: "encode",
-                    error: std::io::Error::other(e),
-                })?;
-                text.push(b'\n');
-            }
+    let file = std::fs::File::open(log).map_err(io("read", log))?;
+    let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
+    let tables = [Table::Orders, Table::Events, Table::Reviews];
+    let mut writers: [Option<(PathBuf, BufWriter<std::fs::File>)>; 3] = [None, None, None];
+    let mut line = Vec::new();
+    let mut count = 0;
+    loop {
+        line.clear();
+        let n = reader
+            .read_until(b'\n', &mut line)
+            .map_err(io("read", log))?;
+        // A torn last line was never acknowledged (see `read_log`).
+        if n == 0 || line.last() != Some(&b'\n') {
+            break;
         }
-        if !text.is_empty() {
+        let e: LoggedEvent = serde_json::from_slice(&line).map_err(|e| Error::Config {
+            path: log.to_owned(),
+            message: format!(
+                "event {} is unreadable ({e}); the log was changed by hand: restore it",
+                count + 1
+            ),
+        })?;
+        on_key(&e.key)?;
+        let (table, row) = row_of(&e.event);
+        let slot = tables.iter().position(|t| *t == table).unwrap_or(1);
+        if writers[slot].is_none() {
             let path = dir.join(format!("{}.jsonl", table.name()));
-            std::fs::write(&path, &text).map_err(io("write", &path))?;
+            let f = std::fs::File::create(&path).map_err(io("write", &path))?;
+            writers[slot] = Some((path, BufWriter::with_capacity(1 << 20, f)));
+        }
+        if let Some((path, w)) = &mut writers[slot] {
+            serde_json::to_writer(&mut *w, &row).map_err(|e| Error::Io {
+                path: path.clone(),
+                action: "encode",
+                error: std::io::Error::other(e),
+            })?;
+            w.write_all(b"\n").map_err(io("write", path))?;
+        }
+        count += 1;
+    }
+    let mut out = Vec::new();
+    for (table, slot) in tables.into_iter().zip(writers) {
+        if let Some((path, mut w)) = slot {
+            w.flush().map_err(io("write", &path))?;
             out.push((table, path));
         }
     }
-    Ok(out)
+    Ok((out, count))
 }
 
 impl EventLog {
@@ -126,9 +157,10 @@ impl EventLog {
         let mut imports = Vec::new();
         let mut count = 0;
         for (last, path) in sealed {
-            let events = read_log(&path, false)?;
             let work = self.dir.join(format!("compact-{last:020}"));
-            for (table, file) in write_tables(&events, &work)? {
+            let mut keys = self.key_writer()?;
+            let (files, events) = write_tables(&path, &work, |k| keys.add(k))?;
+            for (table, file) in files {
                 imports.push(ws.import(
                     &ImportRequest {
                         table,
@@ -140,13 +172,13 @@ impl EventLog {
                     &NoProgress,
                 )?);
             }
-            self.remember_keys(&events)?;
+            keys.finish()?;
             write_atomic(&self.compacted_path(), &last.to_string())?;
             std::fs::remove_file(&path).map_err(io("remove", &path))?;
             std::fs::remove_dir_all(&work).map_err(io("remove", &work))?;
             sync_dir(&self.dir);
             through = through.max(last);
-            count += events.len();
+            count += events;
         }
         Ok(Some(Compaction {
             through_seq: through,

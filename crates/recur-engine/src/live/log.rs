@@ -443,28 +443,50 @@ impl EventLog {
         Ok(Some(last))
     }
 
-    /// Appends the keys of compacted events to the keys file.
-    pub(super) fn remember_keys(&self, events: &[LoggedEvent]) -> Result<()> {
+    /// A writer appending keys of compacted events to the keys file.
+    pub(super) fn key_writer(&self) -> Result<KeyWriter> {
         let path = self.keys_path();
-        let mut text = Vec::new();
-        let now = chrono::Utc::now().timestamp();
-        for e in events {
-            serde_json::to_writer(
-                &mut text,
-                &KeyLine {
-                    key: e.key.clone(),
-                    at: now,
-                },
-            )
-            .map_err(|e| Error::Io {
-                path: path.clone(),
-                action: "encode",
-                error: std::io::Error::other(e),
-            })?;
-            text.push(b'\n');
-        }
-        let mut f = open_append(&path)?;
-        f.write_all(&text).map_err(io("append to", &path))?;
-        f.sync_data().map_err(io("sync", &path))
+        let file = open_append(&path)?;
+        Ok(KeyWriter {
+            out: std::io::BufWriter::with_capacity(1 << 20, file),
+            at: chrono::Utc::now().timestamp(),
+            path,
+        })
+    }
+}
+
+/// Appends keys of compacted events to the keys file; durable after [`KeyWriter::finish`].
+pub(super) struct KeyWriter {
+    out: std::io::BufWriter<File>,
+    at: i64,
+    path: PathBuf,
+}
+
+impl KeyWriter {
+    pub(super) fn add(&mut self, key: &str) -> Result<()> {
+        serde_json::to_writer(
+            &mut self.out,
+            &KeyLine {
+                key: key.to_owned(),
+                at: self.at,
+            },
+        )
+        .map_err(|e| Error::Io {
+            path: self.path.clone(),
+            action: "encode",
+            error: std::io::Error::other(e),
+        })?;
+        self.out
+            .write_all(b"\n")
+            .map_err(io("append to", &self.path))
+    }
+
+    pub(super) fn finish(self) -> Result<()> {
+        let path = self.path;
+        let file = self
+            .out
+            .into_inner()
+            .map_err(|e| io("append to", &path)(e.into_error()))?;
+        file.sync_data().map_err(io("sync", &path))
     }
 }
