@@ -252,7 +252,8 @@ pub(crate) struct Recommendations {
     pub(crate) history_events: usize,
     /// Live events among them (after the snapshot).
     pub(crate) live_events: usize,
-    /// Probability of a purchase within 90 days, when the model has a time head.
+    /// Probability of a purchase within 90 days: always null today (the behaviour model's
+    /// time head measured barely better than chance; use the customer's P(alive)).
     pub(crate) p_purchase_90d: Option<f32>,
     /// Best first.
     pub(crate) items: Vec<RecommendedItem>,
