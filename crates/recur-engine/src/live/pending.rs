@@ -53,25 +53,27 @@ impl Default for KeySet {
 }
 
 impl KeySet {
-    fn shard(&mut self, fp: u128) -> &mut HashSet<u128, BuildHasherDefault<LowBits>> {
-        // The top bits choose the shard, the low bits the bucket within it.
-        &mut self.shards[(fp >> 122) as usize % KEY_SHARDS]
+    /// The key's fingerprint and its shard: the top bits choose the shard, the low bits the
+    /// bucket within it.
+    fn locate(key: &str) -> (u128, usize) {
+        let fp = fingerprint(key);
+        (fp, (fp >> 122) as usize % KEY_SHARDS)
     }
 
-    pub(super) fn contains(&mut self, key: &str) -> bool {
-        let fp = fingerprint(key);
-        self.shard(fp).contains(&fp)
+    pub(super) fn contains(&self, key: &str) -> bool {
+        let (fp, shard) = Self::locate(key);
+        self.shards[shard].contains(&fp)
     }
 
     /// Adds the key; `false` when it was there already.
     pub(super) fn insert(&mut self, key: &str) -> bool {
-        let fp = fingerprint(key);
-        self.shard(fp).insert(fp)
+        let (fp, shard) = Self::locate(key);
+        self.shards[shard].insert(fp)
     }
 
     pub(super) fn remove(&mut self, key: &str) {
-        let fp = fingerprint(key);
-        self.shard(fp).remove(&fp);
+        let (fp, shard) = Self::locate(key);
+        self.shards[shard].remove(&fp);
     }
 
     #[cfg(test)]
