@@ -306,6 +306,7 @@ mod tests {
             events: vec![1, 1],
             times: vec![10, 30],
             baskets: vec![0, 1],
+            searches: Vec::new(),
         });
         data.sequences.push(Sequence {
             customer: "late".into(),
@@ -313,6 +314,7 @@ mod tests {
             events: vec![1],
             times: vec![40],
             baskets: vec![0],
+            searches: Vec::new(),
         });
         let cal = before(&data, 20);
         assert_eq!(cal.sequences.len(), 1);

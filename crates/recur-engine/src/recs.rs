@@ -8,7 +8,7 @@ use std::sync::atomic::AtomicBool;
 
 use recur_model::{
     Config, EventKind, Exclude, ItemKnn, ItemKnnConfig, PersonalPopularity, Popularity,
-    Recommender, Sequence, SequenceData, SuiteOptions, SuiteReport, TifuConfig, TifuKnn,
+    Recommender, Search, Sequence, SequenceData, SuiteOptions, SuiteReport, TifuConfig, TifuKnn,
     TrainConfig, TrainObserver, TransformerRecommender, config_for, last_orders, run_suite,
 };
 use serde::Serialize;
@@ -41,6 +41,9 @@ pub struct RecsOptions {
     pub negatives: Option<usize>,
     /// Where the transformer trains (the workspace's `device` setting).
     pub device: recur_core::ComputeDevice,
+    /// Let the transformer read customers' searches (as tokens of their own) when the data
+    /// has any; `false` ignores them (the ablation).
+    pub searches: bool,
 }
 
 impl Default for RecsOptions {
@@ -55,6 +58,7 @@ impl Default for RecsOptions {
             dropout: None,
             negatives: None,
             device: recur_core::ComputeDevice::Cpu,
+            searches: true,
         }
     }
 }
@@ -92,11 +96,15 @@ pub fn transformer_settings(
     if let Some(n) = opts.negatives {
         tc.negatives = n;
     }
+    if !opts.searches {
+        cfg.query_dim = 0;
+    }
     (cfg, tc)
 }
 
 /// Every known customer's purchases (one basket per order) and product views / cart additions,
-/// in time order, over the products they touch.
+/// in time order, over the products they touch, with their searches between them (a search
+/// comes after the events of the same second).
 pub fn workspace_sequences(ws: &Workspace) -> Result<SequenceData> {
     sequences_from(&ws.session()?)
 }
@@ -121,6 +129,13 @@ fn sequences_from(session: &recur_analytics::Session) -> Result<SequenceData> {
             .or_default()
             .push((t, format!("\u{0}event-{n}"), k as u8, p));
     }
+    let mut searches: HashMap<String, Vec<(i64, String)>> = HashMap::new();
+    for q in session.search_events()? {
+        searches
+            .entry(q.customer_id)
+            .or_default()
+            .push((q.at, q.text));
+    }
     let mut customers: Vec<String> = per.keys().cloned().collect();
     customers.sort();
     let mut data = SequenceData::default();
@@ -142,6 +157,17 @@ fn sequences_from(session: &recur_analytics::Session) -> Result<SequenceData> {
             seq.events.push(kind);
             seq.times.push(t);
             seq.baskets.push(basket);
+        }
+        if let Some(mut queries) = searches.remove(seq.customer.as_str()) {
+            queries.sort();
+            seq.searches = queries
+                .into_iter()
+                .map(|(time, text)| Search {
+                    before: seq.times.partition_point(|&t| t <= time),
+                    time,
+                    text,
+                })
+                .collect();
         }
         data.sequences.push(seq);
     }
@@ -330,7 +356,10 @@ impl WorkspaceRecommender {
                 customer: s.customer.clone(),
                 ..Sequence::default()
             };
+            // Kept events before each old index, to place the searches among the kept ones.
+            let mut kept_before = Vec::with_capacity(s.len() + 1);
             for i in 0..s.len() {
+                kept_before.push(out.len());
                 let id = fresh.vocab.id(s.items[i]).unwrap_or_default();
                 if let Some(ix) = saved.vocab.get(id) {
                     out.items.push(ix);
@@ -339,6 +368,15 @@ impl WorkspaceRecommender {
                     out.baskets.push(s.baskets[i]);
                 }
             }
+            kept_before.push(out.len());
+            out.searches = s
+                .searches
+                .into_iter()
+                .map(|q| Search {
+                    before: kept_before[q.before],
+                    ..q
+                })
+                .collect();
             data.sequences.push(out);
         }
         let index = data
@@ -486,6 +524,7 @@ impl WorkspaceRecommender {
             ..Sequence::default()
         });
         let before = out.len();
+        let searches_before = out.searches.len();
         let mut basket = out.baskets.last().map_or(0, |b| b + 1);
         let mut last_order: Option<&str> = None;
         for e in recent {
@@ -493,7 +532,17 @@ impl WorkspaceRecommender {
                 LiveKind::View => EventKind::View,
                 LiveKind::AddToCart => EventKind::Cart,
                 LiveKind::Purchase => EventKind::Purchase,
-                LiveKind::Search | LiveKind::Review => continue,
+                LiveKind::Search => {
+                    if let Some(text) = e.search_text.as_deref().filter(|t| !t.trim().is_empty()) {
+                        out.searches.push(Search {
+                            before: out.len(),
+                            time: e.occurred_at.div_euclid(1_000_000),
+                            text: text.to_owned(),
+                        });
+                    }
+                    continue;
+                }
+                LiveKind::Review => continue,
             };
             let Some(ix) = e.product_id.as_deref().and_then(|p| self.data.vocab.get(p)) else {
                 continue;
@@ -513,7 +562,7 @@ impl WorkspaceRecommender {
             out.times.push(e.occurred_at.div_euclid(1_000_000));
             out.baskets.push(basket);
         }
-        (out.len() > before).then_some(out)
+        (out.len() > before || out.searches.len() > searches_before).then_some(out)
     }
 
     /// The model's score of every product it knows for `customer`, from the stored history
@@ -539,6 +588,12 @@ impl WorkspaceRecommender {
                     events: stored.events[..n].to_vec(),
                     times: stored.times[..n].to_vec(),
                     baskets: stored.baskets[..n].to_vec(),
+                    searches: stored
+                        .searches
+                        .iter()
+                        .filter(|q| q.time < t)
+                        .cloned()
+                        .collect(),
                 };
                 &truncated
             }

@@ -16,7 +16,8 @@ pub enum EventKind {
     View = 2,
     /// Put it in the cart.
     Cart = 3,
-    /// Found it through a search.
+    /// A search: no item (index 0), the query text in [`Sequence::searches`]. Search tokens
+    /// are made from it when the model reads searches (`Config::query_dim`).
     Search = 4,
 }
 
@@ -110,6 +111,21 @@ pub struct Sequence {
     pub times: Vec<i64>,
     /// Basket (order) number per event, non-decreasing; equal numbers were bought together.
     pub baskets: Vec<u32>,
+    /// The customer's searches, in time order, beside the item events (they have no item, so
+    /// baselines and splits never see them; the transformer reads them as tokens when its
+    /// config says so).
+    pub searches: Vec<Search>,
+}
+
+/// One search of a customer, placed between item events.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Search {
+    /// Index of the first item event after it (`len()` of the sequence when it is the latest).
+    pub before: usize,
+    /// Unix seconds (0 when unknown).
+    pub time: i64,
+    /// The query as typed.
+    pub text: String,
 }
 
 impl Sequence {
@@ -122,6 +138,7 @@ impl Sequence {
             baskets: (0..n as u32).collect(),
             times: Vec::new(),
             items,
+            searches: Vec::new(),
         }
     }
 
@@ -135,7 +152,8 @@ impl Sequence {
         self.items.is_empty()
     }
 
-    /// The first `n` events.
+    /// The first `n` events, with the searches before the `n`-th (a search after the last
+    /// kept event is left out, as the events after it are).
     pub fn prefix(&self, n: usize) -> Sequence {
         let n = n.min(self.len());
         Sequence {
@@ -148,6 +166,12 @@ impl Sequence {
                 self.times[..n].to_vec()
             },
             baskets: self.baskets[..n].to_vec(),
+            searches: self
+                .searches
+                .iter()
+                .take_while(|q| q.before < n)
+                .cloned()
+                .collect(),
         }
     }
 
@@ -186,6 +210,11 @@ impl Sequence {
         }
         if self.times.windows(2).any(|w| w[1] < w[0]) {
             return bad("events are not in time order");
+        }
+        if self.searches.iter().any(|q| q.before > n)
+            || self.searches.windows(2).any(|w| w[1].before < w[0].before)
+        {
+            return bad("a search is placed outside the events or out of order");
         }
         Ok(())
     }

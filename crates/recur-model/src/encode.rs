@@ -3,8 +3,11 @@
 
 use candle_core::{Device, Tensor};
 
+use std::collections::HashMap;
+
 use crate::data::{EventKind, Sequence};
 use crate::error::Result;
+use crate::query::{QUERY_DIM, query_features};
 
 /// Time-gap ids: 0 padding, 1 first event or unknown time, 2 same basket as the previous
 /// event, then one id per gap range in [`GAP_DAYS`].
@@ -22,19 +25,99 @@ const REPEAT_LOOKBACK: usize = 256;
 
 const DAY: f64 = 86_400.0;
 
+#[cfg(test)]
 fn gap_bucket(seq: &Sequence, i: usize) -> u32 {
     if i == 0 {
         return 1;
     }
-    if seq.baskets[i] == seq.baskets[i - 1] {
+    gap_between(seq, Some(Token::Event(i - 1)), Token::Event(i))
+}
+
+/// A position of the model's input: an item event or a search (its index in `searches`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Token {
+    Event(usize),
+    Search(usize),
+}
+
+/// The time-gap id of `cur` after `prev` (`None`: nothing before it).
+fn gap_between(seq: &Sequence, prev: Option<Token>, cur: Token) -> u32 {
+    let Some(prev) = prev else {
+        return 1;
+    };
+    if let (Token::Event(a), Token::Event(b)) = (prev, cur)
+        && seq.baskets[a] == seq.baskets[b]
+    {
         return 2;
     }
+    let time = |t: Token| match t {
+        Token::Event(i) => seq.times.get(i).copied(),
+        Token::Search(j) => Some(seq.searches[j].time),
+    };
+    let (Some(a), Some(b)) = (time(prev), time(cur)) else {
+        return 1;
+    };
     if seq.times.is_empty() {
         return 1;
     }
-    let days = (seq.times[i] - seq.times[i - 1]) as f64 / DAY;
+    let days = (b - a).max(0) as f64 / DAY;
     // A gap of a year or more shares the last range (the embedding has GAP_BUCKETS rows).
-    (3 + GAP_DAYS.iter().take_while(|&&b| days >= b).count() as u32).min(GAP_BUCKETS as u32 - 1)
+    (3 + GAP_DAYS.iter().take_while(|&&d| days >= d).count() as u32).min(GAP_BUCKETS as u32 - 1)
+}
+
+/// The token just before `cur` in the whole sequence (searches included when `searches`).
+fn previous(seq: &Sequence, cur: Token, searches: bool) -> Option<Token> {
+    let event_before = |i: usize| i.checked_sub(1).map(Token::Event);
+    match cur {
+        Token::Event(i) if searches => {
+            let lo = seq.searches.partition_point(|q| q.before < i);
+            let hi = seq.searches.partition_point(|q| q.before <= i);
+            if hi > lo {
+                Some(Token::Search(hi - 1))
+            } else {
+                event_before(i)
+            }
+        }
+        Token::Event(i) => event_before(i),
+        Token::Search(j) => {
+            let before = seq.searches[j].before;
+            if j > 0 && seq.searches[j - 1].before == before {
+                Some(Token::Search(j - 1))
+            } else {
+                event_before(before)
+            }
+        }
+    }
+}
+
+/// The tokens of events `start..end` (with the searches before each of them and after the
+/// last when `searches`), keeping the last `max_len`.
+fn tokens(seq: &Sequence, start: usize, end: usize, max_len: usize, searches: bool) -> Vec<Token> {
+    let mut out = Vec::with_capacity(end - start);
+    let mut q = if searches {
+        seq.searches.partition_point(|s| s.before < start)
+    } else {
+        seq.searches.len()
+    };
+    for i in start..=end {
+        let from = q;
+        while q < seq.searches.len() && seq.searches[q].before == i {
+            q += 1;
+        }
+        // The searches after the last event never push that event out of the window.
+        let skip = if i == end && end > start {
+            (q - from).saturating_sub(max_len - 1)
+        } else {
+            0
+        };
+        out.extend((from + skip..q).map(Token::Search));
+        if i < end {
+            out.push(Token::Event(i));
+        }
+    }
+    let drop = out.len().saturating_sub(max_len);
+    out.drain(..drop);
+    out
 }
 
 /// The class of a gap until the next purchase.
@@ -77,6 +160,8 @@ pub struct Batch {
     pub outputs: Vec<(usize, usize)>,
     /// Repeat features of (output position, item) pairs, when the model uses them.
     pub repeat: Option<RepeatFeatures>,
+    /// The search tokens' query features, when the model reads searches.
+    pub searches: Option<SearchFeatures>,
     /// Batch size.
     pub rows: usize,
     /// Padded length.
@@ -94,21 +179,37 @@ pub struct RepeatFeatures {
     pub features: Tensor,
 }
 
-/// Builds a batch. `max_len` caps each window to its last `max_len` events.
+/// The search tokens of a batch.
+#[derive(Debug)]
+pub struct SearchFeatures {
+    /// `[Q]` flat `b * L + t` index of each search token.
+    pub position: Tensor,
+    /// `[Q, QUERY_DIM]` the query's hashed features ([`crate::query_features`]).
+    pub features: Tensor,
+}
+
+/// Builds a batch. `max_len` caps each window to its last `max_len` tokens. With
+/// `with_searches`, the sequences' searches become tokens of their own (item 0, event kind
+/// search) between the events they came between, and an event's output is read at the last
+/// token before the next event (so a search just before a purchase is seen when predicting
+/// it); a scoring window ends with the searches after its last event.
 pub fn encode(
     windows: &[Window<'_>],
     max_len: usize,
     num_items: usize,
     with_repeats: bool,
+    with_searches: bool,
     device: &Device,
 ) -> Result<Batch> {
     let rows = windows.len();
-    let len = windows
+    let toks: Vec<Vec<Token>> = windows
         .iter()
-        .map(|w| (w.end - w.start).min(max_len))
-        .max()
-        .unwrap_or(1)
-        .max(1);
+        .map(|w| {
+            let start = w.start.max(w.end.saturating_sub(max_len));
+            tokens(w.seq, start, w.end, max_len, with_searches)
+        })
+        .collect();
+    let len = toks.iter().map(Vec::len).max().unwrap_or(1).max(1);
     let mut items = vec![0u32; rows * len];
     let mut events = vec![0u32; rows * len];
     let mut gaps = vec![0u32; rows * len];
@@ -119,37 +220,70 @@ pub fn encode(
     let mut rep_pos = Vec::new();
     let mut rep_flat = Vec::new();
     let mut rep_feat = Vec::new();
+    let mut search_pos = Vec::new();
+    let mut search_feat: Vec<f32> = Vec::new();
+    let mut features: HashMap<&str, Vec<f32>> = HashMap::new();
     let vocab = num_items as u32 + 1;
-    for (b, w) in windows.iter().enumerate() {
-        let start = w.start.max(w.end.saturating_sub(max_len));
-        let n = w.end - start;
+    for (b, (w, toks)) in windows.iter().zip(&toks).enumerate() {
+        let n = toks.len();
         let seq = w.seq;
+        let first_event = toks
+            .iter()
+            .find_map(|t| match t {
+                Token::Event(i) => Some(*i),
+                Token::Search(_) => None,
+            })
+            .unwrap_or(w.end);
         // Occurrence counts before the window, for the repeat ids.
-        let mut seen: std::collections::HashMap<u32, (u32, u32)> = Default::default();
-        let look_from = start.saturating_sub(REPEAT_LOOKBACK);
-        for i in look_from..start {
+        let mut seen: HashMap<u32, (u32, u32)> = HashMap::new();
+        let look_from = first_event.saturating_sub(REPEAT_LOOKBACK);
+        for i in look_from..first_event {
             let e = seen.entry(seq.items[i]).or_insert((0, 0));
             e.0 += 1;
             e.1 = seq.baskets[i];
         }
-        for t in 0..n {
-            let i = start + t;
-            let item = seq.items[i];
+        // Each event's output is read at the last token before the next event.
+        let mut read_at = vec![usize::MAX; n];
+        let mut last_event: Option<usize> = None;
+        for (t, tok) in toks.iter().enumerate() {
+            if let Token::Event(_) = tok {
+                if let Some(e) = last_event {
+                    read_at[e] = t - 1;
+                }
+                last_event = Some(t);
+            }
+        }
+        if let Some(e) = last_event {
+            read_at[e] = n - 1;
+        }
+        for (t, &tok) in toks.iter().enumerate() {
             let o = b * len + t;
+            gaps[o] = gap_between(seq, previous(seq, tok, with_searches), tok);
+            for k in 0..=t {
+                mask[o * len + k] = 0.0;
+            }
+            let i = match tok {
+                Token::Search(j) => {
+                    events[o] = u32::from(EventKind::Search as u8);
+                    let text = seq.searches[j].text.as_str();
+                    let f = features.entry(text).or_insert_with(|| query_features(text));
+                    search_pos.push(o as u32);
+                    search_feat.extend_from_slice(f);
+                    continue;
+                }
+                Token::Event(i) => i,
+            };
+            let item = seq.items[i];
             items[o] = item;
             events[o] = u32::from(seq.events[i]);
-            gaps[o] = gap_bucket(seq, i);
             let before = seen.get(&item).map_or(0, |e| e.0);
             repeats[o] = 1 + before.min(2);
             let e = seen.entry(item).or_insert((0, 0));
             e.0 += 1;
             e.1 = seq.baskets[i];
-            for k in 0..=t {
-                mask[(b * len + t) * len + k] = 0.0;
-            }
-            if w.all_positions || t == n - 1 {
+            if w.all_positions || i + 1 == w.end {
                 let p = positions.len() as u32;
-                positions.push(o as u32);
+                positions.push((b * len + read_at[t]) as u32);
                 outputs.push((i, b));
                 if with_repeats {
                     let mut entries: Vec<(&u32, &(u32, u32))> = seen.iter().collect();
@@ -179,6 +313,15 @@ pub fn encode(
     } else {
         None
     };
+    let searches = if search_pos.is_empty() {
+        None
+    } else {
+        let q = search_pos.len();
+        Some(SearchFeatures {
+            position: Tensor::from_vec(search_pos, q, device)?,
+            features: Tensor::from_vec(search_feat, (q, QUERY_DIM), device)?,
+        })
+    };
     let p = positions.len();
     Ok(Batch {
         items: ids(items)?,
@@ -189,6 +332,7 @@ pub fn encode(
         positions: Tensor::from_vec(positions, p, device)?,
         outputs,
         repeat,
+        searches,
         rows,
         len,
     })
@@ -242,6 +386,7 @@ mod tests {
             events: vec![1; 4],
             times: vec![0, day / 2, 400 * day, 40_000 * day],
             baskets: vec![0, 1, 2, 3],
+            searches: Vec::new(),
         };
         let buckets: Vec<u32> = (0..4).map(|i| gap_bucket(&seq, i)).collect();
         assert_eq!(buckets[..2], [1, 3]);
@@ -269,7 +414,7 @@ mod tests {
                 all_positions: false,
             },
         ];
-        let batch = encode(&w, 50, 3, true, &Device::Cpu).unwrap();
+        let batch = encode(&w, 50, 3, true, false, &Device::Cpu).unwrap();
         assert_eq!(
             batch.items.to_vec2::<u32>().unwrap(),
             vec![vec![1, 2, 1], vec![3, 0, 0]]
@@ -290,6 +435,53 @@ mod tests {
     }
 
     #[test]
+    fn searches_become_tokens_read_before_the_next_event() {
+        let mut a = Sequence::from_items("a", vec![1, 2, 3]);
+        a.searches = vec![
+            crate::data::Search {
+                before: 1,
+                time: 0,
+                text: "decaf".into(),
+            },
+            crate::data::Search {
+                before: 3,
+                time: 0,
+                text: "dog food".into(),
+            },
+        ];
+        let w = |all_positions| Window {
+            seq: &a,
+            start: 0,
+            end: 3,
+            all_positions,
+        };
+        let batch = encode(&[w(true)], 50, 3, false, true, &Device::Cpu).unwrap();
+        // item 1, search, item 2, item 3, search.
+        assert_eq!(
+            batch.items.to_vec2::<u32>().unwrap(),
+            vec![vec![1, 0, 2, 3, 0]]
+        );
+        assert_eq!(
+            batch.events.to_vec2::<u32>().unwrap()[0],
+            vec![1, 4, 1, 1, 4]
+        );
+        // Item 1's output is read at the search after it; item 3's at the last search.
+        assert_eq!(batch.positions.to_vec1::<u32>().unwrap(), vec![1, 2, 4]);
+        assert_eq!(batch.outputs, vec![(0, 0), (1, 0), (2, 0)]);
+        let q = batch.searches.unwrap();
+        assert_eq!(q.position.to_vec1::<u32>().unwrap(), vec![1, 4]);
+        assert_eq!(q.features.dims(), &[2, QUERY_DIM]);
+        // Without searches the batch is the plain one.
+        let plain = encode(&[w(false)], 50, 3, false, false, &Device::Cpu).unwrap();
+        assert_eq!(plain.items.to_vec2::<u32>().unwrap(), vec![vec![1, 2, 3]]);
+        assert!(plain.searches.is_none());
+        // A short window keeps the last event whatever follows it.
+        let short = encode(&[w(false)], 2, 3, false, true, &Device::Cpu).unwrap();
+        assert_eq!(short.items.to_vec2::<u32>().unwrap(), vec![vec![3, 0]]);
+        assert_eq!(short.outputs, vec![(2, 0)]);
+    }
+
+    #[test]
     fn long_windows_keep_the_last_events() {
         let a = Sequence::from_items("a", (1..=10).collect());
         let w = [Window {
@@ -298,7 +490,7 @@ mod tests {
             end: 10,
             all_positions: false,
         }];
-        let batch = encode(&w, 4, 10, false, &Device::Cpu).unwrap();
+        let batch = encode(&w, 4, 10, false, false, &Device::Cpu).unwrap();
         assert_eq!(
             batch.items.to_vec2::<u32>().unwrap(),
             vec![vec![7, 8, 9, 10]]

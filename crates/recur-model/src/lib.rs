@@ -1,5 +1,5 @@
 //! recur's behaviour model: a GPT-style causal transformer trained on each customer's event
-//! sequence (items, event kinds, time gaps, repeats) that predicts the next items and the time
+//! sequence (items, event kinds, time gaps, repeats, and searches as tokens of their own) that predicts the next items and the time
 //! to the next purchase, the baselines it must beat (popularity, item k-NN, personal
 //! popularity, TIFU-KNN), and the evaluation protocols (leave-one-out with full ranking, next
 //! basket).
@@ -33,6 +33,7 @@ mod eval;
 mod metrics;
 mod model;
 mod optim;
+mod query;
 mod recommender;
 mod scoring;
 mod suite;
@@ -42,11 +43,13 @@ mod xent;
 pub use artefact::{SavedModel, load, load_on, save};
 pub use baselines::{ItemKnn, ItemKnnConfig, PersonalPopularity, Popularity, TifuConfig, TifuKnn};
 pub use data::{
-    BasketData, EVENT_KINDS, EventKind, ItemVocab, Sequence, SequenceData, load_history_future,
-    load_user_item_pairs,
+    BasketData, EVENT_KINDS, EventKind, ItemVocab, Search, Sequence, SequenceData,
+    load_history_future, load_user_item_pairs,
 };
 pub use device::candle_device;
-pub use encode::{Batch, NEXT_PURCHASE_DAYS, RepeatFeatures, TIME_CLASSES, Window, encode};
+pub use encode::{
+    Batch, NEXT_PURCHASE_DAYS, RepeatFeatures, SearchFeatures, TIME_CLASSES, Window, encode,
+};
 pub use error::{Error, Result};
 pub use eval::{
     ModelScore, Split, best_on_validation, last_orders, leave_one_out, measure, next_basket,
@@ -54,6 +57,7 @@ pub use eval::{
 };
 pub use metrics::{MetricSums, hit_at_k, ndcg_at_k, recall_at_k, top_k};
 pub use model::{Config, Model};
+pub use query::{QUERY_DIM, query_features};
 pub use recommender::{Exclude, Recommender, apply_exclusion, recommend};
 pub use recur_core::ComputeDevice;
 pub use scoring::{TransformerRecommender, next_purchase, score_histories};

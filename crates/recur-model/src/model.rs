@@ -36,6 +36,12 @@ pub struct Config {
     pub time_head: bool,
     /// Width of fixed item-text features fused into the item embeddings (0: none).
     pub text_dim: usize,
+    /// Width of the searches' query features ([`crate::QUERY_DIM`]): each search of a
+    /// customer is a token whose input is its query's hashed words and trigrams, projected by
+    /// a learned layer (`query_proj`). 0: searches are ignored (models saved before searches
+    /// were read).
+    #[serde(default)]
+    pub query_dim: usize,
 }
 
 impl Config {
@@ -53,6 +59,7 @@ impl Config {
             repeat_aware: true,
             time_head: true,
             text_dim: 0,
+            query_dim: 0,
         }
     }
 
@@ -73,6 +80,13 @@ impl Config {
         }
         if !(0.0..1.0).contains(&self.dropout) {
             return bad(format!("dropout {} is not in [0, 1)", self.dropout));
+        }
+        if self.query_dim != 0 && self.query_dim != crate::query::QUERY_DIM {
+            return bad(format!(
+                "query_dim {} is neither 0 (searches ignored) nor {} (the query features' width)",
+                self.query_dim,
+                crate::query::QUERY_DIM
+            ));
         }
         Ok(())
     }
@@ -207,6 +221,7 @@ pub struct Model {
     repeat_head: Option<Linear>,
     time_head: Option<Linear>,
     text: Option<(Tensor, Linear)>,
+    query_proj: Option<Linear>,
 }
 
 impl Model {
@@ -268,6 +283,9 @@ impl Model {
                 .then(|| linear(h, TIME_CLASSES, true, vb.pp("time_head")))
                 .transpose()?,
             text,
+            query_proj: (cfg.query_dim > 0)
+                .then(|| linear(cfg.query_dim, h, false, vb.pp("query_proj")))
+                .transpose()?,
             cfg: cfg.clone(),
         })
     }
@@ -320,6 +338,11 @@ impl Model {
         }
         if let Some(r) = &self.repeat_emb {
             x = (x + r.index_select(&flat(&batch.repeats)?, 0)?)?;
+        }
+        if let (Some(proj), Some(q)) = (&self.query_proj, &batch.searches) {
+            // A search token's item is padding; its query stands in for the item.
+            let text = (proj.forward(&q.features)? * scale)?;
+            x = x.index_add(&q.position, &text, 0)?;
         }
         let mut x = dropout(&x, self.cfg.dropout, rng.as_deref_mut())?;
         for block in &self.blocks {

@@ -176,7 +176,8 @@ pub fn run_suite(
 }
 
 /// A transformer configuration suited to the data: time features and the time head only when
-/// the data has times, repeat awareness only when customers repeat items, dropout by sparsity.
+/// the data has times, repeat awareness only when customers repeat items, search tokens only
+/// when customers searched, dropout by sparsity.
 pub fn config_for(num_items: usize, train: &[Sequence]) -> Config {
     let events: usize = train.iter().map(Sequence::len).sum();
     let repeats: usize = train
@@ -197,5 +198,8 @@ pub fn config_for(num_items: usize, train: &[Sequence]) -> Config {
             .any(|s| s.baskets.windows(2).any(|w| w[0] == w[1]));
     cfg.time_head = has_times;
     cfg.repeat_aware = repeats as f64 >= 0.01 * events.max(1) as f64;
+    if train.iter().any(|s| !s.searches.is_empty()) {
+        cfg.query_dim = crate::query::QUERY_DIM;
+    }
     cfg
 }

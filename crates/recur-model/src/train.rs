@@ -161,12 +161,31 @@ pub struct Trained {
 
 /// Training windows: each sequence cut from its end into pieces of at most `max_len` inputs,
 /// each input predicting the event after it.
-fn windows(train: &[Sequence], max_len: usize) -> Vec<(usize, usize, usize)> {
+/// Training windows `(sequence, start, end)` of at most `max_len` tokens each, counting the
+/// searches when the model reads them (the searches before each event and after the last).
+fn windows(train: &[Sequence], max_len: usize, searches: bool) -> Vec<(usize, usize, usize)> {
     let mut out = Vec::new();
     for (s, seq) in train.iter().enumerate() {
+        let searches_before = |i: usize| {
+            if searches {
+                seq.searches.partition_point(|q| q.before <= i)
+                    - seq.searches.partition_point(|q| q.before < i)
+            } else {
+                0
+            }
+        };
         let mut end = seq.len().saturating_sub(1);
         while end > 0 {
-            let start = end.saturating_sub(max_len);
+            let mut start = end;
+            let mut used = searches_before(end);
+            while start > 0 && used + 1 + searches_before(start - 1) <= max_len {
+                start -= 1;
+                used += 1 + searches_before(start);
+            }
+            if start == end {
+                // Too many searches before `end` to fit: the window keeps its last tokens.
+                start = end - 1;
+            }
             out.push((s, start, end));
             end = start;
         }
@@ -299,7 +318,7 @@ pub fn train(
         ));
     }
     let device = candle_device(tc.device)?;
-    let wins = windows(train_seqs, cfg.max_len);
+    let wins = windows(train_seqs, cfg.max_len, cfg.query_dim > 0);
     if wins.is_empty() {
         return Err(Error::NotEnoughData(
             "no customer has two events, so there is nothing to learn from".into(),
@@ -418,7 +437,14 @@ pub fn train(
                     }
                 })
                 .collect();
-            let batch = encode(&ws, cfg.max_len, cfg.num_items, cfg.repeat_aware, &device)?;
+            let batch = encode(
+                &ws,
+                cfg.max_len,
+                cfg.num_items,
+                cfg.repeat_aware,
+                cfg.query_dim > 0,
+                &device,
+            )?;
             let (next, time) = targets(&ws, &batch, data_end);
             let items = model.item_table()?;
             let hidden = model.forward(&batch, &items, Some(&mut rng))?;

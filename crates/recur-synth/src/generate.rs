@@ -26,7 +26,15 @@ pub struct SynthConfig {
     pub anonymous_sessions: usize,
     /// Whether to add a few deliberately bad rows to the exported files.
     pub bad_rows: bool,
+    /// Probability that an exploratory purchase (after the first) is announced by a search
+    /// for its category [`SEARCH_LEAD_DAYS`] before it, in a session of its own (0: none).
+    /// Drawn from a generator of its own, so orders and other events do not depend on it.
+    pub search_led: f64,
 }
+
+/// How long before the purchase it announces a search-led purchase's search comes: uniform
+/// between these days.
+pub const SEARCH_LEAD_DAYS: std::ops::Range<f64> = 7.0..90.0;
 
 impl Default for SynthConfig {
     fn default() -> Self {
@@ -38,6 +46,7 @@ impl Default for SynthConfig {
             days: 365,
             anonymous_sessions: 3_000,
             bad_rows: true,
+            search_led: 0.6,
         }
     }
 }
@@ -415,6 +424,9 @@ pub fn generate(config: &SynthConfig) -> Shop {
     let day_weights: Vec<f64> = (0..config.days)
         .map(|d| season(((start + Duration::days(d)).ordinal0()) % 366))
         .collect();
+    // Search-led purchases draw from a stream of their own (see `SynthConfig::search_led`).
+    let mut intent_rng = ChaCha8Rng::seed_from_u64(config.seed ^ 0x5EA2_C11E_D000_0001);
+    let mut search_sessions = 0u64;
     let mut customers = Vec::with_capacity(config.customers);
     let mut truth = Vec::with_capacity(config.customers);
     for i in 0..config.customers {
@@ -529,6 +541,23 @@ pub fn generate(config: &SynthConfig) -> Shop {
                     .map(|(k, q)| (sim.product_in(k), q))
                     .collect(),
             };
+            if matches!(due, Due::Explore) && intent_rng.random::<f64>() < config.search_led {
+                let lead = intent_rng.random_range(SEARCH_LEAD_DAYS);
+                let queries = CATEGORIES[category].searches;
+                let q = queries[intent_rng.random_range(0..queries.len())];
+                let searched_at = at - Duration::seconds((lead * 86_400.0) as i64);
+                if searched_at > acquired {
+                    search_sessions += 1;
+                    sim.events.push(Event {
+                        customer_id: Some(c.id.clone().into()),
+                        session_id: format!("Q{search_sessions:07}"),
+                        at: searched_at,
+                        kind: EventType::Search,
+                        product: None,
+                        search: Some(q.to_owned()),
+                    });
+                }
+            }
             sim.order(&c, at, &lines, category);
             let rng = &mut sim.rng;
             for &(p, _) in &lines {
@@ -685,6 +714,46 @@ mod tests {
             repeat_share(false) < 0.05,
             "durables: {}",
             repeat_share(false)
+        );
+    }
+
+    #[test]
+    fn searches_announce_purchases_in_their_category() {
+        let shop = generate(&small());
+        let category_of = |q: &str| CATEGORIES.iter().position(|c| c.searches.contains(&q));
+        // Search-led sessions (`Q…`): a purchase in the searched category follows within the
+        // lead time, every time; orders do not depend on them.
+        let led: Vec<&Event> = shop
+            .events
+            .iter()
+            .filter(|e| e.session_id.starts_with('Q'))
+            .collect();
+        assert!(led.len() > 100, "{} search-led searches", led.len());
+        let followed = |e: &Event| {
+            let k = e.search.as_deref().and_then(category_of);
+            shop.orders.iter().any(|o| {
+                Some(&o.customer_id) == e.customer_id.as_ref()
+                    && Some(shop.products[o.product].category) == k
+                    && o.ordered_at > e.at
+                    && o.ordered_at <= e.at + Duration::days(SEARCH_LEAD_DAYS.end as i64 + 1)
+            })
+        };
+        assert!(led.iter().all(|e| followed(e)));
+        assert!(
+            led.iter()
+                .all(|e| e.kind == EventType::Search && e.product.is_none())
+        );
+        let without = generate(&SynthConfig {
+            search_led: 0.0,
+            ..small()
+        });
+        assert_eq!(without.orders.len(), shop.orders.len());
+        assert_eq!(without.events.len() + led.len(), shop.events.len());
+        assert!(
+            without
+                .events
+                .iter()
+                .all(|e| !e.session_id.starts_with('Q'))
         );
     }
 

@@ -24,6 +24,15 @@
 //! * **Events**: every order comes with a session of views (and a search 35 % of the time)
 //!   and add-to-cart events minutes before the purchase; customers also browse without buying,
 //!   and anonymous sessions browse too.
+//! * **Search-led purchases** make searches informative beyond the session they are in: with
+//!   probability [`SynthConfig::search_led`] (0.6 by default) an exploratory purchase (not a
+//!   replenishment) is announced by a search for its category, one of the category's phrases
+//!   (`decaf coffee` before coffee), uniformly 7 to 90 days before it
+//!   ([`SEARCH_LEAD_DAYS`]), in a session of its own (id `Q…`) with no product views, so the
+//!   query is the only trace of the intent; none is made before the customer's acquisition
+//!   (so the first order has none). Every such search is followed by a purchase in its
+//!   category within 90 days. They are drawn from a generator of their own, so orders, the
+//!   other events and the ground truth are the same with `search_led = 0`.
 //! * **Reviews**: 15 % of purchased lines get a review 2-20 days later, stars around the
 //!   product's quality, text in the customer's language.
 //! * **Coupon sensitivity** (ground truth, `ground_truth.csv`): the change in the probability
@@ -44,5 +53,7 @@ mod generate;
 mod write;
 
 pub use catalog::{CATEGORIES, CategorySpec, Product};
-pub use generate::{Customer, Event, GroundTruth, OrderLine, Review, Shop, SynthConfig, generate};
+pub use generate::{
+    Customer, Event, GroundTruth, OrderLine, Review, SEARCH_LEAD_DAYS, Shop, SynthConfig, generate,
+};
 pub use write::{Error, ShopFiles};

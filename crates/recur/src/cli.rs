@@ -354,6 +354,10 @@ pub(crate) struct TrainingArgs {
     /// Uniform negatives per batch for sampled softmax; 0 = full softmax [default: 2048].
     #[arg(long)]
     pub(crate) negatives: Option<usize>,
+    /// Ignore customers' searches (by default the transformer reads each search as a token of
+    /// its own when the data has searches).
+    #[arg(long)]
+    pub(crate) no_searches: bool,
 }
 
 #[derive(Debug, Args)]

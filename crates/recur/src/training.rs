@@ -23,6 +23,7 @@ pub(crate) fn options(
         dropout: t.dropout,
         negatives: t.negatives,
         device,
+        searches: !t.no_searches,
     }
 }
 

@@ -419,6 +419,7 @@ fn last_orders_hold_out_the_final_order_and_drop_later_browsing() {
         events: vec![p, p, v, p, v, p, p],
         times: vec![0, 0, 10, 20, 30, 40, 40],
         baskets: vec![0, 0, 1, 2, 3, 4, 4],
+        searches: Vec::new(),
     };
     let data = SequenceData {
         vocab: recur_model::ItemVocab::from_ids((1..=9).map(|i| i.to_string()).collect()),
