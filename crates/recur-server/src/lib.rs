@@ -187,6 +187,11 @@ impl Background {
     }
 }
 
+/// Seconds to the millisecond, for log lines.
+fn round_ms(seconds: f64) -> f64 {
+    (seconds * 1000.0).round() / 1000.0
+}
+
 /// Folds live events into the stored tables when enough wait or enough time passed, and
 /// rebuilds a snapshot when the stored tables changed under the server (a `recur import`).
 async fn background(state: Arc<AppState>) {
@@ -213,14 +218,20 @@ async fn background(state: Arc<AppState>) {
             let done = worker
                 .run(move || {
                     if compact {
-                        s.compact().map(|_| ())
+                        s.compact()
                     } else {
-                        s.refresh()
+                        s.refresh().map(|()| None)
                     }
                 })
                 .await;
             match done {
-                Some(Ok(())) => {
+                Some(Ok(folded)) => {
+                    if let Some(c) = folded {
+                        eprintln!(
+                            "{}",
+                            serde_json::json!({"level": "info", "shop": shop.name, "event": "compacted", "events": c.events, "through_seq": c.through_seq, "fold_seconds": round_ms(c.fold_seconds), "rebuild_seconds": round_ms(c.rebuild_seconds), "at": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)})
+                        );
+                    }
                     if compact {
                         state
                             .metrics

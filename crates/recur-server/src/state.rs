@@ -71,6 +71,19 @@ pub struct Shop {
     refresh_lock: Mutex<()>,
 }
 
+/// What one compaction did, for the server's log.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Compacted {
+    /// Events folded into the stored tables.
+    pub(crate) events: usize,
+    /// Every event through this sequence number is stored.
+    pub(crate) through_seq: u64,
+    /// Seconds sealing the log and importing it.
+    pub(crate) fold_seconds: f64,
+    /// Seconds rebuilding the served snapshot.
+    pub(crate) rebuild_seconds: f64,
+}
+
 fn modified(path: &Path) -> Option<SystemTime> {
     std::fs::metadata(path).and_then(|m| m.modified()).ok()
 }
@@ -143,40 +156,56 @@ impl Shop {
         Ok(())
     }
 
-    /// Folds live events into the stored tables, then rebuilds the snapshot; returns how
-    /// many events were folded.
-    pub(crate) fn compact(&self) -> recur_engine::Result<usize> {
+    /// Folds live events into the stored tables, then rebuilds the snapshot; `None` when
+    /// no event was waiting.
+    pub(crate) fn compact(&self) -> recur_engine::Result<Option<Compacted>> {
         let _one = self
             .refresh_lock
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let started = Instant::now();
         *self
             .last_compaction
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = Instant::now();
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = started;
         let Some(done) = self.log.compact(&self.ws)? else {
-            return Ok(0);
+            return Ok(None);
         };
+        let fold_seconds = started.elapsed().as_secs_f64();
         // The import changed the manifest: the next check must not rebuild again.
         self.data_changed();
+        let rebuilt = Instant::now();
         self.replace_view(ShopView::build(&self.ws, done.through_seq));
-        Ok(done.events)
+        Ok(Some(Compacted {
+            events: done.events,
+            through_seq: done.through_seq,
+            fold_seconds,
+            rebuild_seconds: rebuilt.elapsed().as_secs_f64(),
+        }))
     }
 
+    /// Serves `view` from now on. The old snapshot and the cached recommendations are freed
+    /// after the locks are released: the background thread runs at the lowest priority, and
+    /// a request must never wait for it to finish freeing memory under a lock.
     fn replace_view(&self, view: ShopView) {
         let through = view.through_seq();
-        {
+        let old = {
             let mut g = self
                 .view
                 .write()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
-            *g = (g.0 + 1, Arc::new(view));
-        }
+            let generation = g.0 + 1;
+            std::mem::replace(&mut *g, (generation, Arc::new(view)))
+        };
         self.log.forget_through(through);
-        self.recs
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clear();
+        let cached = std::mem::take(
+            &mut *self
+                .recs
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
+        drop(old);
+        drop(cached);
     }
 
     /// The customer's live events after the snapshot.

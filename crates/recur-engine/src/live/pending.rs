@@ -82,15 +82,73 @@ impl KeySet {
     }
 }
 
-/// Events of one log file, per customer.
+/// Events per chunk of a segment.
+const CHUNK: usize = 4096;
+
+/// Events of one log file. They sit in fixed-size chunks, each allocated once and never
+/// moved: held in one growing vector per customer, a million events were copied whole each
+/// time the customers' vectors doubled (hundreds of megabytes at once, under the log's lock,
+/// since with even traffic they all double together). Only positions are kept per customer.
 pub(super) struct Segment {
     /// The last sequence number it may hold, set when its log was sealed (`None`: the open
     /// log's segment).
     last: Option<u64>,
-    events: HashMap<String, Vec<LoggedEvent>>,
+    chunks: Vec<Vec<LoggedEvent>>,
+    /// Where each customer's events are in `chunks` (`CHUNK * chunk + index`), oldest first.
+    by_customer: HashMap<String, Vec<usize>>,
     count: usize,
     /// The smallest sequence number it holds (`u64::MAX` when empty).
     first: u64,
+}
+
+impl Segment {
+    fn open(last: Option<u64>) -> Segment {
+        Segment {
+            last,
+            chunks: Vec::new(),
+            by_customer: HashMap::new(),
+            count: 0,
+            first: u64::MAX,
+        }
+    }
+
+    fn push(&mut self, e: LoggedEvent) {
+        if self.chunks.last().is_none_or(|c| c.len() == CHUNK) {
+            self.chunks.push(Vec::with_capacity(CHUNK));
+        }
+        let chunk = self.chunks.len() - 1;
+        let at = chunk * CHUNK + self.chunks[chunk].len();
+        self.first = self.first.min(e.seq);
+        self.count += 1;
+        let customer = e.event.customer_id.as_str();
+        match self.by_customer.get_mut(customer) {
+            Some(positions) => positions.push(at),
+            None => {
+                self.by_customer.insert(customer.to_owned(), vec![at]);
+            }
+        }
+        self.chunks[chunk].push(e);
+    }
+
+    /// The customer's events, oldest first.
+    fn of<'a>(&'a self, customer: &str) -> impl Iterator<Item = &'a LoggedEvent> + 'a {
+        self.by_customer
+            .get(customer)
+            .into_iter()
+            .flatten()
+            .filter_map(|&at| self.chunks.get(at / CHUNK)?.get(at % CHUNK))
+    }
+
+    /// The segment without its events through `seq` (rebuilt; rare, see `take_through`).
+    fn without_through(self, seq: u64) -> Segment {
+        let mut kept = Segment::open(self.last);
+        for e in self.chunks.into_iter().flatten() {
+            if e.seq > seq {
+                kept.push(e);
+            }
+        }
+        kept
+    }
 }
 
 /// Events logged but not yet in the served snapshot, oldest segment first; the last segment
@@ -102,12 +160,7 @@ pub(super) struct Pending {
 
 impl Default for Segment {
     fn default() -> Segment {
-        Segment {
-            last: None,
-            events: HashMap::new(),
-            count: 0,
-            first: u64::MAX,
-        }
+        Segment::open(None)
     }
 }
 
@@ -141,13 +194,7 @@ impl Pending {
                 .back_mut()
                 .expect("the open segment is always there"),
         };
-        segment
-            .events
-            .entry(e.event.customer_id.to_string())
-            .or_default()
-            .push(e);
-        segment.count += 1;
-        segment.first = segment.first.min(seq);
+        segment.push(e);
         self.count += 1;
     }
 
@@ -160,8 +207,7 @@ impl Pending {
     }
 
     /// Removes the events through `seq` and returns the segments it emptied, for the caller
-    /// to drop after releasing the lock (freeing a million events takes a while). Only a
-    /// segment that `seq` splits is filtered in place.
+    /// to drop after releasing the lock (freeing a million events takes a while).
     pub(super) fn take_through(&mut self, seq: u64) -> Vec<Segment> {
         let mut taken = Vec::new();
         // The open segment stays, even when sealed segments go.
@@ -176,22 +222,17 @@ impl Pending {
                 taken.push(s);
             }
         }
+        // A segment that `seq` splits is rebuilt without the events through it: that happens
+        // only when a snapshot was built through a sequence number inside a log file (the
+        // stored tables changed under the server), never after a compaction (seals split).
         for s in &mut self.segments {
             if s.count == 0 || s.first > seq {
                 continue;
             }
-            let mut removed = 0;
-            let mut first = u64::MAX;
-            s.events.retain(|_, v| {
-                let before = v.len();
-                v.retain(|e| e.seq > seq);
-                removed += before - v.len();
-                first = v.iter().map(|e| e.seq).fold(first, u64::min);
-                !v.is_empty()
-            });
-            s.count -= removed;
-            s.first = first;
-            self.count -= removed;
+            let before = s.count;
+            let kept = std::mem::take(s).without_through(seq);
+            self.count -= before - kept.count;
+            *s = kept;
         }
         taken
     }
@@ -200,8 +241,7 @@ impl Pending {
     pub(super) fn recent(&self, customer: &str, after: u64) -> Vec<LiveEvent> {
         self.segments
             .iter()
-            .filter_map(|s| s.events.get(customer))
-            .flatten()
+            .flat_map(|s| s.of(customer))
             .filter(|e| e.seq > after)
             .map(|e| e.event.clone())
             .collect()
@@ -286,5 +326,27 @@ mod tests {
         assert_eq!(p.len(), 0);
         p.push(event(101, "c"));
         assert_eq!(seqs(&p, "c", 0), vec![101]);
+    }
+
+    #[test]
+    fn events_across_chunks_keep_their_order_and_a_split_segment_keeps_the_rest() {
+        let mut p = Pending::default();
+        let n = 3 * CHUNK as u64 + 5;
+        let at = |s: u64| i64::try_from(s).unwrap_or(0);
+        for s in 1..=n {
+            p.push(event(s, if s % 3 == 0 { "a" } else { "b" }));
+        }
+        let a: Vec<i64> = (1..=n).filter(|s| s % 3 == 0).map(at).collect();
+        assert_eq!(seqs(&p, "a", 0), a);
+        assert_eq!(seqs(&p, "a", n - 3), vec![at(n - 2)]);
+        // A snapshot through a sequence number inside the open segment's second chunk.
+        let split = CHUNK as u64 + 7;
+        assert!(p.take_through(split).is_empty());
+        assert_eq!(p.len(), usize::try_from(n - split).unwrap_or(0));
+        let rest: Vec<i64> = a.iter().copied().filter(|s| *s > at(split)).collect();
+        assert_eq!(seqs(&p, "a", 0), rest);
+        p.push(event(n + 1, "a"));
+        assert_eq!(seqs(&p, "a", n), vec![at(n + 1)]);
+        assert_eq!(p.len(), usize::try_from(n - split + 1).unwrap_or(0));
     }
 }
