@@ -1,8 +1,10 @@
 //! Campaign copy from the language model, grounded by construction: the model writes only the
 //! free text of a message (subject idea, opening, why the picked products suit this customer,
 //! closing) and picks which supplied product leads, as schema-constrained JSON whose strings
-//! cannot hold a digit, a currency sign, a percent sign, brackets or an address, and whose
-//! product choice is an `enum` of the supplied titles. The engine then assembles the message
+//! cannot hold a digit, a currency sign, a percent sign, brackets or an address, nor the words
+//! the validators reject in free text (offer talk, "I", forbidden claims: the decoder enforces
+//! them through `x-forbidden-words`, from the validators' own list), and whose product choice
+//! is an `enum` of the supplied titles. The engine then assembles the message
 //! around it with every fact (`recur_campaign::assemble`), and the validators check the
 //! result. The prompt carries the customer's situation (segment, days since the last order,
 //! orders so far, favourite category, where the products come from, the kind of offer), never
@@ -41,12 +43,16 @@ fn short_text_room(facts: &Facts, format: Format, rules: &Rules) -> usize {
 }
 
 /// The JSON schema of the free text for `facts` in `format`: lengths from the rules, the
-/// forbidden characters, the lead product as an enum of the supplied titles. None when the
+/// forbidden characters and words, the lead product as an enum of the supplied titles. None when the
 /// format leaves no room for free text (an SMS whose facts fill it).
 pub fn free_text_schema(facts: &Facts, format: Format, rules: &Rules) -> Option<JsonSchema> {
     let pattern = forbidden_class(facts.language);
+    let words = rules.free_text_forbidden_words(facts.language);
     let zh = facts.language == Language::Zh;
-    let text = |min: usize, max: usize| serde_json::json!({"type": "string", "minLength": min, "maxLength": max, "pattern": pattern});
+    let text = |min: usize, max: usize| {
+        serde_json::json!({"type": "string", "minLength": min, "maxLength": max, "pattern": pattern,
+            "x-forbidden-words": words})
+    };
     let mut props = serde_json::Map::new();
     let mut required: Vec<&str> = Vec::new();
     match format {
@@ -532,6 +538,11 @@ mod tests {
             ("reason", "Use {code} now"),
             ("closing", "See you at shop.example/x"),
             ("subject", "好久不见"),
+            // The validators' words, refused by the decoder too.
+            ("opening", "A special discount for you"),
+            ("opening", "I miss you"),
+            ("reason", "Perfect for the customer"),
+            ("closing", "Guaranteed joy"),
         ] {
             let mut bad = ok.clone();
             bad[k] = serde_json::json!(v);

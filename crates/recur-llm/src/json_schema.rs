@@ -13,7 +13,12 @@
 //! `^[^...]*$` (characters a string must not contain, e.g. `^[^0-9$%]*$`); annotations
 //! (`title`, `description`, `$schema`, `$id`, `default`, `examples`, `additionalProperties:
 //! false`) are accepted and ignored. Anything else is refused with the keyword named.
+//!
+//! One extension, `x-forbidden-words` on a string: a list of words and short phrases the string
+//! must not contain, enforced while decoding (see [`Words`] for how they are matched; servers
+//! that do not know the keyword ignore it, as JSON Schema asks of unknown keywords).
 
+use std::cell::RefCell;
 use std::rc::Rc;
 
 use serde_json::Value;
@@ -47,11 +52,7 @@ enum Node {
         min: usize,
         max: usize,
     },
-    Str {
-        min: usize,
-        max: usize,
-        forbid: Option<Forbidden>,
-    },
+    Str(Rc<StrSpec>),
     Integer,
     Number,
     Literal(Vec<Rc<[u8]>>),
@@ -83,6 +84,7 @@ impl JsonSchema {
         Matcher {
             stack: vec![Task::Value(self.root.clone())],
             closing: false,
+            scratch: RefCell::new(Vec::new()),
         }
     }
 
@@ -111,6 +113,7 @@ fn compile(v: &Value, at: &str) -> Result<Node> {
                     | "enum"
                     | "const"
                     | "pattern"
+                    | "x-forbidden-words"
             );
         if !known {
             return Err(Error::Schema(format!(
@@ -214,7 +217,32 @@ fn compile(v: &Value, at: &str) -> Result<Node> {
                     },
                 )?),
             };
-            Node::Str { min, max, forbid }
+            let words = match obj.get("x-forbidden-words") {
+                None => None,
+                Some(w) => {
+                    let list = w.as_array().ok_or_else(|| {
+                        Error::Schema(format!("{at}.x-forbidden-words: expected an array"))
+                    })?;
+                    let entries = list
+                        .iter()
+                        .map(|e| {
+                            e.as_str().ok_or_else(|| {
+                                Error::Schema(format!("{at}.x-forbidden-words: expected strings"))
+                            })
+                        })
+                        .collect::<Result<Vec<&str>>>()?;
+                    Some(
+                        Words::new(&entries)
+                            .map_err(|e| Error::Schema(format!("{at}.x-forbidden-words: {e}")))?,
+                    )
+                }
+            };
+            Node::Str(Rc::new(StrSpec {
+                min,
+                max,
+                forbid,
+                words,
+            }))
         }
         "integer" => Node::Integer,
         "number" => Node::Number,
@@ -255,17 +283,22 @@ fn check(node: &Node, v: &Value, at: &str) -> std::result::Result<(), String> {
                 .enumerate()
                 .try_for_each(|(i, x)| check(item, x, &format!("{at}[{i}]")))
         }
-        Node::Str { min, max, forbid } => {
+        Node::Str(spec) => {
             let s = v.as_str().ok_or(format!("{at}: expected a string"))?;
             let n = s.chars().count();
-            if n < *min || n > *max {
+            let (min, max) = (spec.min, spec.max);
+            if n < min || n > max {
                 return Err(format!("{at}: length {n} outside [{min}, {max}]"));
             }
-            if let Some(c) = forbid
+            if let Some(c) = spec
+                .forbid
                 .as_ref()
                 .and_then(|f| s.chars().find(|c| f.contains(*c)))
             {
                 return Err(format!("{at}: the character {c:?} is not allowed"));
+            }
+            if spec.words.as_ref().is_some_and(|w| w.found_in(s)) {
+                return Err(format!("{at}: a forbidden word"));
             }
             Ok(())
         }
@@ -290,6 +323,166 @@ fn check(node: &Node, v: &Value, at: &str) -> std::result::Result<(), String> {
 
 /// Characters a string may not contain (ranges, inclusive).
 pub(crate) type Forbidden = Rc<[(char, char)]>;
+
+/// What a string schema allows.
+#[derive(Debug, PartialEq)]
+struct StrSpec {
+    min: usize,
+    max: usize,
+    forbid: Option<Forbidden>,
+    words: Option<Words>,
+}
+
+/// The words and phrases of `x-forbidden-words`, compiled into one Aho-Corasick automaton over
+/// a string's normalised characters: lower case, every run of characters other than letters,
+/// digits and `'` read as one space, and the string's start and end read as spaces. An entry
+/// (lower case, a word or a phrase, its words separated by spaces) matches whole words: `code`
+/// forbids "Code" and "code," but not "codes" or "decode". A `*` at its end also forbids the
+/// words that begin with it (`discount*`: "discounted", and "discountenance" too), a `*` at its
+/// start those that end with it; both (`*折扣*`) forbid it anywhere, as scripts written without
+/// spaces need. The decoder refuses the byte that completes a forbidden entry: for a whole
+/// word, the non-letter after it or the string's closing quote, so "I" may still go on to
+/// "It", but not to "I " or end the string.
+#[derive(Debug, PartialEq)]
+pub(crate) struct Words {
+    /// Per state, the trie's edges sorted by character.
+    edges: Vec<Vec<(char, u32)>>,
+    /// Per state, the longest proper suffix that is also a state.
+    fail: Vec<u32>,
+    /// Per state, whether an entry ends there (itself or through its failure links).
+    hit: Vec<bool>,
+    /// The state after the string's start (a space).
+    start: u32,
+}
+
+/// Whether `c` is part of a word when forbidden words are matched.
+fn word_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '\''
+}
+
+impl Words {
+    fn new(entries: &[&str]) -> std::result::Result<Words, String> {
+        let mut w = Words {
+            edges: vec![Vec::new()],
+            fail: vec![0],
+            hit: vec![false],
+            start: 0,
+        };
+        for entry in entries {
+            let (head, rest) = match entry.strip_prefix('*') {
+                Some(r) => ("", r),
+                None => (" ", *entry),
+            };
+            let (body, tail) = match rest.strip_suffix('*') {
+                Some(r) => (r, ""),
+                None => (rest, " "),
+            };
+            let body: Vec<String> = body
+                .to_lowercase()
+                .split(|c| !word_char(c))
+                .filter(|t| !t.is_empty())
+                .map(str::to_owned)
+                .collect();
+            if body.is_empty() {
+                return Err(format!("`{entry}` holds no word"));
+            }
+            let pattern = format!("{head}{}{tail}", body.join(" "));
+            let mut at = 0u32;
+            for c in pattern.chars() {
+                at = match w.child(at, c) {
+                    Some(n) => n,
+                    None => {
+                        let n = w.edges.len() as u32;
+                        w.edges.push(Vec::new());
+                        w.fail.push(0);
+                        w.hit.push(false);
+                        let e = &mut w.edges[at as usize];
+                        let i = e.partition_point(|&(x, _)| x < c);
+                        e.insert(i, (c, n));
+                        n
+                    }
+                };
+            }
+            w.hit[at as usize] = true;
+        }
+        // Failure links, breadth first (a state's link is shallower than the state).
+        let mut queue: std::collections::VecDeque<u32> =
+            w.edges[0].iter().map(|&(_, n)| n).collect();
+        while let Some(s) = queue.pop_front() {
+            for (c, n) in w.edges[s as usize].clone() {
+                let mut f = w.fail[s as usize];
+                let link = loop {
+                    if let Some(x) = w.child(f, c) {
+                        break x;
+                    }
+                    if f == 0 {
+                        break 0;
+                    }
+                    f = w.fail[f as usize];
+                };
+                w.fail[n as usize] = link;
+                w.hit[n as usize] |= w.hit[link as usize];
+                queue.push_back(n);
+            }
+        }
+        w.start = w.step(0, ' ');
+        Ok(w)
+    }
+
+    fn child(&self, s: u32, c: char) -> Option<u32> {
+        let e = &self.edges[s as usize];
+        e.binary_search_by(|&(x, _)| x.cmp(&c)).ok().map(|i| e[i].1)
+    }
+
+    fn step(&self, mut s: u32, c: char) -> u32 {
+        loop {
+            if let Some(n) = self.child(s, c) {
+                return n;
+            }
+            if s == 0 {
+                return 0;
+            }
+            s = self.fail[s as usize];
+        }
+    }
+
+    /// The state after character `c`, from `state` (`space`: the last character read was a
+    /// space); None when `c` completes a forbidden entry.
+    fn feed(&self, state: u32, space: bool, c: char) -> Option<(u32, bool)> {
+        if !word_char(c) {
+            if space {
+                return Some((state, true));
+            }
+            let s = self.step(state, ' ');
+            return (!self.hit[s as usize]).then_some((s, true));
+        }
+        let mut s = state;
+        for l in c.to_lowercase() {
+            s = self.step(s, l);
+            if self.hit[s as usize] {
+                return None;
+            }
+        }
+        Some((s, false))
+    }
+
+    /// Whether the string may end in `state`.
+    fn may_end(&self, state: u32, space: bool) -> bool {
+        self.feed(state, space, ' ').is_some()
+    }
+
+    /// Whether `s` contains a forbidden entry.
+    fn found_in(&self, s: &str) -> bool {
+        let mut at = (self.start, true);
+        for c in s.chars() {
+            match self.feed(at.0, at.1, c) {
+                Some(next) => at = next,
+                None => return true,
+            }
+        }
+        !self.may_end(at.0, at.1)
+    }
+}
 
 trait Contains {
     fn contains(&self, c: char) -> bool;
@@ -373,16 +566,7 @@ enum Task {
     Value(Rc<Node>),
     Lit(Rc<[u8]>, usize),
     Choice(Rc<Node>, usize),
-    Str {
-        chars: usize,
-        min: usize,
-        max: usize,
-        escape: u8,
-        utf8_left: u8,
-        /// The code point read so far of a character that spans several bytes.
-        cp: u32,
-        forbid: Option<Forbidden>,
-    },
+    Str(StrState),
     Num {
         integer: bool,
         phase: NumPhase,
@@ -395,15 +579,65 @@ enum Task {
     },
 }
 
-/// A string's decoding state, unpacked from its task.
+/// Where a string is: characters so far, a pending escape or multi-byte character, and the
+/// forbidden words' automaton.
+#[derive(Debug, Clone)]
 struct StrState {
+    spec: Rc<StrSpec>,
     chars: usize,
-    min: usize,
-    max: usize,
+    /// 1 = after '\', 2..=5 = hex digits of \uXXXX still to come (6 - escape).
     escape: u8,
     utf8_left: u8,
+    /// The code point read so far of a character that spans several bytes.
     cp: u32,
-    forbid: Option<Forbidden>,
+    /// The state of `spec.words`, and whether the last character read was a space.
+    word: u32,
+    space: bool,
+}
+
+impl StrState {
+    fn new(spec: &Rc<StrSpec>) -> StrState {
+        StrState {
+            spec: spec.clone(),
+            chars: 0,
+            escape: 0,
+            utf8_left: 0,
+            cp: 0,
+            word: spec.words.as_ref().map_or(0, |w| w.start),
+            space: true,
+        }
+    }
+
+    /// Whether the string may end here: long enough, and no forbidden word pending.
+    fn may_end(&self) -> bool {
+        self.chars >= self.spec.min
+            && self
+                .spec
+                .words
+                .as_ref()
+                .is_none_or(|w| w.may_end(self.word, self.space))
+    }
+
+    /// Reads one whole character: false when its class or a forbidden word refuses it.
+    fn read(&mut self, c: char) -> bool {
+        let spec = &*self.spec;
+        if spec.forbid.as_ref().is_some_and(|f| f.contains(c)) {
+            return false;
+        }
+        let Some(w) = &spec.words else {
+            return true;
+        };
+        let Some((word, space)) = w.feed(self.word, self.space, c) else {
+            return false;
+        };
+        // The last character there is room for must not leave a word that only the end of
+        // the string would complete (the string could not end at all).
+        if self.chars >= spec.max && !w.may_end(word, space) {
+            return false;
+        }
+        (self.word, self.space) = (word, space);
+        true
+    }
 }
 
 /// The decoding state: what may come next.
@@ -411,6 +645,43 @@ struct StrState {
 pub(crate) struct Matcher {
     stack: Vec<Task>,
     closing: bool,
+    /// Reused by [`Matcher::accepts`], so that checking a token allocates nothing.
+    scratch: RefCell<Vec<Task>>,
+}
+
+/// The stack of pending tasks, top last.
+trait Stack {
+    fn pop(&mut self) -> Option<Task>;
+    fn push(&mut self, t: Task);
+}
+
+impl Stack for Vec<Task> {
+    fn pop(&mut self) -> Option<Task> {
+        Vec::pop(self)
+    }
+    fn push(&mut self, t: Task) {
+        Vec::push(self, t)
+    }
+}
+
+/// A matcher's stack left untouched: tasks above `base[..depth]` live in `top`, and a task of
+/// `base` is copied only when it is reached (checking a token touches the top one or two).
+struct Overlay<'a> {
+    base: &'a [Task],
+    depth: usize,
+    top: &'a mut Vec<Task>,
+}
+
+impl Stack for Overlay<'_> {
+    fn pop(&mut self) -> Option<Task> {
+        self.top.pop().or_else(|| {
+            self.depth = self.depth.checked_sub(1)?;
+            Some(self.base[self.depth].clone())
+        })
+    }
+    fn push(&mut self, t: Task) {
+        self.top.push(t)
+    }
 }
 
 impl Matcher {
@@ -434,224 +705,205 @@ impl Matcher {
         if bytes.is_empty() {
             return false;
         }
-        let mut m = self.clone();
-        bytes.iter().all(|&b| m.feed(b))
+        let mut top = self.scratch.borrow_mut();
+        top.clear();
+        let mut s = Overlay {
+            base: &self.stack,
+            depth: self.stack.len(),
+            top: &mut top,
+        };
+        bytes.iter().all(|&b| feed(&mut s, self.closing, b))
+    }
+
+    /// Which bytes may come next (a token whose first byte may not needs no further check).
+    pub(crate) fn first_bytes(&self) -> [bool; 256] {
+        let mut out = [false; 256];
+        for (b, ok) in out.iter_mut().enumerate() {
+            *ok = self.accepts(&[b as u8]);
+        }
+        out
     }
 
     /// Advances over `bytes`; false (and an unspecified state) when they are not allowed.
     pub(crate) fn advance(&mut self, bytes: &[u8]) -> bool {
-        bytes.iter().all(|&b| self.feed(b))
+        bytes
+            .iter()
+            .all(|&b| feed(&mut self.stack, self.closing, b))
     }
+}
 
-    fn feed(&mut self, b: u8) -> bool {
-        loop {
-            let Some(top) = self.stack.pop() else {
-                return false;
-            };
-            match top {
-                Task::Value(node) => self.expand(&node),
-                Task::Lit(bytes, at) => {
-                    if bytes[at] != b {
-                        return false;
-                    }
-                    if at + 1 < bytes.len() {
-                        self.stack.push(Task::Lit(bytes, at + 1));
-                    }
-                    return true;
+fn feed(stack: &mut impl Stack, closing: bool, b: u8) -> bool {
+    loop {
+        let Some(top) = stack.pop() else {
+            return false;
+        };
+        match top {
+            Task::Value(node) => expand(stack, &node),
+            Task::Lit(bytes, at) => {
+                if bytes[at] != b {
+                    return false;
                 }
-                Task::Choice(node, at) => {
-                    // `node` holds the options that match every byte so far.
-                    let next = narrow(&node, at, b);
-                    let Node::Literal(alive) = &*next else {
-                        return false;
-                    };
-                    if alive.is_empty() {
-                        return false;
-                    }
-                    // Literals are JSON texts; strings are prefix-free, so "complete" is exact
-                    // for them (for numbers such as 3 and 30, the shorter one wins).
-                    if !alive.iter().any(|o| o.len() == at + 1) {
-                        self.stack.push(Task::Choice(next, at + 1));
-                    }
-                    return true;
+                if at + 1 < bytes.len() {
+                    stack.push(Task::Lit(bytes, at + 1));
                 }
-                Task::Str {
-                    chars,
-                    min,
-                    max,
-                    escape,
-                    utf8_left,
-                    cp,
-                    forbid,
-                } => {
-                    let s = StrState {
-                        chars,
-                        min,
-                        max,
-                        escape,
-                        utf8_left,
-                        cp,
-                        forbid,
-                    };
-                    return self.feed_str(b, s);
-                }
-                Task::Num { integer, phase } => {
-                    if let Some(next) = num_step(phase, b, integer, self.closing) {
-                        self.stack.push(Task::Num {
-                            integer,
-                            phase: next,
-                        });
-                        return true;
-                    }
-                    if !num_complete(phase) {
-                        return false;
-                    }
-                    // The number ended; the byte belongs to what follows.
-                }
-                Task::Items {
-                    item,
-                    count,
-                    min,
-                    max,
-                } => {
-                    if b == b']' && count >= min {
-                        return true;
-                    }
-                    if count >= max || (self.closing && count >= min) {
-                        return false;
-                    }
-                    self.stack.push(Task::Items {
-                        item: item.clone(),
-                        count: count + 1,
-                        min,
-                        max,
-                    });
-                    self.stack.push(Task::Value(item));
-                    if count > 0 {
-                        self.stack.push(Task::Lit(Rc::from(&b", "[..]), 0));
-                    }
-                }
+                return true;
             }
-        }
-    }
-
-    fn feed_str(&mut self, b: u8, s: StrState) -> bool {
-        let StrState {
-            chars,
-            min,
-            max,
-            escape,
-            utf8_left,
-            cp,
-            forbid,
-        } = s;
-        let banned = |c: char| forbid.as_ref().is_some_and(|f| f.contains(c));
-        let push = |m: &mut Matcher, chars, escape, utf8_left, cp| {
-            m.stack.push(Task::Str {
-                chars,
+            Task::Choice(node, at) => {
+                // `node` holds the options that match every byte so far.
+                let next = narrow(&node, at, b);
+                let Node::Literal(alive) = &*next else {
+                    return false;
+                };
+                if alive.is_empty() {
+                    return false;
+                }
+                // Literals are JSON texts; strings are prefix-free, so "complete" is exact
+                // for them (for numbers such as 3 and 30, the shorter one wins).
+                if !alive.iter().any(|o| o.len() == at + 1) {
+                    stack.push(Task::Choice(next, at + 1));
+                }
+                return true;
+            }
+            Task::Str(s) => return feed_str(stack, closing, b, s),
+            Task::Num { integer, phase } => {
+                if let Some(next) = num_step(phase, b, integer, closing) {
+                    stack.push(Task::Num {
+                        integer,
+                        phase: next,
+                    });
+                    return true;
+                }
+                if !num_complete(phase) {
+                    return false;
+                }
+                // The number ended; the byte belongs to what follows.
+            }
+            Task::Items {
+                item,
+                count,
                 min,
                 max,
-                escape,
-                utf8_left,
-                cp,
-                forbid: forbid.clone(),
-            });
-            true
-        };
-        if escape > 0 {
-            // escape: 1 = after '\', 2..=5 = hex digits of \uXXXX still to come (6 - escape).
-            if escape == 1 {
-                let decoded = match b {
-                    b'"' | b'\\' | b'/' => b as char,
-                    b'b' => '\u{8}',
-                    b'f' => '\u{c}',
-                    b'n' => '\n',
-                    b'r' => '\r',
-                    b't' => '\t',
-                    // Any character could hide behind \uXXXX: not with a forbidden class.
-                    b'u' => return forbid.is_none() && push(self, chars, 2, 0, 0),
-                    _ => return false,
-                };
-                return !banned(decoded) && push(self, chars, 0, 0, 0);
+            } => {
+                if b == b']' && count >= min {
+                    return true;
+                }
+                if count >= max || (closing && count >= min) {
+                    return false;
+                }
+                stack.push(Task::Items {
+                    item: item.clone(),
+                    count: count + 1,
+                    min,
+                    max,
+                });
+                stack.push(Task::Value(item));
+                if count > 0 {
+                    stack.push(Task::Lit(Rc::from(&b", "[..]), 0));
+                }
             }
-            if !b.is_ascii_hexdigit() {
-                return false;
-            }
-            return push(self, chars, if escape == 5 { 0 } else { escape + 1 }, 0, 0);
-        }
-        if utf8_left > 0 {
-            if !(0x80..0xC0).contains(&b) {
-                return false;
-            }
-            let cp = (cp << 6) | u32::from(b & 0x3F);
-            if utf8_left == 1 && char::from_u32(cp).is_none_or(banned) {
-                return false;
-            }
-            return push(self, chars, 0, utf8_left - 1, cp);
-        }
-        if b == b'"' {
-            return chars >= min;
-        }
-        if chars >= max || (self.closing && chars >= min) || b < 0x20 {
-            return false;
-        }
-        match b {
-            b'\\' => push(self, chars + 1, 1, 0, 0),
-            0x00..=0x7F => !banned(b as char) && push(self, chars + 1, 0, 0, 0),
-            0xC2..=0xDF => push(self, chars + 1, 0, 1, u32::from(b & 0x1F)),
-            0xE0..=0xEF => push(self, chars + 1, 0, 2, u32::from(b & 0x0F)),
-            0xF0..=0xF4 => push(self, chars + 1, 0, 3, u32::from(b & 0x07)),
-            _ => false,
         }
     }
+}
 
-    fn expand(&mut self, node: &Rc<Node>) {
-        match &**node {
-            Node::Object(fields) => {
-                self.stack.push(Task::Lit(Rc::from(&b"}"[..]), 0));
-                for (i, (key, value)) in fields.iter().enumerate().rev() {
-                    self.stack.push(Task::Value(value.clone()));
-                    let mut lit = Vec::with_capacity(key.len() + 4);
-                    lit.extend_from_slice(if i == 0 { b"{" } else { b", " });
-                    lit.extend_from_slice(key);
-                    lit.extend_from_slice(b": ");
-                    self.stack.push(Task::Lit(Rc::from(lit), 0));
+fn feed_str(stack: &mut impl Stack, closing: bool, b: u8, mut s: StrState) -> bool {
+    let mut keep = |mut s: StrState, escape: u8, utf8_left: u8, cp: u32| {
+        (s.escape, s.utf8_left, s.cp) = (escape, utf8_left, cp);
+        stack.push(Task::Str(s));
+        true
+    };
+    if s.escape > 0 {
+        if s.escape == 1 {
+            let decoded = match b {
+                b'"' | b'\\' | b'/' => b as char,
+                b'b' => '\u{8}',
+                b'f' => '\u{c}',
+                b'n' => '\n',
+                b'r' => '\r',
+                b't' => '\t',
+                // Any character could hide behind \uXXXX: not with forbidden characters or
+                // words.
+                b'u' => {
+                    let free = s.spec.forbid.is_none() && s.spec.words.is_none();
+                    return free && keep(s, 2, 0, 0);
                 }
-                if fields.is_empty() {
-                    self.stack.push(Task::Lit(Rc::from(&b"{"[..]), 0));
-                }
-            }
-            Node::Array { item, min, max } => {
-                self.stack.push(Task::Items {
-                    item: item.clone(),
-                    count: 0,
-                    min: *min,
-                    max: *max,
-                });
-                self.stack.push(Task::Lit(Rc::from(&b"["[..]), 0));
-            }
-            Node::Str { min, max, forbid } => {
-                self.stack.push(Task::Str {
-                    chars: 0,
-                    min: *min,
-                    max: *max,
-                    escape: 0,
-                    utf8_left: 0,
-                    cp: 0,
-                    forbid: forbid.clone(),
-                });
-                self.stack.push(Task::Lit(Rc::from(&b"\""[..]), 0));
-            }
-            Node::Integer => self.stack.push(Task::Num {
-                integer: true,
-                phase: NumPhase::Start,
-            }),
-            Node::Number => self.stack.push(Task::Num {
-                integer: false,
-                phase: NumPhase::Start,
-            }),
-            Node::Literal(_) => self.stack.push(Task::Choice(node.clone(), 0)),
+                _ => return false,
+            };
+            return s.read(decoded) && keep(s, 0, 0, 0);
         }
+        if !b.is_ascii_hexdigit() {
+            return false;
+        }
+        let next = if s.escape == 5 { 0 } else { s.escape + 1 };
+        return keep(s, next, 0, 0);
+    }
+    if s.utf8_left > 0 {
+        if !(0x80..0xC0).contains(&b) {
+            return false;
+        }
+        let cp = (s.cp << 6) | u32::from(b & 0x3F);
+        if s.utf8_left == 1 {
+            return char::from_u32(cp).is_some_and(|c| s.read(c)) && keep(s, 0, 0, 0);
+        }
+        let left = s.utf8_left - 1;
+        return keep(s, 0, left, cp);
+    }
+    if b == b'"' {
+        return s.may_end();
+    }
+    // While closing, a string that may end takes no more characters (one that may not, say
+    // after a forbidden whole word, goes on until it may).
+    if s.chars >= s.spec.max || (closing && s.may_end()) || b < 0x20 {
+        return false;
+    }
+    s.chars += 1;
+    match b {
+        b'\\' => keep(s, 1, 0, 0),
+        0x00..=0x7F => s.read(b as char) && keep(s, 0, 0, 0),
+        0xC2..=0xDF => keep(s, 0, 1, u32::from(b & 0x1F)),
+        0xE0..=0xEF => keep(s, 0, 2, u32::from(b & 0x0F)),
+        0xF0..=0xF4 => keep(s, 0, 3, u32::from(b & 0x07)),
+        _ => false,
+    }
+}
+
+fn expand(stack: &mut impl Stack, node: &Rc<Node>) {
+    match &**node {
+        Node::Object(fields) => {
+            stack.push(Task::Lit(Rc::from(&b"}"[..]), 0));
+            for (i, (key, value)) in fields.iter().enumerate().rev() {
+                stack.push(Task::Value(value.clone()));
+                let mut lit = Vec::with_capacity(key.len() + 4);
+                lit.extend_from_slice(if i == 0 { b"{" } else { b", " });
+                lit.extend_from_slice(key);
+                lit.extend_from_slice(b": ");
+                stack.push(Task::Lit(Rc::from(lit), 0));
+            }
+            if fields.is_empty() {
+                stack.push(Task::Lit(Rc::from(&b"{"[..]), 0));
+            }
+        }
+        Node::Array { item, min, max } => {
+            stack.push(Task::Items {
+                item: item.clone(),
+                count: 0,
+                min: *min,
+                max: *max,
+            });
+            stack.push(Task::Lit(Rc::from(&b"["[..]), 0));
+        }
+        Node::Str(spec) => {
+            stack.push(Task::Str(StrState::new(spec)));
+            stack.push(Task::Lit(Rc::from(&b"\""[..]), 0));
+        }
+        Node::Integer => stack.push(Task::Num {
+            integer: true,
+            phase: NumPhase::Start,
+        }),
+        Node::Number => stack.push(Task::Num {
+            integer: false,
+            phase: NumPhase::Start,
+        }),
+        Node::Literal(_) => stack.push(Task::Choice(node.clone(), 0)),
     }
 }
 
@@ -707,7 +959,7 @@ fn node_min(node: &Node) -> usize {
                 + 2 * fields.len().saturating_sub(1)
         }
         Node::Array { item, min, .. } => 2 + min * (node_min(item) + 2),
-        Node::Str { min, .. } => 2 + min,
+        Node::Str(spec) => 2 + spec.min,
         Node::Integer | Node::Number => 1,
         Node::Literal(options) => options.iter().map(|o| o.len()).min().unwrap_or(0),
     }
@@ -718,13 +970,11 @@ fn task_min(t: &Task) -> usize {
         Task::Value(n) => node_min(n),
         Task::Lit(bytes, at) => bytes.len() - at,
         Task::Choice(n, at) => node_min(n).saturating_sub(*at),
-        Task::Str {
-            chars,
-            min,
-            utf8_left,
-            escape,
-            ..
-        } => 1 + min.saturating_sub(*chars) + usize::from(*utf8_left) + usize::from(*escape),
+        Task::Str(s) => {
+            1 + s.spec.min.saturating_sub(s.chars)
+                + usize::from(s.utf8_left)
+                + usize::from(s.escape)
+        }
         Task::Num { phase, .. } => usize::from(!num_complete(*phase)),
         Task::Items {
             item, count, min, ..
@@ -834,6 +1084,82 @@ mod tests {
         assert!(s.validate(&serde_json::json!("price 5")).is_err());
         assert!(JsonSchema::parse(r#"{"type":"string","pattern":"^[^\\w]*$"}"#).is_err());
         assert!(JsonSchema::parse(r#"{"type":"string","pattern":"^[^a-]*$"}"#).is_ok());
+    }
+
+    #[test]
+    fn forbidden_words_cannot_be_produced() {
+        let s = JsonSchema::parse(
+            r#"{"type":"string","maxLength":40,
+                "x-forbidden-words":["discount*","code","i","gift card","*折扣*"]}"#,
+        )
+        .unwrap();
+        let doc = |t: &str| format!("\"{t}\"");
+        // Whole words, any case, at any non-letter or the end of the string.
+        for bad in [
+            "Code",
+            "a CODE, b",
+            "I love it",
+            "so do I",
+            "I.",
+            "a gift card",
+            "a Gift-Card!",
+            "打折扣",
+            "discount",
+            // `discount*` forbids words that begin with it: "discountenance" too (documented).
+            "Discountenance",
+            "discounted items",
+        ] {
+            let m = s.matcher();
+            assert!(!m.accepts(doc(bad).as_bytes()), "{bad} must be refused");
+            assert!(s.validate(&serde_json::json!(bad)).is_err(), "{bad}");
+        }
+        for good in [
+            "codes",
+            "decode",
+            "It is new",
+            "Ideas",
+            "I'd",
+            "gift cards",
+            "a gift, a card",
+            "undiscounted",
+        ] {
+            let m = s.matcher();
+            assert!(m.accepts(doc(good).as_bytes()), "{good} must be accepted");
+            assert!(s.validate(&serde_json::json!(good)).is_ok(), "{good}");
+        }
+        // The byte that completes the word is the one refused; the word's letters are fine.
+        let mut m = s.matcher();
+        assert!(m.advance(b"\"so I"));
+        assert!(!m.accepts(b" ") && !m.accepts(b"\"") && !m.accepts(b","));
+        assert!(m.accepts(b"t"));
+        // \u escapes could spell a word: refused.
+        assert!(!s.matcher().accepts(b"\"\\u0069"));
+        // Closing: a pending whole word goes on until the string may end.
+        m.close();
+        assert!(!m.accepts(b"\""));
+        assert!(m.advance(b"t"));
+        assert!(!m.accepts(b"s") && m.accepts(b"\""));
+        // The last character there is room for cannot leave a word only the end completes.
+        let short =
+            JsonSchema::parse(r#"{"type":"string","maxLength":3,"x-forbidden-words":["i"]}"#)
+                .unwrap();
+        assert!(!short.matcher().accepts(b"\"a I"));
+        assert!(short.matcher().accepts(b"\"a b\""));
+        assert!(JsonSchema::parse(r#"{"type":"string","x-forbidden-words":["*"]}"#).is_err());
+        assert!(JsonSchema::parse(r#"{"type":"string","x-forbidden-words":"code"}"#).is_err());
+    }
+
+    #[test]
+    fn checking_a_token_leaves_the_matcher_unchanged() {
+        let s = schema();
+        let mut m = s.matcher();
+        assert!(m.advance(br#"{"subject": "ab"#));
+        let first = m.first_bytes();
+        assert!(first[b'c' as usize] && first[b'"' as usize] && !first[0x01]);
+        assert!(m.accepts(br#"c", "body": ""#));
+        assert!(!m.accepts(br#"c", "nope"#));
+        assert!(m.advance(br#"", "body": "x"#));
+        assert!(m.accepts(br#"", "n": 1"#));
     }
 
     #[test]

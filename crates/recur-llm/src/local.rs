@@ -328,8 +328,14 @@ impl LocalModel {
                 let tok = &self.tokenizer;
                 match matcher.as_ref() {
                     Some(m) => {
-                        let allowed =
-                            |id: u32| !tok.is_special(id) && m.accepts(tok.token_bytes(id));
+                        // A token whose first byte cannot come next needs no further check.
+                        let first = m.first_bytes();
+                        let allowed = |id: u32| {
+                            let bytes = tok.token_bytes(id);
+                            bytes.first().is_some_and(|&b| first[usize::from(b)])
+                                && !tok.is_special(id)
+                                && m.accepts(bytes)
+                        };
                         sampler.pick(row, &history, Some(&allowed))?
                     }
                     None => sampler.pick(row, &history, None)?,

@@ -235,6 +235,24 @@ impl Rules {
     }
 }
 
+impl Rules {
+    /// The words and phrases a writer's free text in `language` may not contain, as entries of
+    /// the JSON-schema keyword `x-forbidden-words` that the local decoder enforces: offer talk
+    /// and the wrong voice, exactly as the validators check them (whole words, `*` for words
+    /// that begin or end with an entry), and the forbidden claims anywhere (`*guaranteed*`).
+    /// The validators still check every draft.
+    pub fn free_text_forbidden_words(&self, language: Language) -> Vec<String> {
+        let mut out = validate::free_text_words(language);
+        for claim in &self.forbidden {
+            let claim = claim.trim().to_lowercase();
+            if claim.chars().any(char::is_alphanumeric) {
+                out.push(format!("*{claim}*"));
+            }
+        }
+        out
+    }
+}
+
 /// A price as messages write it: `12.50 USD` for codes, `$12.50` for symbols.
 pub fn money(v: f64, currency: &str) -> String {
     if currency.chars().all(|c| c.is_ascii_uppercase()) {
@@ -629,6 +647,46 @@ mod tests {
             compose(&g, &r, 1, Some(&mut w)).path,
             MessagePath::FirstDraft
         );
+    }
+
+    #[test]
+    fn the_decoder_forbids_the_words_the_validators_reject() {
+        let r = rules();
+        let en = r.free_text_forbidden_words(Language::En);
+        for entry in [
+            "discount*",
+            "code",
+            "i",
+            "gift card*",
+            "the customer*",
+            "*guaranteed*",
+        ] {
+            assert!(en.iter().any(|e| e == entry), "{entry} missing from {en:?}");
+        }
+        assert!(
+            r.free_text_forbidden_words(Language::Zh)
+                .contains(&"*折扣*".to_owned())
+        );
+        // Every word entry, as the decoder reads it, is one the validators reject (and a word
+        // that merely begins with a `*` entry too).
+        let f = facts(Language::En);
+        for entry in validate::free_text_words(Language::En) {
+            let word = entry.trim_end_matches('*');
+            let mut openings = vec![format!("We thought of {word} today.")];
+            if entry.ends_with('*') {
+                openings.push(format!("We thought of {word}ed things today."));
+            }
+            for opening in openings {
+                let v = validate::check_free_text(&text(&opening), &f);
+                assert!(
+                    v.iter().any(|v| matches!(
+                        v,
+                        Violation::OfferInFreeText { .. } | Violation::Voice { .. }
+                    )),
+                    "{opening}: {v:?}"
+                );
+            }
+        }
     }
 
     #[test]

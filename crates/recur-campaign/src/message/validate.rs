@@ -506,6 +506,52 @@ const VOICE_EN: &[&str] = &[
 ];
 const VOICE_ZH: &[&str] = &["抱歉", "对不起", "这位顾客", "该顾客"];
 
+fn offer_words(language: Language) -> &'static [&'static str] {
+    match language {
+        Language::En => OFFER_WORDS_EN,
+        Language::Zh => OFFER_WORDS_ZH,
+    }
+}
+
+fn voice_words(language: Language) -> &'static [&'static str] {
+    match language {
+        Language::En => VOICE_EN,
+        Language::Zh => VOICE_ZH,
+    }
+}
+
+/// A word of the lists above as an entry of the JSON-schema keyword `x-forbidden-words`
+/// (recur-llm's decoder enforces it): whole words; a `*` at the end also takes the words that
+/// begin with it, at the start those that end with it. English words longer than four letters
+/// take the words they begin ("discount*": "discounted"); Chinese, written without spaces,
+/// is matched anywhere (`*折扣*`).
+fn word_entry(w: &str, language: Language) -> String {
+    match language {
+        Language::En if w.len() > 4 => format!("{w}*"),
+        Language::En => w.to_owned(),
+        Language::Zh => format!("*{w}*"),
+    }
+}
+
+/// Whether `entry` (as [`word_entry`] writes it) is in a text given as its lower-case words
+/// joined by single spaces, with a space at each end.
+fn entry_found(entry: &str, padded: &str) -> bool {
+    let (head, rest) = entry.strip_prefix('*').map_or((" ", entry), |r| ("", r));
+    let (body, tail) = rest.strip_suffix('*').map_or((rest, " "), |r| (r, ""));
+    padded.contains(&format!("{head}{body}{tail}"))
+}
+
+/// The words and phrases free text may not contain in `language` (offer talk and the wrong
+/// voice), as `x-forbidden-words` entries: the one list both the decoder and
+/// [`check_free_text`] use.
+pub(crate) fn free_text_words(language: Language) -> Vec<String> {
+    offer_words(language)
+        .iter()
+        .chain(voice_words(language))
+        .map(|w| word_entry(w, language))
+        .collect()
+}
+
 /// The checks on the writer's own text: its language, no offer or stock talk, the shop's voice.
 pub(crate) fn check_free_text(text: &FreeText, facts: &Facts) -> Vec<Violation> {
     let mut out = Vec::new();
@@ -548,23 +594,16 @@ pub(crate) fn check_free_text(text: &FreeText, facts: &Facts) -> Vec<Violation> 
         .filter(|w| !w.is_empty())
         .collect();
     let padded = format!(" {} ", tokens.join(" "));
-    let found = |list: &[&str], cjk: bool| -> Vec<String> {
+    let found = |list: &[&str]| -> Vec<String> {
         list.iter()
-            .filter(|w| {
-                if cjk {
-                    own.contains(*w)
-                } else {
-                    padded.contains(&format!(" {w} "))
-                        || (w.len() > 4 && padded.contains(&format!(" {w}")))
-                }
-            })
+            .filter(|w| entry_found(&word_entry(w, facts.language), &padded))
             .map(|w| (*w).to_owned())
             .collect()
     };
-    let (offer, voice) = match facts.language {
-        Language::En => (found(OFFER_WORDS_EN, false), found(VOICE_EN, false)),
-        Language::Zh => (found(OFFER_WORDS_ZH, true), found(VOICE_ZH, true)),
-    };
+    let (offer, voice) = (
+        found(offer_words(facts.language)),
+        found(voice_words(facts.language)),
+    );
     if !offer.is_empty() {
         out.push(Violation::OfferInFreeText {
             words: offer.join(", "),
