@@ -728,7 +728,7 @@ mod tests {
             .iter()
             .filter(|e| e.session_id.starts_with('Q'))
             .collect();
-        assert!(led.len() > 100, "{} search-led searches", led.len());
+        assert!(led.len() > 50, "{} search-led searches", led.len());
         let followed = |e: &Event| {
             let k = e.search.as_deref().and_then(category_of);
             shop.orders.iter().any(|o| {
