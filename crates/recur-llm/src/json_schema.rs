@@ -342,7 +342,9 @@ struct StrSpec {
 /// start those that end with it; both (`*折扣*`) forbid it anywhere, as scripts written without
 /// spaces need. The decoder refuses the byte that completes a forbidden entry: for a whole
 /// word, the non-letter after it or the string's closing quote, so "I" may still go on to
-/// "It", but not to "I " or end the string.
+/// "It", but not to "I " or end the string. An apostrophe (`'`) counts as a letter only
+/// inside a word ("i'm" is one word): before a word it is a space, and right after a forbidden
+/// whole word it is refused ("deal'" and "code's" as well, which is stricter than needed).
 #[derive(Debug, PartialEq)]
 pub(crate) struct Words {
     /// Per state, the trie's edges sorted by character.
@@ -449,6 +451,16 @@ impl Words {
     /// The state after character `c`, from `state` (`space`: the last character read was a
     /// space); None when `c` completes a forbidden entry.
     fn feed(&self, state: u32, space: bool, c: char) -> Option<(u32, bool)> {
+        if c == '\'' {
+            // An apostrophe is part of a word only inside it ("i'm"): before a word it is read
+            // as a space, and after a forbidden whole word it is refused ("deal'", "code's").
+            if space {
+                return Some((state, true));
+            }
+            if self.hit[self.step(state, ' ') as usize] {
+                return None;
+            }
+        }
         if !word_char(c) {
             if space {
                 return Some((state, true));
@@ -1108,6 +1120,11 @@ mod tests {
             // `discount*` forbids words that begin with it: "discountenance" too (documented).
             "Discountenance",
             "discounted items",
+            // An apostrophe cannot hide a whole word.
+            "a code'",
+            "'code",
+            "code's",
+            "I'd",
         ] {
             let m = s.matcher();
             assert!(!m.accepts(doc(bad).as_bytes()), "{bad} must be refused");
@@ -1118,10 +1135,10 @@ mod tests {
             "decode",
             "It is new",
             "Ideas",
-            "I'd",
             "gift cards",
             "a gift, a card",
             "undiscounted",
+            "it's 'fine'",
         ] {
             let m = s.matcher();
             assert!(m.accepts(doc(good).as_bytes()), "{good} must be accepted");

@@ -617,6 +617,7 @@ mod tests {
             ("We have a new gift card for you.", "offer"),
             ("The serum is back in stock.", "offer"),
             ("I just love your style.", "voice"),
+            ("A special deal' for you.", "offer"),
             ("Sorry about your last order.", "voice"),
             ("Take ¼ off.", "number"),
         ] {

@@ -589,8 +589,11 @@ pub(crate) fn check_free_text(text: &FreeText, facts: &Facts) -> Vec<Violation> 
     {
         own = own.replace(&t, " ");
     }
+    // An apostrophe belongs to a word only inside it ("i'm", not "deal'"), as the decoder
+    // reads it.
     let tokens: Vec<&str> = own
         .split(|c: char| !(c.is_alphanumeric() || c == '\''))
+        .map(|w| w.trim_matches('\''))
         .filter(|w| !w.is_empty())
         .collect();
     let padded = format!(" {} ", tokens.join(" "));
