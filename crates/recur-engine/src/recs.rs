@@ -646,3 +646,65 @@ impl WorkspaceRecommender {
             .collect())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn live(kind: LiveKind, product: Option<&str>, search: Option<&str>, at: i64) -> LiveEvent {
+        LiveEvent {
+            kind,
+            customer_id: "c1".into(),
+            product_id: product.map(str::to_owned),
+            occurred_at: at * 1_000_000,
+            search_text: search.map(str::to_owned),
+            session_id: None,
+            order_id: None,
+            quantity: None,
+            unit_price: None,
+            currency: None,
+            rating: None,
+            review_text: None,
+        }
+    }
+
+    #[test]
+    fn live_searches_join_the_history_after_the_events_before_them() {
+        let mut data = SequenceData::default();
+        let p1 = data.vocab.intern("p1");
+        data.sequences.push(Sequence {
+            customer: "c1".into(),
+            items: vec![p1],
+            events: vec![EventKind::Purchase as u8],
+            times: vec![100],
+            baskets: vec![0],
+            searches: Vec::new(),
+        });
+        let rec = WorkspaceRecommender {
+            index: HashMap::from([("c1".to_owned(), 0)]),
+            model: Box::new(Popularity::fit(&data.sequences, 1)),
+            neighbours: ItemKnn::fit(&data.sequences, 1, ItemKnnConfig::default()),
+            titles: HashMap::new(),
+            held_back: HashSet::new(),
+            data,
+        };
+        let stored = rec.data.sequences.first();
+        let recent = [
+            live(LiveKind::Search, None, Some("decaf coffee"), 200),
+            live(LiveKind::View, Some("p1"), None, 300),
+            live(LiveKind::Search, None, Some("  "), 350),
+            live(LiveKind::Search, None, Some("dog food"), 400),
+        ];
+        let out = rec.extend(stored, "c1", &recent).expect("longer");
+        assert_eq!(out.items, vec![p1, p1]);
+        let placed: Vec<(usize, i64, &str)> = out
+            .searches
+            .iter()
+            .map(|q| (q.before, q.time, q.text.as_str()))
+            .collect();
+        assert_eq!(placed, vec![(1, 200, "decaf coffee"), (2, 400, "dog food")]);
+        // A search alone is news too.
+        let only = rec.extend(stored, "c1", &recent[3..]).expect("longer");
+        assert_eq!((only.len(), only.searches.len()), (1, 1));
+    }
+}
