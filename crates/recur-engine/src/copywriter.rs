@@ -51,7 +51,7 @@ pub fn free_text_schema(facts: &Facts, format: Format, rules: &Rules) -> Option<
     let zh = facts.language == Language::Zh;
     let text = |min: usize, max: usize| {
         serde_json::json!({"type": "string", "minLength": min, "maxLength": max, "pattern": pattern,
-            "x-forbidden-words": words})
+            "x-forbidden-words": words, "x-max-capitals": 5})
     };
     let mut props = serde_json::Map::new();
     let mut required: Vec<&str> = Vec::new();
@@ -543,6 +543,7 @@ mod tests {
             ("opening", "I miss you"),
             ("reason", "Perfect for the customer"),
             ("closing", "Guaranteed joy"),
+            ("closing", "WELCOME back"),
         ] {
             let mut bad = ok.clone();
             bad[k] = serde_json::json!(v);

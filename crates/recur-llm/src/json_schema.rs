@@ -114,6 +114,7 @@ fn compile(v: &Value, at: &str) -> Result<Node> {
                     | "const"
                     | "pattern"
                     | "x-forbidden-words"
+                    | "x-max-capitals"
             );
         if !known {
             return Err(Error::Schema(format!(
@@ -237,11 +238,18 @@ fn compile(v: &Value, at: &str) -> Result<Node> {
                     )
                 }
             };
+            let capitals = match obj.get("x-max-capitals") {
+                None => None,
+                Some(n) => Some(n.as_u64().and_then(|n| u8::try_from(n).ok()).ok_or_else(
+                    || Error::Schema(format!("{at}.x-max-capitals: expected 0 to 255")),
+                )?),
+            };
             Node::Str(Rc::new(StrSpec {
                 min,
                 max,
                 forbid,
                 words,
+                capitals,
             }))
         }
         "integer" => Node::Integer,
@@ -300,6 +308,12 @@ fn check(node: &Node, v: &Value, at: &str) -> std::result::Result<(), String> {
             if spec.words.as_ref().is_some_and(|w| w.found_in(s)) {
                 return Err(format!("{at}: a forbidden word"));
             }
+            if spec.capitals.is_some() {
+                let mut state = StrState::new(spec);
+                if !s.chars().all(|c| state.read(c)) {
+                    return Err(format!("{at}: a word in capitals"));
+                }
+            }
             Ok(())
         }
         Node::Integer => v
@@ -331,6 +345,10 @@ struct StrSpec {
     max: usize,
     forbid: Option<Forbidden>,
     words: Option<Words>,
+    /// `x-max-capitals`: the most capital letters (A-Z) a word written all in capitals may
+    /// have (a word being letters, digits, `-` and `_`), so that no code-shaped word
+    /// ("WELCOME") can be written.
+    capitals: Option<u8>,
 }
 
 /// The words and phrases of `x-forbidden-words`, compiled into one Aho-Corasick automaton over
@@ -602,6 +620,8 @@ struct StrState {
     utf8_left: u8,
     /// The code point read so far of a character that spans several bytes.
     cp: u32,
+    /// Capital letters in the current word so far (`u8::MAX` once it has a lower-case one).
+    caps: u8,
     /// The state of `spec.words`, and whether the last character read was a space.
     word: u32,
     space: bool,
@@ -617,6 +637,7 @@ impl StrState {
             cp: 0,
             word: spec.words.as_ref().map_or(0, |w| w.start),
             space: true,
+            caps: 0,
         }
     }
 
@@ -635,6 +656,20 @@ impl StrState {
         let spec = &*self.spec;
         if spec.forbid.as_ref().is_some_and(|f| f.contains(c)) {
             return false;
+        }
+        if let Some(limit) = spec.capitals {
+            if c.is_ascii_uppercase() {
+                if self.caps != u8::MAX {
+                    self.caps += 1;
+                    if self.caps > limit {
+                        return false;
+                    }
+                }
+            } else if c.is_lowercase() {
+                self.caps = u8::MAX;
+            } else if !(c.is_alphanumeric() || c == '-' || c == '_') {
+                self.caps = 0;
+            }
         }
         let Some(w) = &spec.words else {
             return true;
@@ -1163,6 +1198,19 @@ mod tests {
         assert!(!short.matcher().accepts(b"\"a I"));
         assert!(short.matcher().accepts(b"\"a b\""));
         assert!(JsonSchema::parse(r#"{"type":"string","x-forbidden-words":["*"]}"#).is_err());
+        // No code-shaped word: at most five capitals in a word written all in capitals.
+        let caps = JsonSchema::parse(r#"{"type":"string","x-max-capitals":5}"#).unwrap();
+        for (t, ok) in [
+            ("\"TEA TOWEL WELCO\"", true),
+            ("\"WELCOME", false),
+            ("\"BACK-TO", false),
+            ("\"Welcome BACKtoSCHOOL\"", true),
+            ("\"WELCOMe", false),
+            ("\"Wonderful WELCOMING\"", false),
+            ("\"aWELCOMEb\"", true),
+        ] {
+            assert_eq!(caps.matcher().accepts(t.as_bytes()), ok, "{t}");
+        }
         assert!(JsonSchema::parse(r#"{"type":"string","x-forbidden-words":"code"}"#).is_err());
     }
 
