@@ -14,9 +14,11 @@
 //! (`title`, `description`, `$schema`, `$id`, `default`, `examples`, `additionalProperties:
 //! false`) are accepted and ignored. Anything else is refused with the keyword named.
 //!
-//! One extension, `x-forbidden-words` on a string: a list of words and short phrases the string
-//! must not contain, enforced while decoding (see [`Words`] for how they are matched; servers
-//! that do not know the keyword ignore it, as JSON Schema asks of unknown keywords).
+//! Two extensions on a string, enforced while decoding: `x-forbidden-words`, a list of words
+//! and short phrases the string must not contain (see [`Words`] for how they are matched), and
+//! `x-max-capitals`, the most capital letters a word written all in capitals may have (no
+//! code-shaped word such as "WELCOME"). Servers that do not know them ignore them, as JSON
+//! Schema asks of unknown keywords.
 
 use std::cell::RefCell;
 use std::rc::Rc;
