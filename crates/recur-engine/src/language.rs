@@ -73,14 +73,14 @@ pub fn open_local(s: &LlmSettings, model: &Path, device: ComputeDevice) -> Resul
     )?)
 }
 
-/// The configured embedder.
+/// The configured embedder (shareable between threads: a server's requests use one).
 pub fn open_embedder(
     s: &EmbedSettings,
     folder: &Path,
     api_key: Option<String>,
     timeout: u32,
     device: ComputeDevice,
-) -> Result<Box<dyn Embed>> {
+) -> Result<Box<dyn Embed + Send + Sync>> {
     if !s.endpoint.is_empty() {
         return Ok(Box::new(endpoint(
             &s.endpoint,

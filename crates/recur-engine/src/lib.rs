@@ -148,6 +148,7 @@ pub use recur_ingest::Error as IngestError;
 pub use recur_llm as llm;
 /// The behaviour model (transformer, baselines, evaluation).
 pub use recur_model as model;
+pub use recur_retrieval::Error as RetrievalError;
 /// Review intelligence (sentiment, aspects, evaluation).
 pub use recur_reviews as review_intel;
 pub use report::{
@@ -167,8 +168,8 @@ pub use reviews::{
 };
 pub use search::{
     ProductIndexStatus, ProductResult, ProductSearch, ProductSearchOptions, SEARCH_DIR,
-    SearchEvaluation, SearchIntent, SearchMethodScore, evaluate_search, search_dir,
-    search_products,
+    SearchEvaluation, SearchIntent, SearchMethodScore, evaluate_search, prepare_product_index,
+    search_dir, search_products,
 };
 pub use serving::{
     CampaignSummary, Contact, CustomerView, LiveActivity, PurchaseLine, ShopView, ViewProblem,

@@ -144,7 +144,8 @@ impl From<recur_engine::Error> for ApiError {
                 }
             }
             E::NoModel => ApiError::unavailable(message),
-            E::Ingest(recur_engine::IngestError::Locked(_)) => {
+            E::Ingest(recur_engine::IngestError::Locked(_))
+            | E::Retrieval(recur_engine::RetrievalError::Busy { .. }) => {
                 ApiError::unavailable(format!("{message}; retry in a few seconds"))
             }
             E::NotApproved { .. } => ApiError::conflict("not_approved", message),

@@ -50,7 +50,7 @@ use axum::routing::{get, post};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 pub use error::{Error, Result};
-pub use state::{AppState, ServerConfig, Shop};
+pub use state::{AppState, ServerConfig, SharedEmbedder, Shop};
 
 use crate::api::{assist, campaigns, customers, events, insights, reviews, search, sends};
 
@@ -187,6 +187,38 @@ impl Background {
     }
 }
 
+/// Brings each shop's product index up to date for its embedder on a thread of its own at the
+/// lowest priority (the first start on a large catalog embeds every product: minutes, which
+/// must not hold up compactions); until then searches use words only.
+fn prepare_search(state: &Arc<AppState>) {
+    let shops: Vec<Arc<Shop>> = state.shops.clone();
+    let spawned = std::thread::Builder::new()
+        .name("recur-search-index".into())
+        .spawn(move || {
+            lowest_priority();
+            for shop in shops {
+                let started = std::time::Instant::now();
+                match shop.prepare_search() {
+                    Ok(None) => {}
+                    Ok(Some(s)) => eprintln!(
+                        "{}",
+                        serde_json::json!({"level": "info", "shop": shop.name, "event": "search index ready", "products": s.products, "rebuilt": s.rebuilt, "embedder": s.embedder, "seconds": round_ms(started.elapsed().as_secs_f64())})
+                    ),
+                    Err(e) => eprintln!(
+                        "{}",
+                        serde_json::json!({"level": "warn", "shop": shop.name, "event": "search stays words only", "error": e.to_string()})
+                    ),
+                }
+            }
+        });
+    if let Err(e) = spawned {
+        eprintln!(
+            "{}",
+            serde_json::json!({"level": "error", "event": "cannot start the search index thread", "error": e.to_string()})
+        );
+    }
+}
+
 /// Seconds to the millisecond, for log lines.
 fn round_ms(seconds: f64) -> f64 {
     (seconds * 1000.0).round() / 1000.0
@@ -264,6 +296,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
     let worker = tokio::spawn(background(state.clone()));
+    prepare_search(&state);
     let app = router(state);
     let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)

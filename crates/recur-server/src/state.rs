@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Instant, SystemTime};
 
@@ -69,7 +70,19 @@ pub struct Shop {
     pub(crate) sends: crate::api::sends::SendJobs,
     /// Held while the snapshot is rebuilt or live events are compacted (one at a time).
     refresh_lock: Mutex<()>,
+    /// Sentence embeddings for product search and the assistant (hybrid retrieval).
+    embedder: Option<SharedEmbedder>,
+    /// Whether the product index holds the embedder's vectors (searches use words only until
+    /// then).
+    search_ready: AtomicBool,
 }
+
+/// A sentence embedder that a server's requests share.
+pub type SharedEmbedder = Arc<dyn recur_engine::llm::Embed + Send + Sync>;
+
+/// One search index update at a time per process: a search may (re)build the product index
+/// on disk, and the background brings it up to date after the server starts.
+pub(crate) static INDEX_LOCK: Mutex<()> = Mutex::new(());
 
 /// What one compaction did, for the server's log.
 #[derive(Debug, Clone, Copy)]
@@ -118,8 +131,50 @@ impl Shop {
             delivery: None,
             sends: crate::api::sends::SendJobs::default(),
             refresh_lock: Mutex::new(()),
+            embedder: None,
+            search_ready: AtomicBool::new(false),
             ws,
         })
+    }
+
+    /// Product search and the assistant add sentence embeddings from `embedder` to words
+    /// (hybrid retrieval); searches do once the background has embedded the products.
+    #[must_use]
+    pub fn with_embedder(mut self, embedder: SharedEmbedder) -> Shop {
+        self.embedder = Some(embedder);
+        self
+    }
+
+    /// The embedder for a product search: `None` until the product index holds its vectors.
+    pub(crate) fn search_embedder(&self) -> Option<SharedEmbedder> {
+        if self.search_ready.load(Ordering::Acquire) {
+            self.embedder.clone()
+        } else {
+            None
+        }
+    }
+
+    /// The embedder for the assistant (its knowledge index was embedded when imported).
+    pub(crate) fn assist_embedder(&self) -> Option<SharedEmbedder> {
+        self.embedder.clone()
+    }
+
+    /// Embeds the products the index lacks (background work). `None` without an embedder.
+    /// Searches wait for it (the index is rewritten meanwhile, and a search may not read it
+    /// half-written): seconds per hundred new products, on the first start on a catalog; later
+    /// starts find the vectors stored and embed only new or changed products.
+    pub(crate) fn prepare_search(
+        &self,
+    ) -> recur_engine::Result<Option<recur_engine::ProductIndexStatus>> {
+        let Some(embedder) = &self.embedder else {
+            return Ok(None);
+        };
+        let _one = INDEX_LOCK
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let status = recur_engine::prepare_product_index(&self.ws, Some(embedder.as_ref()))?;
+        self.search_ready.store(true, Ordering::Release);
+        Ok(Some(status))
     }
 
     /// Delivers approved campaigns (`POST /v1/campaigns/{id}/send`) through `channel`, which

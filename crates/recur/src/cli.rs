@@ -258,6 +258,9 @@ pub(crate) struct ServeArgs {
     /// No access log lines on stderr.
     #[arg(long)]
     pub(crate) no_access_log: bool,
+    /// Search and the assistant by words only: no embedding model is loaded.
+    #[arg(long)]
+    pub(crate) no_embed: bool,
 }
 
 #[derive(Debug, Subcommand)]

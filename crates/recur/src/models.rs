@@ -89,6 +89,14 @@ pub(crate) fn optional_embedder(
     ctx: &Context,
     s: &Settings,
 ) -> Result<Option<Box<dyn recur_engine::llm::Embed>>> {
+    Ok(shared_embedder(ctx, s)?.map(|e| e as Box<dyn recur_engine::llm::Embed>))
+}
+
+/// [`optional_embedder`], for sharing between threads (a server's requests).
+pub(crate) fn shared_embedder(
+    ctx: &Context,
+    s: &Settings,
+) -> Result<Option<Box<dyn recur_engine::llm::Embed + Send + Sync>>> {
     let folder = embed_path(ctx, s);
     if s.embed.endpoint.is_empty() && !folder.join("config.json").exists() {
         eprintln!(

@@ -339,6 +339,16 @@ pub(crate) fn blend(
     out
 }
 
+/// Brings the workspace's product index up to date for `embedder` (embedding only products
+/// that are new or changed) without searching: a server does this once in the background
+/// after it starts, rather than in the first search request.
+pub fn prepare_product_index(
+    ws: &Workspace,
+    embedder: Option<&dyn recur_llm::Embed>,
+) -> Result<ProductIndexStatus> {
+    Ok(ProductIndex::open(ws, embedder)?.status)
+}
+
 /// Searches the workspace's products for `query`; with a customer the behaviour model trained
 /// in the workspace (`recur train`) re-ranks the candidates for them.
 pub fn search_products(

@@ -2,6 +2,7 @@
 //! with the conversation so far, answered with citations or handed to a person.
 
 use axum::{Extension, Json};
+use recur_engine::llm::Embed;
 use recur_engine::{Conversation, Scope, ShopAssistant};
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -73,9 +74,16 @@ pub(crate) async fn ask(
     let shop = caller.shop.clone();
     let answer = blocking(move || {
         let options = recur_engine::assist_options(&shop.ws.settings().assist);
-        // Words and quotes only in the request path: no model is loaded per request.
-        let mut assistant =
-            ShopAssistant::open(shop.ws.root(), Some(&shop.ws), None, None, options)?;
+        // Quotes, no generated text, in the request path; retrieval by words and, when the
+        // server has an embedding model, sentence embeddings.
+        let embedder = shop.assist_embedder();
+        let mut assistant = ShopAssistant::open(
+            shop.ws.root(),
+            Some(&shop.ws),
+            embedder.as_deref().map(|e| e as &dyn Embed),
+            None,
+            options,
+        )?;
         assistant.ask(&mut chat, &req.question, req.customer_id.as_deref())
     })
     .await?;

@@ -4,6 +4,7 @@
 
 use axum::extract::Query;
 use axum::{Extension, Json};
+use recur_engine::llm::Embed;
 use recur_engine::{ProductSearchOptions, Scope};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -11,6 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::blocking;
 use crate::auth::Caller;
 use crate::error::ApiError;
+use crate::state::INDEX_LOCK;
 
 /// Longest query accepted, in bytes.
 const MAX_QUERY_BYTES: usize = 1_000;
@@ -74,12 +76,9 @@ pub(crate) struct SearchAnswer {
     pub(crate) results: Vec<Found>,
 }
 
-/// One search at a time per process: a search may (re)build the product index on disk.
-static INDEX_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
 /// Products for a free-text query: its intent, the method, the products best first; with
-/// `customer`, re-ranked by the behaviour model. Words only in the request path (no model is
-/// loaded per request): `recur search` on the command line adds sentence embeddings.
+/// `customer`, re-ranked by the behaviour model. Words and sentence embeddings (`hybrid`) when
+/// the server has an embedding model and has embedded the products, else words only (`bm25`).
 #[utoipa::path(get, path = "/v1/search", tag = "products",
     params(SearchQuery),
     responses((status = 200, description = "Products found", body = SearchAnswer),
@@ -119,7 +118,13 @@ pub(crate) async fn search(
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let opts = ProductSearchOptions { k, customer };
-        recur_engine::search_products(&shop.ws, &query, &opts, None)
+        let embedder = shop.search_embedder();
+        recur_engine::search_products(
+            &shop.ws,
+            &query,
+            &opts,
+            embedder.as_deref().map(|e| e as &dyn Embed),
+        )
     })
     .await?;
     let i = out.intent;

@@ -72,3 +72,62 @@ fn search_finds_a_product_by_its_title_and_reviews_show_pain_points() {
     assert!(doc["paths"]["/v1/search"].is_object());
     assert!(doc["paths"]["/v1/products/{id}/reviews"].is_object());
 }
+
+/// A stand-in for a sentence-embedding model: letter frequencies (deterministic, instant).
+struct Letters;
+
+impl recur_engine::llm::Embed for Letters {
+    fn embed(&self, texts: &[&str]) -> recur_engine::llm::Result<Vec<Vec<f32>>> {
+        Ok(texts
+            .iter()
+            .map(|t| {
+                let mut v = [0f32; 26];
+                for c in t
+                    .to_ascii_lowercase()
+                    .bytes()
+                    .filter(u8::is_ascii_lowercase)
+                {
+                    v[usize::from(c - b'a')] += 1.0;
+                }
+                let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-6);
+                v.iter().map(|x| x / norm).collect()
+            })
+            .collect())
+    }
+
+    fn describe(&self) -> String {
+        "letter frequencies (test)".into()
+    }
+}
+
+#[test]
+fn searches_add_sentence_embeddings_once_the_background_embedded_the_products() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = shop_workspace(&dir.path().join("shop"), 12);
+    let read = key(&ws, &[Scope::Read]);
+    let shop = recur_server::Shop::open(ws)
+        .expect("open the shop")
+        .with_embedder(std::sync::Arc::new(Letters));
+    let server = Running::start_shops(vec![shop], quiet());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        let a = get(&server.base, "/v1/search?q=coffee&k=5", Some(&read));
+        assert_eq!(a.status, 200, "{}", a.text);
+        // Words only until the products are embedded (or the search waits for them), never
+        // an error.
+        if a.json["method"] == "hybrid" {
+            assert!(
+                !a.json["results"].as_array().unwrap().is_empty(),
+                "{}",
+                a.text
+            );
+            break;
+        }
+        assert_eq!(a.json["method"], "bm25", "{}", a.text);
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the products were never embedded"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}

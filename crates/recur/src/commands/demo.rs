@@ -70,7 +70,7 @@ fn serve_demo(ctx: &Context, dir: &std::path::Path, addr: &str) -> Result<()> {
     let (_, key) =
         recur_engine::ApiKeys::create(&ws, &[recur_engine::Scope::Admin], "recur demo --serve")?;
     eprintln!("Starting the server on the demo workspace...");
-    super::serve::serve_workspaces(&sub, ws, &[], addr, |bound| {
+    super::serve::serve_workspaces(&sub, ws, &[], addr, true, |bound| {
         println!();
         println!("Dashboard: http://{bound}/#key={key}");
         println!("API:       http://{bound}/v1/docs");

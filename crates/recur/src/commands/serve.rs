@@ -5,10 +5,11 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use recur_engine::{ChannelConfig, Error, SmtpSecurity, Workspace};
-use recur_server::{ServerConfig, Shop};
+use recur_server::{ServerConfig, SharedEmbedder, Shop};
 
 use crate::cli::ServeArgs;
 use crate::context::Context;
+use crate::models;
 
 /// The server settings from the layered settings and the flags.
 fn config(s: &recur_engine::Settings) -> ServerConfig {
@@ -88,11 +89,24 @@ pub(crate) fn serve_workspaces(
     first: Workspace,
     more: &[PathBuf],
     addr: &str,
+    embed: bool,
     say: impl FnOnce(std::net::SocketAddr),
 ) -> Result<()> {
     let config = config(first.settings());
     let first_delivery = delivery(first.settings())?;
-    let mut shops = vec![Shop::open(first)?.with_delivery(first_delivery)];
+    // One embedding model for every shop served (the first workspace's settings choose it).
+    let embedder: Option<SharedEmbedder> = if embed {
+        models::shared_embedder(ctx, first.settings())?.map(SharedEmbedder::from)
+    } else {
+        None
+    };
+    let with_embedder = |shop: Shop| match &embedder {
+        Some(e) => shop.with_embedder(e.clone()),
+        None => shop,
+    };
+    let mut shops = vec![with_embedder(
+        Shop::open(first)?.with_delivery(first_delivery),
+    )];
     for dir in more {
         let sub = Context {
             workspace: dir.clone(),
@@ -100,7 +114,7 @@ pub(crate) fn serve_workspaces(
         };
         let ws = sub.open_workspace(&[])?;
         let channel = delivery(ws.settings())?;
-        shops.push(Shop::open(ws)?.with_delivery(channel));
+        shops.push(with_embedder(Shop::open(ws)?.with_delivery(channel)));
     }
     recur_server::run(addr, shops, config, say)?;
     Ok(())
@@ -122,7 +136,7 @@ pub(crate) fn run(ctx: &Context, args: &ServeArgs) -> Result<ExitCode> {
     if !quiet {
         eprintln!("Reading the workspace (analytics, customer value, behaviour model)...");
     }
-    serve_workspaces(ctx, ws, &args.also, &addr, |bound| {
+    serve_workspaces(ctx, ws, &args.also, &addr, !args.no_embed, |bound| {
         if !quiet {
             eprintln!(
                 "Serving on http://{bound}/ (dashboard), http://{bound}/v1/docs (API); Ctrl-C stops."

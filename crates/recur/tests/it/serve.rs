@@ -18,7 +18,15 @@ struct Server {
 impl Server {
     fn start(dir: &Path) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_recur"))
-            .args(["serve", "--addr", "127.0.0.1:0", "--no-access-log"])
+            // Words only: the first embedding of the shop's products would hold searches
+            // up for longer than these tests wait (the in-process tests cover embeddings).
+            .args([
+                "serve",
+                "--addr",
+                "127.0.0.1:0",
+                "--no-access-log",
+                "--no-embed",
+            ])
             .current_dir(dir)
             .env_remove("RECUR_WORKSPACE")
             .stdout(Stdio::null())
