@@ -189,7 +189,7 @@ impl Background {
 
 /// Brings each shop's product index up to date for its embedder on a thread of its own at the
 /// lowest priority (the first start on a large catalog embeds every product: minutes, which
-/// must not hold up compactions); until then searches use words only.
+/// must not hold up compactions); until then searches of that shop are answered 503.
 fn prepare_search(state: &Arc<AppState>) {
     let shops: Vec<Arc<Shop>> = state.shops.clone();
     let spawned = std::thread::Builder::new()

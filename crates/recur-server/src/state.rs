@@ -145,12 +145,15 @@ impl Shop {
         self
     }
 
-    /// The embedder for a product search: `None` until the product index holds its vectors.
-    pub(crate) fn search_embedder(&self) -> Option<SharedEmbedder> {
-        if self.search_ready.load(Ordering::Acquire) {
-            self.embedder.clone()
-        } else {
-            None
+    /// The embedder for a product search: `None` without one. `Err(())` while the background
+    /// is still embedding the products: a search then would either wait for it (minutes on a
+    /// first start on a large catalog, holding a request thread) or rewrite the index without
+    /// vectors for products it has not embedded yet, so it is answered 503 instead.
+    pub(crate) fn search_embedder(&self) -> std::result::Result<Option<SharedEmbedder>, ()> {
+        match &self.embedder {
+            None => Ok(None),
+            Some(e) if self.search_ready.load(Ordering::Acquire) => Ok(Some(e.clone())),
+            Some(_) => Err(()),
         }
     }
 
@@ -160,9 +163,9 @@ impl Shop {
     }
 
     /// Embeds the products the index lacks (background work). `None` without an embedder.
-    /// Searches wait for it (the index is rewritten meanwhile, and a search may not read it
-    /// half-written): seconds per hundred new products, on the first start on a catalog; later
-    /// starts find the vectors stored and embed only new or changed products.
+    /// Searches are answered 503 meanwhile (see [`Shop::search_embedder`]): seconds per hundred
+    /// new products on the first start on a catalog; later starts find the vectors stored and
+    /// embed only new or changed products.
     pub(crate) fn prepare_search(
         &self,
     ) -> recur_engine::Result<Option<recur_engine::ProductIndexStatus>> {

@@ -78,12 +78,14 @@ pub(crate) struct SearchAnswer {
 
 /// Products for a free-text query: its intent, the method, the products best first; with
 /// `customer`, re-ranked by the behaviour model. Words and sentence embeddings (`hybrid`) when
-/// the server has an embedding model and has embedded the products, else words only (`bm25`).
+/// the server has an embedding model (503 until it has embedded the products after starting),
+/// else words only (`bm25`).
 #[utoipa::path(get, path = "/v1/search", tag = "products",
     params(SearchQuery),
     responses((status = 200, description = "Products found", body = SearchAnswer),
         (status = 400, description = "The query is empty or too long", body = crate::error::ErrorBody),
-        (status = 404, description = "Unknown customer", body = crate::error::ErrorBody)),
+        (status = 404, description = "Unknown customer", body = crate::error::ErrorBody),
+        (status = 503, description = "The products are still being embedded after the server started: retry in a few seconds", body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
 pub(crate) async fn search(
     Extension(caller): Extension<Caller>,
@@ -111,6 +113,11 @@ pub(crate) async fn search(
             ));
         }
     }
+    let Ok(embedder) = caller.shop.search_embedder() else {
+        return Err(ApiError::unavailable(
+            "the products are being embedded for search after the server started; retry in a few seconds (the log line `search index ready` says when it is done)",
+        ));
+    };
     let shop = caller.shop.clone();
     let query = q.q;
     let out = blocking(move || {
@@ -118,7 +125,6 @@ pub(crate) async fn search(
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let opts = ProductSearchOptions { k, customer };
-        let embedder = shop.search_embedder();
         recur_engine::search_products(
             &shop.ws,
             &query,

@@ -112,10 +112,10 @@ fn searches_add_sentence_embeddings_once_the_background_embedded_the_products() 
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
     loop {
         let a = get(&server.base, "/v1/search?q=coffee&k=5", Some(&read));
-        assert_eq!(a.status, 200, "{}", a.text);
-        // Words only until the products are embedded (or the search waits for them), never
-        // an error.
-        if a.json["method"] == "hybrid" {
+        // 503 with a retry hint while the products are being embedded, then words and
+        // embeddings; never words only (that would store products without vectors).
+        if a.status == 200 {
+            assert_eq!(a.json["method"], "hybrid", "{}", a.text);
             assert!(
                 !a.json["results"].as_array().unwrap().is_empty(),
                 "{}",
@@ -123,7 +123,8 @@ fn searches_add_sentence_embeddings_once_the_background_embedded_the_products() 
             );
             break;
         }
-        assert_eq!(a.json["method"], "bm25", "{}", a.text);
+        assert_eq!(a.status, 503, "{}", a.text);
+        assert!(a.text.contains("retry"), "{}", a.text);
         assert!(
             std::time::Instant::now() < deadline,
             "the products were never embedded"
