@@ -906,7 +906,17 @@ fn feed_str(stack: &mut impl Stack, closing: bool, b: u8, mut s: StrState) -> bo
     }
     s.chars += 1;
     match b {
-        b'\\' => keep(s, 1, 0, 0),
+        b'\\' => {
+            // Every escape allowed here stands for a character that is not a letter: where a
+            // whole forbidden word is pending, none could follow, so the backslash would strand
+            // the string (no token could continue it).
+            if let Some(w) = &s.spec.words
+                && w.feed(s.word, s.space, ' ').is_none()
+            {
+                return false;
+            }
+            keep(s, 1, 0, 0)
+        }
         0x00..=0x7F => s.read(b as char) && keep(s, 0, 0, 0),
         0xC2..=0xDF => keep(s, 0, 1, u32::from(b & 0x1F)),
         0xE0..=0xEF => keep(s, 0, 2, u32::from(b & 0x0F)),
@@ -1186,6 +1196,9 @@ mod tests {
         assert!(m.advance(b"\"so I"));
         assert!(!m.accepts(b" ") && !m.accepts(b"\"") && !m.accepts(b","));
         assert!(m.accepts(b"t"));
+        // Nor may an escape follow it (each stands for a non-letter): it would strand the string.
+        assert!(!m.accepts(b"\\"));
+        assert!(s.matcher().accepts(b"\"so \\\"new\\\""));
         // \u escapes could spell a word: refused.
         assert!(!s.matcher().accepts(b"\"\\u0069"));
         // Closing: a pending whole word goes on until the string may end.

@@ -287,7 +287,8 @@ pub type Writer<'a> = dyn FnMut(&Facts, Format, &[Violation]) -> Option<FreeText
 
 /// Writes a message: asks `writer` for up to `attempts` free texts, assembles each with the
 /// facts and keeps the first message that validates (its free text in the customer's
-/// language); otherwise uses the template.
+/// language); otherwise uses the template. A call that brings no free text (the model's
+/// answer held none that could be kept) uses up an attempt too: the next call samples anew.
 pub fn compose(
     facts: &Facts,
     rules: &Rules,
@@ -305,7 +306,7 @@ pub fn compose(
     for attempt in 0..attempts {
         let feedback = rejected.last().map(Vec::as_slice).unwrap_or(&[]);
         let Some(text) = writer(facts, rules.format, feedback) else {
-            break;
+            continue;
         };
         let draft = assemble(&text, facts, rules.format);
         let mut v = validate(&draft, facts, rules);
@@ -562,6 +563,30 @@ mod tests {
             closing: "See you soon,".into(),
             lead: Some(1),
         }
+    }
+
+    #[test]
+    fn an_answer_without_free_text_is_asked_again() {
+        let f = facts(Language::En);
+        let r = rules();
+        let mut calls = 0;
+        let mut writer = |_: &Facts, _: Format, feedback: &[Violation]| {
+            calls += 1;
+            assert!(feedback.is_empty());
+            (calls > 1).then(|| text("We kept your favourites ready for you."))
+        };
+        let m = compose(&f, &r, 2, Some(&mut writer));
+        assert_eq!((m.path, m.rejected.len()), (MessagePath::Retried, 0));
+        assert_eq!(calls, 2);
+        // Never any text: the template, after exactly `attempts` calls.
+        let mut calls = 0;
+        let mut silent = |_: &Facts, _: Format, _: &[Violation]| {
+            calls += 1;
+            None
+        };
+        let m = compose(&f, &r, 3, Some(&mut silent));
+        assert_eq!((m.path, m.rejected.len()), (MessagePath::Template, 0));
+        assert_eq!(calls, 3);
     }
 
     #[test]

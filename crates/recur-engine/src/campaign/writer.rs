@@ -111,7 +111,9 @@ impl<'r, 'g> MessageWriter<'r, 'g> {
                 let mut llm = crate::copywriter::llm_writer(g, self.rules, seed, &mut failures);
                 let mut writer = |f: &Facts, format, feedback: &[Violation]| {
                     let t = llm(f, format, feedback);
-                    last_text.clone_from(&t);
+                    if t.is_some() {
+                        last_text.clone_from(&t);
+                    }
                     t
                 };
                 compose(facts, self.rules, 2, Some(&mut writer))
@@ -119,8 +121,11 @@ impl<'r, 'g> MessageWriter<'r, 'g> {
             _ => compose(facts, self.rules, 2, None),
         };
         let seconds = started.elapsed().as_secs_f64();
-        for f in failures {
-            *self.paths.entry(MessageTally::ModelFailed(f)).or_default() += 1;
+        // A failed call that a later one made up for is not a failure of the message.
+        if message.path == MessagePath::Template {
+            for f in failures {
+                *self.paths.entry(MessageTally::ModelFailed(f)).or_default() += 1;
+            }
         }
         if let Some(v) = validate(&message.draft, facts, self.rules).first() {
             *self
