@@ -242,9 +242,15 @@ fn compile(v: &Value, at: &str) -> Result<Node> {
             };
             let capitals = match obj.get("x-max-capitals") {
                 None => None,
-                Some(n) => Some(n.as_u64().and_then(|n| u8::try_from(n).ok()).ok_or_else(
-                    || Error::Schema(format!("{at}.x-max-capitals: expected 0 to 255")),
-                )?),
+                // 255 marks a word with a lower-case letter while decoding: 254 at most.
+                Some(n) => Some(
+                    n.as_u64()
+                        .and_then(|n| u8::try_from(n).ok())
+                        .filter(|n| *n < u8::MAX)
+                        .ok_or_else(|| {
+                            Error::Schema(format!("{at}.x-max-capitals: expected 0 to 254"))
+                        })?,
+                ),
             };
             Node::Str(Rc::new(StrSpec {
                 min,
@@ -869,10 +875,12 @@ fn feed_str(stack: &mut impl Stack, closing: bool, b: u8, mut s: StrState) -> bo
                 b'n' => '\n',
                 b'r' => '\r',
                 b't' => '\t',
-                // Any character could hide behind \uXXXX: not with forbidden characters or
-                // words.
+                // Any character could hide behind \uXXXX: not with forbidden characters,
+                // words or a limit on capitals.
                 b'u' => {
-                    let free = s.spec.forbid.is_none() && s.spec.words.is_none();
+                    let free = s.spec.forbid.is_none()
+                        && s.spec.words.is_none()
+                        && s.spec.capitals.is_none();
                     return free && keep(s, 2, 0, 0);
                 }
                 _ => return false,
@@ -1226,6 +1234,9 @@ mod tests {
         ] {
             assert_eq!(caps.matcher().accepts(t.as_bytes()), ok, "{t}");
         }
+        // \u escapes could spell capitals: refused; 255 is not a limit that can be kept.
+        assert!(!caps.matcher().accepts(b"\"\\u0057"));
+        assert!(JsonSchema::parse(r#"{"type":"string","x-max-capitals":255}"#).is_err());
         assert!(JsonSchema::parse(r#"{"type":"string","x-forbidden-words":"code"}"#).is_err());
     }
 

@@ -360,13 +360,20 @@ pub fn search_products(
     let index = ProductIndex::open(ws, embedder)?;
     let parsed = parse_query(query);
     let intent = index.intent(&parsed);
-    let vector = index.query_vector(&parsed.text, embedder)?;
+    let mut notes = Vec::new();
+    // An embedder that fails (an endpoint down) leaves the words: the search still answers.
+    let vector = match index.query_vector(&parsed.text, embedder) {
+        Ok(v) => v,
+        Err(e) => {
+            notes.push(format!("the query could not be embedded ({e}): words only"));
+            None
+        }
+    };
     let candidates = index.candidates(&parsed.text, vector.as_deref(), true, &intent)?;
     let method = if vector.is_some() { "hybrid" } else { "bm25" };
-    let mut notes = Vec::new();
     if embedder.is_none() {
         notes.push("no embedding model: words only (run scripts/setup-models)".to_owned());
-    } else if vector.is_none() && !parsed.text.trim().is_empty() {
+    } else if vector.is_none() && notes.is_empty() && !parsed.text.trim().is_empty() {
         notes.push(
             "query not embedded (not English, or the index's vectors are of another embedder): words only"
                 .to_owned(),
