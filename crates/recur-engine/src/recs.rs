@@ -653,18 +653,9 @@ mod tests {
 
     fn live(kind: LiveKind, product: Option<&str>, search: Option<&str>, at: i64) -> LiveEvent {
         LiveEvent {
-            kind,
-            customer_id: "c1".into(),
             product_id: product.map(str::to_owned),
-            occurred_at: at * 1_000_000,
             search_text: search.map(str::to_owned),
-            session_id: None,
-            order_id: None,
-            quantity: None,
-            unit_price: None,
-            currency: None,
-            rating: None,
-            review_text: None,
+            ..LiveEvent::new(kind, "c1".into(), at * 1_000_000)
         }
     }
 

@@ -116,6 +116,25 @@ const EARLIEST_MICROS: i64 = 0;
 const LATEST_MICROS: i64 = 7_258_118_400_000_000;
 
 impl LiveEvent {
+    /// An event of `kind` by `customer_id` at `occurred_at` (Unix microseconds), every other
+    /// field empty: set the ones the kind needs, then [`LiveEvent::validated`].
+    pub fn new(kind: LiveKind, customer_id: CustomerId, occurred_at: i64) -> LiveEvent {
+        LiveEvent {
+            kind,
+            customer_id,
+            occurred_at,
+            product_id: None,
+            search_text: None,
+            session_id: None,
+            order_id: None,
+            quantity: None,
+            unit_price: None,
+            currency: None,
+            rating: None,
+            review_text: None,
+        }
+    }
+
     /// Checks the fields the kind needs and fills defaults (quantity 1); the error names
     /// the field and what to do.
     pub fn validated(mut self) -> Result<LiveEvent> {
@@ -195,18 +214,8 @@ mod tests {
 
     fn view() -> LiveEvent {
         LiveEvent {
-            kind: LiveKind::View,
-            customer_id: "c1".into(),
             product_id: Some("p1".into()),
-            occurred_at: 1_700_000_000_000_000,
-            search_text: None,
-            session_id: None,
-            order_id: None,
-            quantity: None,
-            unit_price: None,
-            currency: None,
-            rating: None,
-            review_text: None,
+            ..LiveEvent::new(LiveKind::View, "c1".into(), 1_700_000_000_000_000)
         }
     }
 

@@ -259,18 +259,12 @@ mod tests {
             key: format!("k{seq}"),
             received_at: 0,
             event: LiveEvent {
-                kind: LiveKind::View,
-                customer_id: customer.into(),
-                occurred_at: i64::try_from(seq).unwrap_or(0),
                 product_id: Some(format!("p{seq}")),
-                search_text: None,
-                session_id: None,
-                order_id: None,
-                quantity: None,
-                unit_price: None,
-                currency: None,
-                rating: None,
-                review_text: None,
+                ..LiveEvent::new(
+                    LiveKind::View,
+                    customer.into(),
+                    i64::try_from(seq).unwrap_or(0),
+                )
             },
         }
     }
