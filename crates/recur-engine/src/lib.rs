@@ -31,6 +31,7 @@
 //!  ├── query.rs         users' own read-only SQL (`recur sql`), personal columns hidden
 //!  ├── serving.rs       ShopView: the in-memory snapshot a server answers from
 //!  ├── reviews.rs       review intelligence: train the sentiment model, aspects, held back
+//!  ├── review_summary/  a product's review summary (model or template), saved for the report
 //!  ├── report/          the self-contained HTML report
 //!  │   ├── sections.rs      ReportSections: value, model, campaign data (serialisable)
 //!  │   └── html.rs, sections.js   their tables and charts
@@ -153,12 +154,14 @@ pub use recur_retrieval::Error as RetrievalError;
 pub use recur_reviews as review_intel;
 pub use report::{
     BehaviourSection, Bin, CampaignSection, HoldoutCheck, ModelRow, OfferCount,
-    PAIN_POINT_PRODUCTS, PathCount, ReportSections, ReviewSection, RoundSection, SampleMessage,
-    Section, TOP_AT_RISK, TransformerRun, ValueSection, render_html, render_report,
+    PAIN_POINT_PRODUCTS, PathCount, ReportSections, ReportSummary, ReviewSection, RoundSection,
+    SampleMessage, Section, TOP_AT_RISK, TransformerRun, ValueSection, render_html, render_report,
 };
 pub use review_summary::{
-    BULLET_CHARS, BulletPath, ProductSummary, RejectedBullet, ReviewSummary, SummaryBullet,
-    SummaryOptions, product_review_summary, summarize_reviews, summary_prompt, summary_schema,
+    BULLET_CHARS, BulletPath, ProductSummary, RejectedBullet, ReviewSummarizer, ReviewSummary,
+    SUMMARIES_DIR, SavedBullet, SavedSummary, SummaryBullet, SummaryOptions, load_summary,
+    product_review_summary, save_summary, saved_summaries, summarize_reviews, summary_file,
+    summary_prompt, summary_schema,
 };
 pub use reviews::{
     HeldBackProducts, MIN_NEUTRAL, REVIEWS_MODEL_DIR, ReviewTrainOutcome,

@@ -895,6 +895,7 @@ pub(crate) enum OutputFormat {
 }
 
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("summary_mode").args(["summary", "summaries"])))]
 pub(crate) struct AnalyzeArgs {
     /// Output format; csv writes one file per table into --out.
     #[arg(long, value_enum, default_value = "table")]
@@ -915,14 +916,20 @@ pub(crate) struct AnalyzeArgs {
     /// With --product: also a summary of its reviews, bullets the language model writes from
     /// their quotes (llm.* settings), each citing the reviews it rests on and kept only when
     /// its words occur in them; the template of the top aspects when no bullet passes or no
-    /// model is available. Each bullet says which wrote it.
+    /// model is available. Each bullet says which wrote it. The summary is saved in the
+    /// workspace (reviews/summaries/) for the HTML report and `recur serve`.
     #[arg(long, requires = "product")]
     pub(crate) summary: bool,
-    /// With --summary: never load the language model (the template summary).
-    #[arg(long, requires = "summary")]
+    /// Write and save the review summaries of the N most-reviewed products (as --summary does
+    /// for one). A product whose saved summary rests on its present review count is skipped,
+    /// so a run that was stopped resumes where it was.
+    #[arg(long, value_name = "N", conflicts_with_all = ["product", "customer"])]
+    pub(crate) summaries: Option<usize>,
+    /// With --summary or --summaries: never load the language model (the template summary).
+    #[arg(long, requires = "summary_mode")]
     pub(crate) no_llm: bool,
-    /// With --summary: seed of the model's sampling (same seed, same summary).
-    #[arg(long, requires = "summary", default_value_t = 0)]
+    /// With --summary or --summaries: seed of the model's sampling (same seed, same summary).
+    #[arg(long, requires = "summary_mode", default_value_t = 0)]
     pub(crate) seed: u64,
     /// N of the repurchase rate in days (overrides recur.toml and RECUR_REPURCHASE_DAYS).
     #[arg(long)]

@@ -5,8 +5,8 @@ use recur_core::{MessagePath, MessageTally};
 
 use super::sections::{
     BehaviourSection, Bin, CampaignSection, HoldoutCheck, ModelRow, OfferCount,
-    PAIN_POINT_PRODUCTS, PathCount, ReportSections, ReviewSection, RoundSection, Section,
-    TOP_AT_RISK, TransformerRun, ValueSection,
+    PAIN_POINT_PRODUCTS, PathCount, ReportSections, ReportSummary, ReviewSection, RoundSection,
+    Section, TOP_AT_RISK, TransformerRun, ValueSection,
 };
 use crate::clv::{CustomerValue, WorkspaceEvaluation, WorkspaceValue};
 use crate::demo::{CampaignDemo, CampaignRound, DemoOutcome, DemoRecommendations, StageError};
@@ -56,15 +56,50 @@ impl ReviewSection {
             .into(),
             held_back: a.held_back.clone(),
             products,
+            summaries: Vec::new(),
         }
     }
 
-    /// The review section of a workspace (see [`crate::workspace_pain_points`]): not run
-    /// without reviews, the error when they cannot be read.
+    /// The section with the `saved` summaries, each marked stale when its product's review
+    /// count in `a` differs from the one it rests on; most reviewed first.
+    pub fn with_summaries(
+        mut self,
+        a: &recur_reviews::Analysis,
+        saved: Vec<crate::SavedSummary>,
+    ) -> Self {
+        let mut summaries: Vec<ReportSummary> = saved
+            .into_iter()
+            .map(|summary| {
+                let reviews_now = a
+                    .products
+                    .iter()
+                    .find(|p| p.product_id == summary.product_id)
+                    .map_or(0, |p| p.reviews);
+                ReportSummary {
+                    stale: summary.is_stale(reviews_now),
+                    reviews_now,
+                    summary,
+                }
+            })
+            .collect();
+        summaries.sort_by(|x, y| {
+            y.reviews_now
+                .cmp(&x.reviews_now)
+                .then_with(|| x.summary.product_id.cmp(&y.summary.product_id))
+        });
+        self.summaries = summaries;
+        self
+    }
+
+    /// The review section of a workspace (see [`crate::workspace_pain_points`]) with its saved
+    /// summaries (see [`crate::saved_summaries`]): not run without reviews, the error when they
+    /// cannot be read.
     pub fn of_workspace(ws: &crate::Workspace) -> Section<ReviewSection> {
-        match crate::reviews::workspace_pain_points(ws) {
-            Ok(Some(a)) => Section::Ready {
-                data: ReviewSection::of(&a),
+        let analysis = crate::reviews::workspace_pain_points(ws)
+            .and_then(|a| a.map(|a| Ok((crate::saved_summaries(ws)?, a))).transpose());
+        match analysis {
+            Ok(Some((saved, a))) => Section::Ready {
+                data: ReviewSection::of(&a).with_summaries(&a, saved),
             },
             Ok(None) => Section::NotRun {
                 reason: "No reviews were imported (`recur import reviews --file FILE`).".into(),

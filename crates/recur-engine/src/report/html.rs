@@ -9,10 +9,11 @@ use recur_core::Interval;
 use recur_model::StopReason;
 
 use super::sections::{
-    BehaviourSection, CampaignSection, ReportSections, ReviewSection, RoundSection, SampleMessage,
-    Section, ValueSection,
+    BehaviourSection, CampaignSection, ReportSections, ReportSummary, ReviewSection, RoundSection,
+    SampleMessage, Section, ValueSection,
 };
 use super::{esc, pct};
+use crate::BulletPath;
 use crate::campaign::CopyPath;
 
 /// One `<section>`: its data rendered by `ready`, or the stage's error, or why it did not run;
@@ -110,8 +111,14 @@ fn review_html(r: &ReviewSection) -> String {
         "Mentions",
         "Negative mentions",
         "Quotes (review)",
+        "Saved summary",
     ]));
+    let saved = |id: &str| r.summaries.iter().find(|x| x.summary.product_id == id);
     for p in &r.products {
+        let summary = saved(&p.product_id).map_or_else(
+            || "<div class=sum><span class=note>none saved</span></div>".to_owned(),
+            summary_html,
+        );
         let name = format!(
             "{}{}",
             esc(&p.product_id),
@@ -131,6 +138,7 @@ fn review_html(r: &ReviewSection) -> String {
                 String::new(),
                 String::new(),
                 String::new(),
+                summary,
             ]));
             continue;
         }
@@ -157,11 +165,85 @@ fn review_html(r: &ReviewSection) -> String {
                 a.mentions.to_string(),
                 pct(a.negative_share),
                 quotes.join("<br>"),
+                if first {
+                    summary.clone()
+                } else {
+                    String::new()
+                },
             ]));
         }
     }
     s.push_str("</table>");
+    let others: Vec<_> = r
+        .summaries
+        .iter()
+        .filter(|x| {
+            !r.products
+                .iter()
+                .any(|p| p.product_id == x.summary.product_id)
+        })
+        .collect();
+    if !others.is_empty() {
+        s.push_str("<h3>Other saved summaries</h3><table>");
+        s.push_str(&header(&["Product", "Reviews", "Saved summary"]));
+        for x in others.iter().take(SUMMARIES_LISTED) {
+            s.push_str(&row(&[
+                esc(&x.summary.product_id),
+                x.reviews_now.to_string(),
+                summary_html(x),
+            ]));
+        }
+        s.push_str("</table>");
+        if others.len() > SUMMARIES_LISTED {
+            let _ = write!(
+                s,
+                "<p class=note>And {} more (<code>reviews/summaries/</code> in the workspace).</p>",
+                others.len() - SUMMARIES_LISTED
+            );
+        }
+    }
+    let _ = write!(
+        s,
+        "<p class=note>Saved review summaries: {}. <code>recur analyze --product ID --summary</code> writes one product's, <code>recur analyze --summaries N</code> those of the N most-reviewed products (the report never runs the language model); each bullet cites the reviews it rests on. A summary is <b>stale</b> when the product's review count changed since it was written: run the command again.</p>",
+        r.summaries.len()
+    );
     s
+}
+
+/// Saved summaries listed beside no pain points.
+const SUMMARIES_LISTED: usize = 20;
+
+/// A saved summary: its bullets with the review keys they cite and who wrote each, then the
+/// model, the date and the review count it rests on; marked stale when that count changed.
+fn summary_html(x: &ReportSummary) -> String {
+    let m = &x.summary;
+    let bullets: String = m
+        .bullets
+        .iter()
+        .map(|b| {
+            format!(
+                "<li>{} <span class=note>({}; {})</span></li>",
+                esc(&b.text),
+                esc(&b.citations.join(", ")),
+                b.path
+            )
+        })
+        .collect();
+    let by = match (&m.writer, m.path) {
+        (Some(w), BulletPath::Model) => format!("written by {}", esc(w)),
+        (_, BulletPath::Model) => "written by the language model".to_owned(),
+        (_, BulletPath::Template) => "the template of the top aspects".to_owned(),
+    };
+    let stale = if x.stale {
+        format!(" <b class=stale>stale: {} reviews now</b>", x.reviews_now)
+    } else {
+        String::new()
+    };
+    format!(
+        "<div class=sum><ul>{bullets}</ul><span class=note>{by}; {}; rests on {} reviews</span>{stale}</div>",
+        esc(m.written_at.get(..10).unwrap_or(&m.written_at)),
+        m.reviews
+    )
 }
 
 pub(super) fn kpis(items: &[(&str, String)]) -> String {

@@ -14,8 +14,8 @@ use recur_ingest::ImportRecord;
 
 pub use sections::{
     BehaviourSection, Bin, CampaignSection, HoldoutCheck, ModelRow, OfferCount,
-    PAIN_POINT_PRODUCTS, PathCount, ReportSections, ReviewSection, RoundSection, SampleMessage,
-    Section, TOP_AT_RISK, TransformerRun, ValueSection,
+    PAIN_POINT_PRODUCTS, PathCount, ReportSections, ReportSummary, ReviewSection, RoundSection,
+    SampleMessage, Section, TOP_AT_RISK, TransformerRun, ValueSection,
 };
 
 use crate::{CHART_JS, CHART_MATRIX_JS as MATRIX_JS};
@@ -143,6 +143,7 @@ table{{border-collapse:collapse;width:100%;font-size:13px}} th,td{{text-align:ri
 h3{{font-size:14px;margin:16px 0 6px}} .two{{display:grid;grid-template-columns:1fr 1fr;gap:16px;align-items:start}}
 .error{{color:#9b2226;background:#fdecea;padding:8px 12px;border-radius:6px}} section .kpis{{margin:0 0 12px}}
 .msg{{border:1px solid #e5e8ec;border-radius:6px;padding:8px 12px;margin:8px 0}} .msg pre{{white-space:pre-wrap;font-family:inherit;margin:6px 0 0}}
+.sum{{text-align:left;min-width:260px}} .sum ul{{margin:0 0 4px;padding-left:16px}} .stale{{color:#9b2226}}
 </style></head><body>
 <header><h1>{title}</h1><p>Orders from {first} to {last} · reference date for recency: {last}</p></header>
 <main>

@@ -75,6 +75,20 @@ pub struct ReviewSection {
     /// Held-back products, then the others by negative share (at most
     /// [`PAIN_POINT_PRODUCTS`]), each with its aspects, most negative first.
     pub products: Vec<recur_reviews::ProductReport>,
+    /// The saved summaries of the reviewed products (`recur analyze --product ID --summary`,
+    /// `recur analyze --summaries N`), most reviewed first; the report never runs the model.
+    pub summaries: Vec<ReportSummary>,
+}
+
+/// A saved review summary as the report shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReportSummary {
+    /// The summary.
+    pub summary: crate::SavedSummary,
+    /// The product's reviews now.
+    pub reviews_now: usize,
+    /// Whether the product's review count changed since it was written.
+    pub stale: bool,
 }
 
 /// One bar of a histogram: values in `[from, to)` (`to` is `None` for the open last bar).

@@ -9,7 +9,10 @@ use std::rc::Rc;
 
 use recur_engine::llm::{FinishReason, Generate, Generation, JsonSchema, Message, SamplingParams};
 use recur_engine::prelude::*;
-use recur_engine::{BulletPath, SummaryOptions, product_review_summary, workspace_reviews};
+use recur_engine::{
+    BulletPath, SUMMARIES_DIR, SavedSummary, SummaryOptions, load_summary, product_review_summary,
+    save_summary, saved_summaries, workspace_reviews,
+};
 
 use crate::{campaign_write, import};
 
@@ -219,4 +222,113 @@ fn the_template_is_shown_when_every_bullet_is_rejected_or_no_model_is_there() {
             .unwrap()
             .is_none()
     );
+}
+
+#[test]
+fn a_saved_summary_round_trips_and_is_stale_once_new_reviews_come_in() {
+    let (dir, ws) = shop();
+    assert!(load_summary(&ws, "p1").unwrap().is_none());
+    assert!(saved_summaries(&ws).unwrap().is_empty());
+    let (mut g, _) = writer(mixed);
+    let s = product_review_summary(&ws, "p1", Some(&mut g), &SummaryOptions::default())
+        .unwrap()
+        .expect("reviewed");
+    let saved = SavedSummary::new(&s.summary, s.pain_points.reviews);
+    assert_eq!(saved.reviews, 12);
+    assert_eq!(saved.path, BulletPath::Model);
+    assert_eq!(saved.writer.as_deref(), Some("scripted writer"));
+    let file = save_summary(&ws, &saved).unwrap();
+    assert_eq!(file, dir.path().join(SUMMARIES_DIR).join("p1.json"));
+    // Written whole: no temporary file is left beside it.
+    let names: Vec<_> = std::fs::read_dir(dir.path().join(SUMMARIES_DIR))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, ["p1.json"]);
+    let back = load_summary(&ws, "p1").unwrap().expect("saved");
+    assert_eq!(back, saved);
+    assert_eq!(back.bullets[0].citations, s.summary.bullets[0].citations);
+    assert!(!back.is_stale(12));
+    // A product id that is no file name is saved under a safe one and read back.
+    let odd = SavedSummary {
+        product_id: "../shelf/p 2?".into(),
+        ..saved.clone()
+    };
+    let odd_file = save_summary(&ws, &odd).unwrap();
+    assert_eq!(odd_file.parent(), file.parent());
+    assert_eq!(load_summary(&ws, "../shelf/p 2?").unwrap(), Some(odd));
+    assert_eq!(saved_summaries(&ws).unwrap().len(), 2);
+
+    // A new review of p1: the saved summary rests on 12, the product has 13.
+    import(
+        &ws,
+        Table::Reviews,
+        &campaign_write(
+            dir.path(),
+            "more.csv",
+            "customer_id,product_id,rating,review_text,reviewed_at\n\
+             cust-x,p1,1,\"The pump broke again\",2026-04-01T12:00:00Z\n",
+        ),
+    );
+    let now = recur_engine::ReviewSummarizer::open(&ws).unwrap();
+    assert_eq!(now.reviews_of("p1"), Some(13));
+    assert_eq!(now.most_reviewed()[0], ("p1".to_owned(), 13));
+    assert!(load_summary(&ws, "p1").unwrap().unwrap().is_stale(13));
+}
+
+#[test]
+fn the_report_shows_saved_summaries_beside_pain_points_and_marks_stale_ones() {
+    let (dir, ws) = shop();
+    import(&ws, Table::Orders, &crate::testdata("tiny-shop/orders.csv"));
+    let report = ws.analyze().unwrap();
+    let imports = ws.manifest().unwrap().imports;
+    let html = |ws: &Workspace| {
+        let sections = recur_engine::ReportSections {
+            reviews: Some(recur_engine::ReviewSection::of_workspace(ws)),
+            ..Default::default()
+        };
+        recur_engine::render_report("t", &report, &imports, &sections)
+    };
+    // None saved: the report says so and names the commands that write them.
+    let page = html(&ws);
+    assert!(page.contains("none saved"), "no summary yet");
+    assert!(page.contains("recur analyze --summaries N"));
+    assert!(page.contains("Saved review summaries: 0."));
+
+    let (mut g, _) = writer(mixed);
+    let s = product_review_summary(&ws, "p1", Some(&mut g), &SummaryOptions::default())
+        .unwrap()
+        .unwrap();
+    let mut saved = SavedSummary::new(&s.summary, s.pain_points.reviews);
+    saved.bullets[0].text = "The pump broke <b>fast</b>".into();
+    save_summary(&ws, &saved).unwrap();
+    let template = product_review_summary(&ws, "p2", None, &SummaryOptions::default())
+        .unwrap()
+        .unwrap();
+    // p2's summary rests on fewer reviews than it has now: stale.
+    save_summary(&ws, &SavedSummary::new(&template.summary, 3)).unwrap();
+
+    let page = html(&ws);
+    let key = &saved.bullets[0].citations[0];
+    assert!(
+        page.contains("The pump broke &lt;b&gt;fast&lt;/b&gt;"),
+        "escaped"
+    );
+    assert!(
+        page.contains(&format!("({key}; model)")),
+        "cited keys and who wrote it"
+    );
+    assert!(page.contains("written by scripted writer"));
+    assert!(page.contains("rests on 12 reviews"));
+    assert!(page.contains("<b class=stale>stale: 4 reviews now</b>"));
+    assert_eq!(page.matches("class=stale").count(), 1, "p1's is up to date");
+    assert!(page.contains("Saved review summaries: 2."));
+    let recur_engine::Section::Ready { data } = recur_engine::ReviewSection::of_workspace(&ws)
+    else {
+        panic!("reviews are there");
+    };
+    assert_eq!(data.summaries.len(), 2);
+    assert_eq!(data.summaries[0].summary.product_id, "p1");
+    assert!(!data.summaries[0].stale && data.summaries[1].stale);
+    drop(dir);
 }

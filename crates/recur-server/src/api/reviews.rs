@@ -1,5 +1,7 @@
 //! A product's reviews summed up: negative share, aspects with quotes, whether it is held
-//! back from campaigns (`recur_engine::product_pain_points`). Reviewers are never named.
+//! back from campaigns (`recur_engine::product_pain_points`), and the summary saved by
+//! `recur analyze` (`recur_engine::load_summary`; the server never runs the language model).
+//! Reviewers are never named.
 
 use axum::extract::Path;
 use axum::{Extension, Json};
@@ -58,6 +60,65 @@ pub(crate) struct ProductReviews {
     pub(crate) held_back: bool,
     /// Why it is held back.
     pub(crate) held_back_reason: Option<String>,
+    /// The summary of its reviews saved by `recur analyze --product ID --summary` (or
+    /// `recur analyze --summaries N`); `null` when none was saved. The server never runs the
+    /// language model.
+    pub(crate) summary: Option<SavedReviewSummary>,
+}
+
+/// One bullet of a saved summary.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct SummaryBullet {
+    /// The bullet.
+    pub(crate) text: String,
+    /// Ids of the reviews it cites.
+    pub(crate) citations: Vec<String>,
+    /// `model` (the language model, and it passed the citation check) or `template` (the
+    /// template of the top aspects).
+    pub(crate) path: String,
+}
+
+/// A summary of the product's reviews saved in the workspace: bullets citing the reviews they
+/// rest on, and what it rests on.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct SavedReviewSummary {
+    /// The bullets.
+    pub(crate) bullets: Vec<SummaryBullet>,
+    /// `model` when the bullets are the language model's, `template` when the template's.
+    pub(crate) path: String,
+    /// The language model that was asked, if one was.
+    pub(crate) writer: Option<String>,
+    /// Why the template was used, when it was.
+    pub(crate) note: Option<String>,
+    /// When it was written (RFC 3339, UTC).
+    pub(crate) written_at: String,
+    /// The product's reviews when it was written.
+    pub(crate) reviews: usize,
+    /// Whether the product's review count changed since (run `recur analyze --product ID
+    /// --summary` again).
+    pub(crate) stale: bool,
+}
+
+impl SavedReviewSummary {
+    fn of(s: recur_engine::SavedSummary, reviews_now: usize) -> Self {
+        SavedReviewSummary {
+            stale: s.is_stale(reviews_now),
+            bullets: s
+                .bullets
+                .into_iter()
+                .map(|b| SummaryBullet {
+                    text: b.text,
+                    citations: b.citations,
+                    path: b.path.to_string(),
+                })
+                .collect(),
+            path: s.path.to_string(),
+            writer: s.writer,
+            note: s.note,
+            written_at: s.written_at,
+            reviews: s.reviews,
+        }
+    }
 }
 
 fn polarity(p: Polarity) -> &'static str {
@@ -69,7 +130,8 @@ fn polarity(p: Polarity) -> &'static str {
 }
 
 /// A product's pain points from its reviews: negative share, aspects with their negative
-/// share and example quotes (by review id), whether it is held back and why.
+/// share and example quotes (by review id), whether it is held back and why, and the summary
+/// `recur analyze` saved (`null` when none was; stale when the review count changed since).
 #[utoipa::path(get, path = "/v1/products/{id}/reviews", tag = "products",
     params(("id" = String, Path, description = "Product id")),
     responses((status = 200, description = "The product's reviews summed up", body = ProductReviews),
@@ -82,9 +144,15 @@ pub(crate) async fn product_reviews(
     caller.require(Scope::Read)?;
     let shop = caller.shop.clone();
     let product = id.clone();
-    let report = blocking(move || recur_engine::product_pain_points(&shop.ws, &product))
-        .await?
-        .ok_or_else(|| {
+    let (report, saved) = blocking(move || {
+        let Some(report) = recur_engine::product_pain_points(&shop.ws, &product)? else {
+            return Ok(None);
+        };
+        let saved = recur_engine::load_summary(&shop.ws, &product)?;
+        Ok(Some((report, saved)))
+    })
+    .await?
+    .ok_or_else(|| {
             ApiError::not_found(format!(
                 "product `{id}` has no reviews in this workspace (import them with `recur import reviews --file FILE`)"
             ))
@@ -114,6 +182,7 @@ pub(crate) async fn product_reviews(
                     .collect(),
             })
             .collect(),
+        summary: saved.map(|s| SavedReviewSummary::of(s, report.reviews)),
         held_back: report.held_back,
         held_back_reason: report.held_back_reason,
     }))

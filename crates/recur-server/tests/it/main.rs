@@ -6,6 +6,7 @@ mod live;
 mod schema;
 mod search;
 mod sends;
+mod summaries;
 
 use std::path::Path;
 use std::sync::Arc;

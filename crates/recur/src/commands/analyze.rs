@@ -1,19 +1,22 @@
 //! `recur analyze`: repurchase rate, cohort retention, inter-purchase times and RFM segments
 //! (as tables, JSON or CSV files), one customer's profile, or one product's review pain
 //! points (`--product`: judged by the review model when trained, else by stars) and, with
-//! `--summary`, a summary of its reviews whose every bullet cites the reviews it rests on.
+//! `--summary`, a summary of its reviews whose every bullet cites the reviews it rests on,
+//! saved in the workspace for the HTML report and the server; `--summaries N` writes and saves
+//! those of the N most-reviewed products (resumable: an up-to-date one is skipped).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Result;
-use recur_engine::prelude::{Error, Report};
+use recur_engine::prelude::{Error, Report, Workspace};
 
 use crate::cli::{AnalyzeArgs, OutputFormat};
 use crate::context::{Context, print_json};
 use crate::error::{require_creatable_dir, usage};
 use crate::models;
 use crate::output;
+use crate::progress;
 
 pub(crate) fn run(ctx: &Context, args: &AnalyzeArgs) -> Result<ExitCode> {
     let ws = ctx.open_workspace(&[(
@@ -25,6 +28,9 @@ pub(crate) fn run(ctx: &Context, args: &AnalyzeArgs) -> Result<ExitCode> {
     } else {
         args.format
     };
+    if let Some(n) = args.summaries {
+        return summaries(ctx, &ws, args, n, format);
+    }
     if let Some(id) = &args.product {
         let no_reviews = || {
             usage(format!(
@@ -32,39 +38,26 @@ pub(crate) fn run(ctx: &Context, args: &AnalyzeArgs) -> Result<ExitCode> {
             ))
         };
         if args.summary {
-            let settings = ws.settings();
-            let path = models::llm_path(ctx, settings);
-            let mut generator = if args.no_llm {
-                None
-            } else if settings.llm.endpoint.is_empty() && !path.exists() {
-                eprintln!(
-                    "note: no language model at {} (run scripts/setup-models); the summary is the template's",
-                    path.display()
-                );
-                None
-            } else {
-                Some(models::configured_generator(ctx, settings)?)
-            };
-            let opts = recur_engine::SummaryOptions {
-                seed: args.seed,
-                ..recur_engine::SummaryOptions::default()
-            };
-            let Some(s) = recur_engine::product_review_summary(
-                &ws,
-                id,
-                generator
-                    .as_deref_mut()
-                    .map(|g| g as &mut dyn recur_engine::llm::Generate),
-                &opts,
-            )?
-            else {
+            let mut generator = summary_writer(ctx, &ws, args.no_llm)?;
+            let summarizer = recur_engine::ReviewSummarizer::open(&ws)?;
+            let Some(s) = summarizer.summarize(id, as_generate(&mut generator), &opts(args)) else {
                 return Err(no_reviews());
             };
+            let saved = recur_engine::SavedSummary::new(&s.summary, s.pain_points.reviews);
+            let file = recur_engine::save_summary(&ws, &saved)?;
             match format {
-                OutputFormat::Json => print_json(&s)?,
+                OutputFormat::Json => {
+                    let mut doc = serde_json::to_value(&s)?;
+                    doc["saved_to"] = serde_json::json!(file);
+                    print_json(&doc)?;
+                }
                 OutputFormat::Table | OutputFormat::Csv => {
                     print!("{}", super::reviews::pain_points_text(&s.pain_points));
                     print!("{}", output::review_summary_text(&s.summary));
+                    println!(
+                        "  Saved to {} (the HTML report and `recur serve` show it).",
+                        file.display()
+                    );
                 }
             }
             return Ok(ExitCode::SUCCESS);
@@ -119,6 +112,119 @@ pub(crate) fn run(ctx: &Context, args: &AnalyzeArgs) -> Result<ExitCode> {
         print_json(&report)?;
     } else {
         print!("{}", output::report_text(&report));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The summaries' writer: none with --no-llm or when no model is set up (a note says so),
+/// else the configured model (llm.* settings).
+fn summary_writer(
+    ctx: &Context,
+    ws: &Workspace,
+    no_llm: bool,
+) -> Result<Option<Box<dyn recur_engine::llm::Generate>>> {
+    let settings = ws.settings();
+    let path = models::llm_path(ctx, settings);
+    if no_llm {
+        Ok(None)
+    } else if settings.llm.endpoint.is_empty() && !path.exists() {
+        eprintln!(
+            "note: no language model at {} (run scripts/setup-models); the summaries are the template's",
+            path.display()
+        );
+        Ok(None)
+    } else {
+        Ok(Some(models::configured_generator(ctx, settings)?))
+    }
+}
+
+fn as_generate(
+    g: &mut Option<Box<dyn recur_engine::llm::Generate>>,
+) -> Option<&mut dyn recur_engine::llm::Generate> {
+    g.as_deref_mut()
+        .map(|g| g as &mut dyn recur_engine::llm::Generate)
+}
+
+fn opts(args: &AnalyzeArgs) -> recur_engine::SummaryOptions {
+    recur_engine::SummaryOptions {
+        seed: args.seed,
+        ..recur_engine::SummaryOptions::default()
+    }
+}
+
+/// `--summaries N`: writes and saves the summaries of the N most-reviewed products, skipping
+/// those whose saved summary rests on their present review count.
+fn summaries(
+    ctx: &Context,
+    ws: &Workspace,
+    args: &AnalyzeArgs,
+    n: usize,
+    format: OutputFormat,
+) -> Result<ExitCode> {
+    if n == 0 {
+        return Err(usage(
+            "`--summaries 0` summarises nothing; give the number of most-reviewed products to summarise, such as `--summaries 20`",
+        ));
+    }
+    let summarizer = recur_engine::ReviewSummarizer::open(ws)?;
+    let top: Vec<(String, usize)> = summarizer.most_reviewed().into_iter().take(n).collect();
+    if top.is_empty() {
+        return Err(usage(
+            "no reviews in this workspace; import them with `recur import reviews --file FILE`",
+        ));
+    }
+    let mut generator = summary_writer(ctx, ws, args.no_llm)?;
+    let json = format == OutputFormat::Json;
+    let bar = progress::count_bar(ctx.quiet_or(json), "summarising");
+    bar.set_length(top.len() as u64);
+    let mut run = output::SummaryRun {
+        dir: ws.root().join(recur_engine::SUMMARIES_DIR),
+        writer: generator.as_ref().map(|g| g.describe()),
+        saved: 0,
+        skipped: 0,
+        products: Vec::with_capacity(top.len()),
+    };
+    for (product, reviews) in top {
+        bar.set_message(product.clone());
+        let file = recur_engine::summary_file(ws, &product);
+        let item = match recur_engine::load_summary(ws, &product)? {
+            Some(old) if !old.is_stale(reviews) => {
+                run.skipped += 1;
+                output::SummaryRunItem {
+                    product_id: product,
+                    reviews,
+                    status: "skipped",
+                    path: old.path,
+                    file,
+                }
+            }
+            _ => {
+                let Some(s) =
+                    summarizer.summarize(&product, as_generate(&mut generator), &opts(args))
+                else {
+                    bar.inc(1);
+                    continue;
+                };
+                let saved = recur_engine::SavedSummary::new(&s.summary, reviews);
+                let file = recur_engine::save_summary(ws, &saved)?;
+                run.saved += 1;
+                output::SummaryRunItem {
+                    product_id: product,
+                    reviews,
+                    status: "saved",
+                    path: saved.path,
+                    file,
+                }
+            }
+        };
+        run.products.push(item);
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    if json {
+        print_json(&run)?;
+    } else {
+        print!("{}", output::summary_run_text(&run));
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -24,7 +24,9 @@ pub(crate) use import::{import_json, import_text, imports_json, imports_text, re
 pub(crate) use query::{query_csv, query_text};
 pub(crate) use recs::{recommendations_text, suite_text};
 pub(crate) use report::{profile_text, report_tables, report_text};
-pub(crate) use review_summary::review_summary_text;
+pub(crate) use review_summary::{
+    SummaryRun, SummaryRunItem, review_summary_text, summary_run_text,
+};
 
 /// `x` as a percentage with one decimal.
 fn pct(x: f64) -> String {

@@ -1,7 +1,11 @@
 //! A product's review summary as text: each bullet with who wrote it and the review ids it
-//! cites, the quotes it cites, and why the template is shown when it is.
+//! cites, the quotes it cites, and why the template is shown when it is; and what
+//! `recur analyze --summaries N` saved and skipped.
+
+use std::path::PathBuf;
 
 use recur_engine::{BulletPath, ReviewSummary};
+use serde::Serialize;
 
 /// The summary's lines.
 pub(crate) fn review_summary_text(s: &ReviewSummary) -> String {
@@ -47,5 +51,79 @@ pub(crate) fn review_summary_text(s: &ReviewSummary) -> String {
             s.attempts, s.seconds
         ));
     }
+    out
+}
+
+/// What `recur analyze --summaries N` did with one product.
+#[derive(Debug, Serialize)]
+pub(crate) struct SummaryRunItem {
+    /// Product id.
+    pub(crate) product_id: String,
+    /// Its reviews now.
+    pub(crate) reviews: usize,
+    /// `saved`, or `skipped` when its saved summary rests on the same review count.
+    pub(crate) status: &'static str,
+    /// Who wrote the saved bullets (`model`, `template`).
+    pub(crate) path: BulletPath,
+    /// The summary's file.
+    pub(crate) file: PathBuf,
+}
+
+/// What `recur analyze --summaries N` did.
+#[derive(Debug, Serialize)]
+pub(crate) struct SummaryRun {
+    /// Folder of the saved summaries.
+    pub(crate) dir: PathBuf,
+    /// The model asked, if one was.
+    pub(crate) writer: Option<String>,
+    /// Summaries written and saved.
+    pub(crate) saved: usize,
+    /// Products skipped: their saved summary is up to date.
+    pub(crate) skipped: usize,
+    /// The products, most reviewed first.
+    pub(crate) products: Vec<SummaryRunItem>,
+}
+
+/// The run's lines: one per product, then the totals and what shows the summaries.
+pub(crate) fn summary_run_text(r: &SummaryRun) -> String {
+    let mut out = format!(
+        "Review summaries of the {} most-reviewed products ({}):\n",
+        r.products.len(),
+        r.writer
+            .as_deref()
+            .map_or_else(|| "the template".to_owned(), |w| format!("model {w}"))
+    );
+    let width = r
+        .products
+        .iter()
+        .map(|p| p.product_id.chars().count())
+        .max()
+        .unwrap_or(0);
+    for p in &r.products {
+        out.push_str(&format!(
+            "  {:width$}  {:>5} reviews  {} ({})\n",
+            p.product_id,
+            p.reviews,
+            if p.status == "saved" {
+                "saved"
+            } else {
+                "up to date, skipped"
+            },
+            p.path
+        ));
+    }
+    let model = r
+        .products
+        .iter()
+        .filter(|p| p.status == "saved" && p.path == BulletPath::Model)
+        .count();
+    out.push_str(&format!(
+        "Saved {} ({model} by the model, {} by the template), skipped {} already up to date, in {}.\n\
+         The HTML report and `recur serve` (GET /v1/products/ID/reviews) show them.\n",
+        r.saved,
+        r.saved - model,
+        r.skipped,
+        r.dir.display()
+    ));
     out
 }

@@ -163,6 +163,71 @@ fn analyze_product_shows_pain_points_without_and_with_a_model() {
     assert_eq!(a["held_back"].as_array().unwrap().len(), 0, "{a}");
 }
 
+#[test]
+fn analyze_saves_summaries_and_a_second_run_skips_the_up_to_date_ones() {
+    let dir = review_workspace();
+    let d = dir.path();
+    let o = recur(d, &["analyze", "--product", "s0", "--summary", "--no-llm"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("Saved to "), "{}", stdout(&o));
+    let saved: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(d.join("reviews/summaries/s0.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(saved["reviews"], 30);
+    assert_eq!(saved["path"], "template");
+    assert!(
+        saved["bullets"][0]["citations"][0]
+            .as_str()
+            .unwrap()
+            .contains(':')
+    );
+
+    // The three most-reviewed (30 each; ties by id): s0 is up to date, s1 and s2 are written.
+    let o = recur(d, &["analyze", "--summaries", "3", "--no-llm", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let run: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(
+        (run["saved"].as_u64(), run["skipped"].as_u64()),
+        (Some(2), Some(1))
+    );
+    let status: Vec<_> = run["products"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["product_id"].as_str().unwrap(),
+                p["status"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        status,
+        [("s0", "skipped"), ("s1", "saved"), ("s2", "saved")]
+    );
+    assert!(d.join("reviews/summaries/s2.json").is_file());
+
+    // Run again: nothing to do.
+    let o = recur(d, &["analyze", "--summaries", "3", "--no-llm"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    let text = text.replace(
+        &d.canonicalize().unwrap().display().to_string(),
+        "[TEMP_DIR]",
+    );
+    insta::assert_snapshot!(text.replace(&d.display().to_string(), "[TEMP_DIR]"));
+
+    let o = recur(d, &["analyze", "--summaries", "0"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("`--summaries 0`"), "{}", stderr(&o));
+    let o = recur(d, &["analyze", "--no-llm"]);
+    assert!(
+        !o.status.success(),
+        "--no-llm needs --summary or --summaries"
+    );
+}
+
 fn write_datasets(d: &Path) {
     let mut csv = String::from("cat,label,review\n");
     let mut json = String::new();
