@@ -99,6 +99,10 @@ pub struct AssistOptions {
     /// (without an embedding BM25 ranks alone). Paraphrased questions match an FAQ better by
     /// meaning than by shared words, so the default leans on the embedding; see BENCHMARKS.md.
     pub dense_bm25_weight: f64,
+    /// Added to a passage's cosine per share of the question's words it holds, when the
+    /// question is embedded ([`SearchOptions::word_weight`]): near-ties between FAQ entries the
+    /// embedding finds equally close go to the one with the customer's words. See BENCHMARKS.md.
+    pub dense_word_weight: f64,
 }
 
 impl Default for AssistOptions {
@@ -111,6 +115,7 @@ impl Default for AssistOptions {
             attempts: 2,
             dense_languages: vec![Lang::En],
             dense_bm25_weight: 0.0,
+            dense_word_weight: 0.1,
         }
     }
 }
@@ -124,6 +129,11 @@ impl AssistOptions {
                 self.dense_bm25_weight
             } else {
                 1.0
+            },
+            word_weight: if embedded {
+                self.dense_word_weight
+            } else {
+                0.0
             },
             ..SearchOptions::default()
         }
@@ -164,6 +174,10 @@ pub struct Answer {
     pub confidence: f64,
     /// Why the model's answers were rejected, when they were.
     pub rejected: Vec<String>,
+    /// What did not go as configured but did not stop the answer (for example the question
+    /// could not be embedded, so passages were ranked by words only).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
     /// Seconds taken.
     pub seconds: f64,
 }
@@ -286,6 +300,7 @@ impl Assistant<'_> {
             mode: AnswerMode::Escalated,
             confidence,
             rejected: Vec::new(),
+            notes: Vec::new(),
             seconds: 0.0,
         }
     }
@@ -334,6 +349,7 @@ impl Assistant<'_> {
                 mode: AnswerMode::Orders,
                 confidence: 1.0,
                 rejected: Vec::new(),
+                notes: Vec::new(),
                 seconds: 0.0,
             });
         }
@@ -350,14 +366,23 @@ impl Assistant<'_> {
             }
             _ => topic,
         };
+        // An embedder that fails (an endpoint down) costs the meaning match, not the answer:
+        // the passages are then ranked by words, as for a language without embeddings.
+        let mut notes = Vec::new();
         let vector = match self.embedder {
             Some(e)
                 if self.options.dense_languages.contains(&lang)
                     && e.id() == self.index.embedder_id() =>
             {
-                e.embed(&[query.as_str()])
-                    .map_err(recur_retrieval::Error::Embed)?
-                    .pop()
+                match e.embed(&[query.as_str()]) {
+                    Ok(mut v) => v.pop(),
+                    Err(err) => {
+                        notes.push(format!(
+                            "the question could not be embedded ({err}): passages ranked by words only"
+                        ));
+                        None
+                    }
+                }
             }
             _ => None,
         };
@@ -370,11 +395,9 @@ impl Assistant<'_> {
         )?;
         let confidence = hits.first().map_or(0.0, confidence);
         if hits.is_empty() || confidence < self.options.min_confidence {
-            return Ok(Self::escalated(
-                EscalationReason::LowConfidence,
-                lang,
-                confidence,
-            ));
+            let mut answer = Self::escalated(EscalationReason::LowConfidence, lang, confidence);
+            answer.notes = notes;
+            return Ok(answer);
         }
         let citations_of = |hits: &[Hit<'_>], markers: &[usize]| -> Vec<Citation> {
             markers
@@ -402,6 +425,7 @@ impl Assistant<'_> {
                 mode,
                 confidence,
                 rejected,
+                notes: notes.clone(),
                 seconds: 0.0,
             }
         };

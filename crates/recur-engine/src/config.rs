@@ -123,6 +123,9 @@ pub struct AssistSettings {
     /// Weight of the BM25 ranking beside the embedding ranking when a question is embedded
     /// (0 to 10; the embedding ranking weighs 1).
     pub bm25_weight: f64,
+    /// Added to a passage's cosine per share of the question's words it holds, when a
+    /// question is embedded (0 to 1; settles near-ties by the customer's words).
+    pub word_weight: f64,
 }
 
 impl Default for AssistSettings {
@@ -133,6 +136,7 @@ impl Default for AssistSettings {
             quote_confidence: 0.6,
             passages: 3,
             bm25_weight: 0.0,
+            word_weight: 0.1,
         }
     }
 }
@@ -414,6 +418,11 @@ pub const KEYS: &[(&str, &str, &str)] = &[
         "weight (0-10) of word matches beside meaning matches when a question is embedded",
     ),
     (
+        "assist.word_weight",
+        "RECUR_ASSIST_WORD_WEIGHT",
+        "added (0-1) to a passage's cosine per share of the question's words it holds",
+    ),
+    (
         "customers.retention_days",
         "RECUR_CUSTOMERS_RETENTION_DAYS",
         "days without activity after which `customers retain` clears personal fields (0: never)",
@@ -633,6 +642,7 @@ impl Settings {
             }
             "assist.passages" => self.assist.passages = whole(key, value, 1, 20)?,
             "assist.bm25_weight" => self.assist.bm25_weight = number(key, value, 0.0, 10.0)?,
+            "assist.word_weight" => self.assist.word_weight = number(key, value, 0.0, 1.0)?,
             "customers.retention_days" => {
                 self.customers.retention_days = whole(key, value, 0, 36_500)?;
             }
@@ -731,12 +741,14 @@ impl Settings {
              # The customer-service assistant: auto quotes a confidently matched FAQ answer and lets the\n\
              # model answer otherwise (model: always the model, quote: never); below min_confidence a\n\
              # question goes to a person; the model answers from this many passages; bm25_weight weighs\n\
-             # word matches beside meaning matches (embeddings).\n\
+             # word matches beside meaning matches (embeddings) by rank; word_weight adds to a passage's\n\
+             # cosine the share of the question's words it holds, times this weight.\n\
              style = \"{}\"\n\
              min_confidence = {:?}\n\
              quote_confidence = {:?}\n\
              passages = {}\n\
-             bm25_weight = {:?}\n\n\
+             bm25_weight = {:?}\n\
+             word_weight = {:?}\n\n\
              [customers]\n\
              # `recur customers retain` clears the personal fields (e-mail, name, phone, address) of\n\
              # customers inactive this many days (0: never; `recur customers erase` removes one now).\n\
@@ -775,6 +787,7 @@ impl Settings {
             d.assist.quote_confidence,
             d.assist.passages,
             d.assist.bm25_weight,
+            d.assist.word_weight,
             d.customers.retention_days,
             d.delivery.smtp_from,
             d.delivery.smtp_security,

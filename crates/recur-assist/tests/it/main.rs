@@ -353,3 +353,80 @@ fn a_short_follow_up_is_searched_with_the_previous_question() {
     assert_eq!(r.citations[0].id, "faq.json#2", "{r:?}");
     assert_eq!(chat.turns.len(), 4);
 }
+
+/// Letter counts as a vector: deterministic, and it can be made to fail.
+struct Letters {
+    fail: bool,
+}
+
+impl recur_retrieval::Embedder for Letters {
+    fn id(&self) -> String {
+        "letters".into()
+    }
+    fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, String> {
+        if self.fail {
+            return Err("the embedding endpoint is down".into());
+        }
+        Ok(texts
+            .iter()
+            .map(|t| {
+                let mut v = vec![0.0f32; 26];
+                for c in t
+                    .to_ascii_lowercase()
+                    .bytes()
+                    .filter(u8::is_ascii_lowercase)
+                {
+                    v[usize::from(c - b'a')] += 1.0;
+                }
+                v
+            })
+            .collect())
+    }
+}
+
+#[test]
+fn an_embedder_that_fails_leaves_the_answer_to_words_with_a_note() {
+    let mut index = KnowledgeIndex::in_memory().unwrap();
+    index
+        .replace_source(
+            "faq.json",
+            "1",
+            parse_knowledge("faq.json", FAQ.as_bytes(), None).unwrap(),
+            Some(&Letters { fail: false }),
+        )
+        .unwrap();
+    let down = Letters { fail: true };
+    let mut a = Assistant {
+        index: &index,
+        embedder: Some(&down),
+        writer: None,
+        orders: None,
+        products: &[],
+        options: options(AnswerStyle::Auto),
+    };
+    let r = a
+        .answer(
+            &mut Conversation::default(),
+            "how long until I get my refund",
+            None,
+        )
+        .unwrap();
+    assert!(!r.escalate, "{r:?}");
+    assert_eq!(r.citations[0].id, "faq.json#0");
+    assert_eq!(r.notes.len(), 1, "{:?}", r.notes);
+    assert!(r.notes[0].contains("endpoint is down"), "{:?}", r.notes);
+    let json = serde_json::to_value(&r).unwrap();
+    assert!(json["notes"].is_array());
+    // A working embedder leaves no note (and the key out of the JSON).
+    let up = Letters { fail: false };
+    a.embedder = Some(&up);
+    let r = a
+        .answer(
+            &mut Conversation::default(),
+            "how long until I get my refund",
+            None,
+        )
+        .unwrap();
+    assert!(r.notes.is_empty());
+    assert!(serde_json::to_value(&r).unwrap().get("notes").is_none());
+}

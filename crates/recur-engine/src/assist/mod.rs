@@ -112,6 +112,7 @@ pub fn assist_options(s: &AssistSettings) -> AssistOptions {
         min_confidence: s.min_confidence,
         quote_confidence: s.quote_confidence,
         dense_bm25_weight: s.bm25_weight,
+        dense_word_weight: s.word_weight,
         style: match s.style.as_str() {
             "model" => AnswerStyle::Model,
             "quote" => AnswerStyle::Quote,

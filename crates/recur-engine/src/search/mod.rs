@@ -279,6 +279,7 @@ impl ProductIndex {
             candidates: CANDIDATES,
             kinds: Vec::new(),
             bm25_weight: 1.0,
+            word_weight: 0.0,
         };
         let hits = self
             .index

@@ -241,3 +241,44 @@ fn two_handles_writing_in_turn_lose_nothing() {
     assert_eq!(c.passages().len(), 6, "b started from what a had written");
     assert!(c.source("faq").is_some() && c.source("other").is_some());
 }
+
+/// Every text gets the same vector: the embedding cannot tell passages apart.
+struct Flat;
+
+impl Embedder for Flat {
+    fn id(&self) -> String {
+        "flat".into()
+    }
+    fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, String> {
+        Ok(texts.iter().map(|_| vec![1.0, 0.0]).collect())
+    }
+}
+
+#[test]
+fn the_word_blend_settles_a_cosine_tie_by_the_query_words_and_only_then() {
+    let mut index = KnowledgeIndex::in_memory().unwrap();
+    index
+        .replace_source("faq", "1", faq(), Some(&Flat))
+        .unwrap();
+    let q = Flat.embed(&["q"]).unwrap().pop().unwrap();
+    let by_cosine = SearchOptions {
+        bm25_weight: 0.0,
+        ..SearchOptions::default()
+    };
+    // A tie on cosine keeps the passages' order.
+    let hits = index
+        .search("reset my password", Some(&q), &by_cosine)
+        .unwrap();
+    assert_eq!(hits[0].passage.id, "faq#0");
+    let blended = SearchOptions {
+        word_weight: 0.1,
+        ..by_cosine
+    };
+    let hits = index
+        .search("reset my password", Some(&q), &blended)
+        .unwrap();
+    assert_eq!(hits[0].passage.id, "faq#4");
+    // The cosine reported is the embedding's own, not the blend.
+    assert_eq!(hits[0].cosine.map(|(c, rank)| (c, rank)), Some((1.0, 1)));
+    assert!((hits[0].coverage - 1.0).abs() < 1e-9);
+}
