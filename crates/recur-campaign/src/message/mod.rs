@@ -707,11 +707,49 @@ mod tests {
                 assert!(
                     v.iter().any(|v| matches!(
                         v,
-                        Violation::OfferInFreeText { .. } | Violation::Voice { .. }
+                        Violation::OfferInFreeText { .. }
+                            | Violation::Voice { .. }
+                            | Violation::UnsuppliedNumber { .. }
                     )),
                     "{opening}: {v:?}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn numbers_spelled_out_are_unsupplied_but_one_and_title_words_are_not() {
+        let mut f = facts(Language::En);
+        f.products[1].title = "Three Wishes Candle".into();
+        for opening in [
+            "Back in four days.",
+            "Twenty reasons to come back.",
+            "Hundreds of new things.",
+            "We have been thinking of you twice.",
+        ] {
+            let v = validate::check_free_text(&text(opening), &f);
+            assert!(
+                v.iter().any(|v| matches!(
+                    v,
+                    Violation::UnsuppliedNumber {
+                        field: "opening",
+                        ..
+                    }
+                )),
+                "{opening}: {v:?}"
+            );
+        }
+        for opening in [
+            "The one you liked is waiting.",
+            "Often the best things come back.",
+            "Your Three Wishes Candle misses you.",
+        ] {
+            let v = validate::check_free_text(&text(opening), &f);
+            assert!(
+                !v.iter()
+                    .any(|v| matches!(v, Violation::UnsuppliedNumber { .. })),
+                "{opening}: {v:?}"
+            );
         }
     }
 

@@ -505,11 +505,55 @@ const VOICE_EN: &[&str] = &[
     "customer is",
 ];
 const VOICE_ZH: &[&str] = &["抱歉", "对不起", "这位顾客", "该顾客"];
+/// Numbers spelled out in English ("four days", "twenty percent"): a number is the engine's to
+/// write, in words as in digits. "one" is left out: it is mostly not a number ("the one you
+/// liked", "one of our favourites"). Chinese numerals are found by [`chinese_numeral`].
+const NUMBER_WORDS_EN: &[&str] = &[
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+    "twenty",
+    "thirty",
+    "forty",
+    "fifty",
+    "sixty",
+    "seventy",
+    "eighty",
+    "ninety",
+    "hundred",
+    "thousand",
+    "million",
+    "dozen",
+    "twice",
+    "thrice",
+];
 
 fn offer_words(language: Language) -> &'static [&'static str] {
     match language {
         Language::En => OFFER_WORDS_EN,
         Language::Zh => OFFER_WORDS_ZH,
+    }
+}
+
+fn number_words(language: Language) -> &'static [&'static str] {
+    match language {
+        Language::En => NUMBER_WORDS_EN,
+        Language::Zh => &[],
     }
 }
 
@@ -541,46 +585,22 @@ fn entry_found(entry: &str, padded: &str) -> bool {
     padded.contains(&format!("{head}{body}{tail}"))
 }
 
-/// The words and phrases free text may not contain in `language` (offer talk and the wrong
-/// voice), as `x-forbidden-words` entries: the one list both the decoder and
-/// [`check_free_text`] use.
+/// The words and phrases free text may not contain in `language` (offer talk, the wrong
+/// voice, numbers spelled out), as `x-forbidden-words` entries: the one list both the decoder
+/// and [`check_free_text`] use.
 pub(crate) fn free_text_words(language: Language) -> Vec<String> {
     offer_words(language)
         .iter()
         .chain(voice_words(language))
+        .chain(number_words(language))
         .map(|w| word_entry(w, language))
         .collect()
 }
 
-/// The checks on the writer's own text: its language, no offer or stock talk, the shop's voice.
-pub(crate) fn check_free_text(text: &FreeText, facts: &Facts) -> Vec<Violation> {
-    let mut out = Vec::new();
-    out.extend(free_text_language(text, facts));
-    // Any numeral at all (digits of any script, fractions such as ¼, Roman numerals): numbers
-    // are the engine's to write.
-    let fields = [
-        ("subject", &text.subject),
-        ("opening", &text.opening),
-        ("reason", &text.reason),
-        ("closing", &text.closing),
-    ];
-    for (field, t) in fields {
-        if let Some(c) = t.chars().find(|c| c.is_numeric()) {
-            out.push(Violation::UnsuppliedNumber {
-                field,
-                text: c.to_string(),
-            });
-        } else if let Some(n) = chinese_numeral(t) {
-            out.push(Violation::UnsuppliedNumber { field, text: n });
-        }
-    }
-    let all = format!(
-        "{}\n{}\n{}\n{}",
-        text.subject, text.opening, text.reason, text.closing
-    )
-    .to_lowercase();
-    // Words as the writer chose them: supplied titles and the category may contain any word.
-    let mut own = all.clone();
+/// `text` as its lower-case words joined by single spaces, with a space at each end, without
+/// the supplied titles and favourite category (which may contain any word).
+fn own_words(text: &str, facts: &Facts) -> String {
+    let mut own = text.to_lowercase();
     for t in facts
         .products
         .iter()
@@ -596,7 +616,46 @@ pub(crate) fn check_free_text(text: &FreeText, facts: &Facts) -> Vec<Violation> 
         .map(|w| w.trim_matches('\''))
         .filter(|w| !w.is_empty())
         .collect();
-    let padded = format!(" {} ", tokens.join(" "));
+    format!(" {} ", tokens.join(" "))
+}
+
+/// The checks on the writer's own text: its language, no offer or stock talk, the shop's voice.
+pub(crate) fn check_free_text(text: &FreeText, facts: &Facts) -> Vec<Violation> {
+    let mut out = Vec::new();
+    out.extend(free_text_language(text, facts));
+    // Any numeral at all (digits of any script, fractions such as ¼, Roman numerals): numbers
+    // are the engine's to write.
+    let fields = [
+        ("subject", &text.subject),
+        ("opening", &text.opening),
+        ("reason", &text.reason),
+        ("closing", &text.closing),
+    ];
+    for (field, t) in fields {
+        let spelled = || {
+            let padded = own_words(t, facts);
+            number_words(facts.language)
+                .iter()
+                .find(|w| entry_found(&word_entry(w, facts.language), &padded))
+                .map(|w| (*w).to_owned())
+        };
+        if let Some(c) = t.chars().find(|c| c.is_numeric()) {
+            out.push(Violation::UnsuppliedNumber {
+                field,
+                text: c.to_string(),
+            });
+        } else if let Some(n) = chinese_numeral(t).or_else(spelled) {
+            out.push(Violation::UnsuppliedNumber { field, text: n });
+        }
+    }
+    // Words as the writer chose them: supplied titles and the category may contain any word.
+    let padded = own_words(
+        &format!(
+            "{}\n{}\n{}\n{}",
+            text.subject, text.opening, text.reason, text.closing
+        ),
+        facts,
+    );
     let found = |list: &[&str]| -> Vec<String> {
         list.iter()
             .filter(|w| entry_found(&word_entry(w, facts.language), &padded))
