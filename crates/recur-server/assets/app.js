@@ -388,6 +388,15 @@ async function product(id) {
   out.push(section('Pain points', h('div', { id: 'pain-points' }, table(['Aspect', 'Mentions', 'Negative', 'Quotes (review id)'],
     r.aspects.map((a) => [a.aspect, fmt(a.mentions), pct(a.negative_share),
       h('td', { class: 'text' }, a.examples.map((q) => h('div', {}, `"${q.text}" (${q.review}, ${q.polarity})`)))])))));
+  // The summary `recur analyze` saved (the server never runs the language model).
+  const s = r.summary;
+  const how = `recur analyze --product ${r.product_id} --summary`;
+  out.push(section('Summary of the reviews', h('div', { id: 'review-summary' }, s
+    ? [h('ul', {}, s.bullets.map((b) => h('li', { class: 'text' }, b.text,
+        h('span', { class: 'note' }, ` (reviews ${b.citations.join(', ') || '-'}; ${b.path})`)))),
+      h('p', { class: 'note' }, `Written ${s.written_at} by ${s.writer || 'the template'} from ${fmt(s.reviews)} reviews.`),
+      s.stale ? h('p', { class: 'escalate' }, `Stale: the product has ${fmt(r.reviews)} reviews now; run ${how} again.`) : null]
+    : h('p', { class: 'note' }, `None saved: ${how} (or recur analyze --summaries N) writes one.`))));
   return out;
 }
 

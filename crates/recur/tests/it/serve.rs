@@ -310,6 +310,11 @@ fn the_dashboard_renders_its_charts_in_a_real_browser() {
                 dom.contains("id=\"pain-points\"") || dom.contains("class=\"error\""),
                 "the product page shows its reviews:\n{dom}"
             );
+            // With reviews, the saved summary (or what writes one).
+            assert!(
+                !dom.contains("id=\"pain-points\"") || dom.contains("id=\"review-summary\""),
+                "the product page shows where its review summary goes:\n{dom}"
+            );
         }
         if name == "assist" {
             assert!(
