@@ -19,11 +19,15 @@ use recur_llm::{Generate, JsonSchema, Message, SamplingParams};
 
 /// Characters free text may not contain: digits (ASCII and full-width), currency and percent
 /// signs, brackets and braces (placeholders), `@` and `#`, slashes and other markup, line
-/// breaks. In Chinese, Latin letters as well (the text must be Chinese); in English, CJK.
+/// breaks. In Chinese, Latin letters as well (the text must be Chinese); in English, CJK and
+/// letters past ASCII (U+0080-U+024F).
 fn forbidden_class(language: Language) -> String {
     let common = r"\d０-９$€£¥￥＄%％@＠#{}\[\]<>＜＞\\/_|~^*+=&\n\r\t";
     match language {
-        Language::En => format!("^[^{common}\\u3400-\\u9fff\\uf900-\\ufaff]*$"),
+        // English free text keeps to ASCII letters: a letter such as "â" would let a word
+        // dodge the forbidden list ("dealâa" is not "deal") and is how mojibake ("â€™") looks.
+        // Typographic quotes and dashes (U+2010 and up) stay.
+        Language::En => format!("^[^{common}\\u0080-\\u024f\\u3400-\\u9fff\\uf900-\\ufaff]*$"),
         Language::Zh => format!("^[^{common}A-Za-zＡ-Ｚａ-ｚ]*$"),
     }
 }
@@ -532,6 +536,9 @@ mod tests {
         let ok = serde_json::json!({"subject": "Green tea for you", "opening": "Welcome back to the tea house.",
             "lead": "Genmaicha", "reason": "They suit your taste.", "closing": "Cheers"});
         assert!(s.validate(&ok).is_ok());
+        let mut typographic = ok.clone();
+        typographic["opening"] = serde_json::json!("Welcome back \u{2014} we’ve missed you…");
+        assert!(s.validate(&typographic).is_ok());
         for (k, v) in [
             ("opening", "Save 20 percent today"),
             ("opening", "Only $5"),
@@ -544,6 +551,8 @@ mod tests {
             ("reason", "Perfect for the customer"),
             ("closing", "Guaranteed joy"),
             ("closing", "WELCOME back"),
+            // A Latin letter past ASCII would hide a forbidden word.
+            ("opening", "A special dealâa for you"),
         ] {
             let mut bad = ok.clone();
             bad[k] = serde_json::json!(v);
