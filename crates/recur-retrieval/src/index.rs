@@ -42,9 +42,9 @@ pub struct SearchOptions {
     pub bm25_weight: f64,
     /// Added to each candidate's cosine, times the share of the query's content words the
     /// passage holds, before the cosine ranking (0: by cosine alone). A linear blend of the
-    /// two scores, unlike the rank fusion above: it settles near-ties between passages the
-    /// embedding finds equally close (`damaged during shipping` against `damaged by improper
-    /// use`) by the words the customer used, without letting words outrank meaning.
+    /// two scores, unlike the rank fusion above: words reorder only passages whose cosines are
+    /// within this weight of each other, which settles near-ties the embedding cannot
+    /// (`damaged during shipping` against `damaged by improper use`) by the customer's words.
     pub word_weight: f64,
 }
 

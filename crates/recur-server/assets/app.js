@@ -394,7 +394,8 @@ async function product(id) {
   out.push(section('Summary of the reviews', h('div', { id: 'review-summary' }, s
     ? [h('ul', {}, s.bullets.map((b) => h('li', { class: 'text' }, b.text,
         h('span', { class: 'note' }, ` (reviews ${b.citations.join(', ') || '-'}; ${b.path})`)))),
-      h('p', { class: 'note' }, `Written ${s.written_at} by ${s.writer || 'the template'} from ${fmt(s.reviews)} reviews.`),
+      h('p', { class: 'note' }, `Written ${s.written_at} by ${s.path === 'model' ? s.writer : 'the template'} from ${fmt(s.reviews)} reviews.`
+        + (s.note ? ` ${s.note}` : '')),
       s.stale ? h('p', { class: 'escalate' }, `Stale: the product has ${fmt(r.reviews)} reviews now; run ${how} again.`) : null]
     : h('p', { class: 'note' }, `None saved: ${how} (or recur analyze --summaries N) writes one.`))));
   return out;

@@ -90,7 +90,8 @@ pub fn read_customer_ids(path: &std::path::Path) -> Result<Vec<String>> {
 /// Erases customers from every store of the workspace: their stored rows (orders, events,
 /// reviews, customers), quarantined source lines, ledger rows (made anonymous, kept for the
 /// campaigns' measurements, the customer kept suppressed under a hash of the id), event
-/// logs, exports and analysis files; reports that name them are removed. Idempotent; one
+/// logs, exports and analysis files; reports that name them and saved review summaries are
+/// removed. Idempotent; one
 /// line without personal data is appended to [`PRIVACY_AUDIT_FILE`]. Refused while a
 /// server holds the live event log ([`Error::LiveLogBusy`]). Blank ids are ignored.
 pub fn erase_customers(ws: &Workspace, ids: &[String], now: i64) -> Result<Erasure> {
@@ -123,6 +124,22 @@ pub fn erase_customers(ws: &Workspace, ids: &[String], now: i64) -> Result<Erasu
         crate::assist::knowledge_dir(ws.root()),
     ];
     let files = files::scrub_tree(ws.root(), &skip, &traces)?;
+    // Saved review summaries quote and cite reviews, possibly the erased customers' own:
+    // derived data, removed with every erasure (before the stored rows, so that a rerun after
+    // a kill still removes them; `recur analyze --summaries N` writes them again from the
+    // reviews that remain).
+    let summaries = ws.root().join(crate::review_summary::SUMMARIES_DIR);
+    match std::fs::remove_dir_all(&summaries) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(error) => {
+            return Err(Error::Io {
+                path: summaries,
+                action: "remove",
+                error,
+            });
+        }
+    }
     let stored = store.erase_customers(&traces)?;
     let erasure = Erasure {
         customers: ids.len(),

@@ -134,8 +134,18 @@ pub fn save_summary(ws: &Workspace, summary: &SavedSummary) -> Result<PathBuf> {
         error: std::io::Error::other(e),
     })?;
     let tmp = path.with_extension(format!("json.{}.tmp", std::process::id()));
-    std::fs::write(&tmp, text).map_err(io("write", &tmp))?;
-    std::fs::rename(&tmp, &path).map_err(io("replace", &path))?;
+    let written = (|| {
+        use std::io::Write;
+        let mut f = std::fs::File::create(&tmp).map_err(io("write", &tmp))?;
+        f.write_all(text.as_bytes()).map_err(io("write", &tmp))?;
+        f.sync_all().map_err(io("write", &tmp))?;
+        std::fs::rename(&tmp, &path).map_err(io("replace", &path))
+    })();
+    if written.is_err() {
+        // Best effort: the error being returned matters more than a leftover temporary file.
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written?;
     Ok(path)
 }
 
@@ -145,16 +155,12 @@ fn read(path: &Path) -> Result<Option<SavedSummary>> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(io("read", path)(e)),
     };
-    serde_json::from_str(&text)
-        .map(Some)
-        .map_err(|e| Error::Io {
-            path: path.to_path_buf(),
-            action: "decode",
-            error: std::io::Error::other(e),
-        })
+    // A file that does not decode (cut short, an older layout) counts as none saved: the
+    // summaries are derived data, and the next `recur analyze --summaries` writes it again.
+    Ok(serde_json::from_str(&text).ok())
 }
 
-/// `product`'s saved summary; `Ok(None)` when none was saved.
+/// `product`'s saved summary; `Ok(None)` when none was saved (or its file no longer decodes).
 pub fn load_summary(ws: &Workspace, product: &str) -> Result<Option<SavedSummary>> {
     Ok(read(&summary_file(ws, product))?.filter(|s| s.product_id == product))
 }

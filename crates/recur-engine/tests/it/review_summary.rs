@@ -274,6 +274,16 @@ fn a_saved_summary_round_trips_and_is_stale_once_new_reviews_come_in() {
     assert_eq!(now.reviews_of("p1"), Some(13));
     assert_eq!(now.most_reviewed()[0], ("p1".to_owned(), 13));
     assert!(load_summary(&ws, "p1").unwrap().unwrap().is_stale(13));
+
+    // A file cut short counts as none saved (the next run writes it again), not as an error.
+    std::fs::write(&file, "{\"product_id\": \"p1\", \"bull").unwrap();
+    assert_eq!(load_summary(&ws, "p1").unwrap(), None);
+
+    // Erasing a customer removes the saved summaries, which may quote their reviews.
+    save_summary(&ws, &saved).unwrap();
+    recur_engine::erase_customers(&ws, &["cust-x".to_owned()], 1_800_000_000).unwrap();
+    assert!(saved_summaries(&ws).unwrap().is_empty());
+    assert!(!dir.path().join(SUMMARIES_DIR).exists());
 }
 
 #[test]

@@ -88,5 +88,8 @@ fn show(a: &Answer, json: bool) -> Result<()> {
             a.reason.as_deref().unwrap_or("no reason given")
         );
     }
+    for note in &a.notes {
+        eprintln!("  note: {note}");
+    }
     Ok(())
 }
