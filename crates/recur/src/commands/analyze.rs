@@ -188,7 +188,11 @@ fn summaries(
         bar.set_message(product.clone());
         let file = recur_engine::summary_file(ws, &product);
         let item = match recur_engine::load_summary(ws, &product)? {
-            Some(old) if !old.is_stale(reviews) => {
+            // Up to date, unless it is the template's and a model is there to write it now.
+            Some(old)
+                if !old.is_stale(reviews)
+                    && !(old.path == recur_engine::BulletPath::Template && generator.is_some()) =>
+            {
                 run.skipped += 1;
                 output::SummaryRunItem {
                     product_id: product,
