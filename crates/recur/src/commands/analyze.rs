@@ -191,7 +191,7 @@ fn summaries(
             // Up to date, unless it is the template's and a model is there to write it now.
             Some(old)
                 if !old.is_stale(reviews)
-                    && !(old.path == recur_engine::BulletPath::Template && generator.is_some()) =>
+                    && (old.path != recur_engine::BulletPath::Template || generator.is_none()) =>
             {
                 run.skipped += 1;
                 output::SummaryRunItem {
