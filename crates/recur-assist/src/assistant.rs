@@ -376,10 +376,13 @@ impl Assistant<'_> {
             {
                 match e.embed(&[query.as_str()]) {
                     Ok(mut v) => v.pop(),
-                    Err(err) => {
-                        notes.push(format!(
-                            "the question could not be embedded ({err}): passages ranked by words only"
-                        ));
+                    // The error's text stays out of the answer: it can name the endpoint, and the
+                    // answer goes to whoever asked.
+                    Err(_) => {
+                        notes.push(
+                            "the question could not be embedded: passages ranked by words only"
+                                .to_owned(),
+                        );
                         None
                     }
                 }

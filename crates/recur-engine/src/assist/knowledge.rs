@@ -216,31 +216,35 @@ pub struct KnowledgeHit {
     pub confidence: f64,
 }
 
-/// The `k` passages that best match `query`, as the assistant searches (embedding English
-/// queries when the index has vectors of the same embedder).
+/// The `k` passages that best match `query`, as the assistant with `options` searches
+/// (embedding the query in the languages it embeds when the index has vectors of the same
+/// embedder; by words alone when the query cannot be embedded).
 pub fn search_knowledge(
     root: &Path,
     query: &str,
     k: usize,
     embedder: Option<&dyn recur_llm::Embed>,
+    options: &recur_assist::AssistOptions,
 ) -> Result<Vec<KnowledgeHit>> {
     let index = open_index(root)?;
     let adapter = embedder.map(EmbedAdapter);
     let vector = match &adapter {
         Some(a)
-            if recur_assist::Lang::detect(query) == recur_assist::Lang::En
+            if options
+                .dense_languages
+                .contains(&recur_assist::Lang::detect(query))
                 && recur_retrieval::Embedder::id(a) == index.embedder_id() =>
         {
             recur_retrieval::Embedder::embed(a, &[query])
-                .map_err(recur_retrieval::Error::Embed)?
-                .pop()
+                .ok()
+                .and_then(|mut v| v.pop())
         }
         _ => None,
     };
     let hits = index.search(
         query,
         vector.as_deref(),
-        &recur_assist::AssistOptions::default().search_options(k, vector.is_some()),
+        &options.search_options(k, vector.is_some()),
     )?;
     Ok(hits
         .iter()

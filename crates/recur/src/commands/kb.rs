@@ -90,8 +90,13 @@ pub(crate) fn run(ctx: &Context, cmd: &KbCommand) -> Result<ExitCode> {
         KbCommand::Search { query, k, json } => {
             let s = ctx.settings_or_defaults()?;
             let embedder = models::optional_embedder(ctx, &s)?;
-            let hits =
-                recur_engine::search_knowledge(&ctx.workspace, query, *k, embedder.as_deref())?;
+            let hits = recur_engine::search_knowledge(
+                &ctx.workspace,
+                query,
+                *k,
+                embedder.as_deref(),
+                &recur_engine::assist_options(&s.assist),
+            )?;
             if *json {
                 print_json(&hits)?;
             } else {
