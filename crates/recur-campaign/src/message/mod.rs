@@ -726,6 +726,7 @@ mod tests {
             "Twenty reasons to come back.",
             "Hundreds of new things.",
             "We have been thinking of you twice.",
+            "Our fifth anniversary is here.",
         ] {
             let v = validate::check_free_text(&text(opening), &f);
             assert!(

@@ -541,6 +541,21 @@ const NUMBER_WORDS_EN: &[&str] = &[
     "dozen",
     "twice",
     "thrice",
+    // Ordinals past "second" (which is mostly not a number: "a second look"); "seventh",
+    // "eighth", "eleventh" and the like are taken by the entries they begin with.
+    "third",
+    "fourth",
+    "fifth",
+    "sixth",
+    "ninth",
+    "tenth",
+    "twelfth",
+    "twentieth",
+    "thirtieth",
+    "fortieth",
+    "fiftieth",
+    "hundredth",
+    "thousandth",
 ];
 
 fn offer_words(language: Language) -> &'static [&'static str] {
