@@ -85,10 +85,10 @@ mod summaries;
 mod workspace;
 
 pub use assist::{
-    CATALOG_SOURCE, FaqEvaluation, IntentEvaluation, JddcEvaluation, KNOWLEDGE_DIR, KnowledgeHit,
-    KnowledgeImport, ShopAssistant, assist_options, evaluate_faq, evaluate_intents, evaluate_jddc,
-    import_catalog_knowledge, import_knowledge, knowledge_dir, knowledge_sources, remove_knowledge,
-    search_knowledge,
+    CATALOG_SOURCE, FaqEvaluation, FaqMiss, IntentEvaluation, JddcEvaluation, KNOWLEDGE_DIR,
+    KnowledgeHit, KnowledgeImport, ShopAssistant, assist_options, evaluate_faq, evaluate_intents,
+    evaluate_jddc, import_catalog_knowledge, import_knowledge, knowledge_dir, knowledge_sources,
+    remove_knowledge, search_knowledge,
 };
 pub use campaign::{
     ApprovalRecord, ApprovalStatus, COPY_AUDIT_FILE, CampaignStore, ChannelConfig, CopyAudit,

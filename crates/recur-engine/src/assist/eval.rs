@@ -44,6 +44,32 @@ pub struct FaqEvaluation {
     pub modes: BTreeMap<String, usize>,
     /// Escalation recall by the question's `kind`, when the file gives kinds.
     pub escalation_recall_by_kind: BTreeMap<String, f64>,
+    /// Every question the assistant got wrong (answered with the wrong entry first, handed over
+    /// although the FAQ answers it, or answered although it should have been handed over), in
+    /// file order: what to read when a figure moves.
+    pub misses: Vec<FaqMiss>,
+}
+
+/// One question the assistant got wrong.
+#[derive(Debug, Clone, Serialize)]
+pub struct FaqMiss {
+    /// Line of the questions file (from 1).
+    pub line: usize,
+    /// The question as written.
+    pub question: String,
+    /// The question's `kind`, when given.
+    pub kind: Option<String>,
+    /// The FAQ entry that answers it (`null`: none should).
+    pub faq_index: Option<usize>,
+    /// First FAQ entry with the cited answer (the lowest index among entries that repeat it),
+    /// or `null` when nothing was cited.
+    pub cited_index: Option<usize>,
+    /// Whether the assistant handed the question to a person.
+    pub escalated: bool,
+    /// Why it did, as a stable code (`low_confidence`, `action`, `angry`, ...).
+    pub reason_code: Option<String>,
+    /// Retrieval confidence of the best passage.
+    pub confidence: f64,
 }
 
 /// Intent routing accuracy.
@@ -79,7 +105,8 @@ fn read(path: &Path) -> Result<Vec<u8>> {
     })
 }
 
-fn jsonl<T: for<'de> Deserialize<'de>>(path: &Path, hint: &'static str) -> Result<Vec<T>> {
+/// The records of a JSON-lines file, each with its line number (from 1); blank lines skipped.
+fn jsonl<T: for<'de> Deserialize<'de>>(path: &Path, hint: &'static str) -> Result<Vec<(usize, T)>> {
     let bytes = read(path)?;
     let text = String::from_utf8_lossy(&bytes);
     let mut out = Vec::new();
@@ -87,12 +114,15 @@ fn jsonl<T: for<'de> Deserialize<'de>>(path: &Path, hint: &'static str) -> Resul
         if line.trim().is_empty() {
             continue;
         }
-        out.push(serde_json::from_str(line).map_err(|e| Error::BadInput {
-            path: path.to_owned(),
-            line: i + 1,
-            message: format!("column {}: {e}", e.column()),
-            hint,
-        })?);
+        out.push((
+            i + 1,
+            serde_json::from_str(line).map_err(|e| Error::BadInput {
+                path: path.to_owned(),
+                line: i + 1,
+                message: format!("column {}: {e}", e.column()),
+                hint,
+            })?,
+        ));
     }
     Ok(out)
 }
@@ -132,15 +162,17 @@ pub fn evaluate_faq<'a>(
         .unwrap_or_default();
     let passages = parse_knowledge(&source, &read(faq)?, Some(KnowledgeKind::Faq))?;
     let answers: Vec<String> = passages.iter().map(|p| normalise(&p.text)).collect();
-    let qs: Vec<Question> = jsonl(
+    let numbered: Vec<(usize, Question)> = jsonl(
         questions,
         "each line must be {\"faq_index\": N or null, \"question\": \"...\"}",
     )?;
-    for (i, q) in qs.iter().enumerate() {
+    let lines: Vec<usize> = numbered.iter().map(|(l, _)| *l).collect();
+    let qs: Vec<Question> = numbered.into_iter().map(|(_, q)| q).collect();
+    for (&line, q) in lines.iter().zip(&qs) {
         if q.faq_index.is_some_and(|n| n >= answers.len()) {
             return Err(Error::BadInput {
                 path: questions.to_owned(),
-                line: i + 1,
+                line,
                 message: format!(
                     "faq_index {} is past the FAQ's {} entries",
                     q.faq_index.unwrap_or(0),
@@ -191,7 +223,8 @@ pub fn evaluate_faq<'a>(
     let (mut answered, mut grounded, mut correct) = (0, 0, 0);
     let (mut escalated, mut escalated_right, mut unanswerable) = (0, 0, 0);
     let mut by_kind: BTreeMap<String, (usize, usize)> = BTreeMap::new();
-    for q in &qs {
+    let mut misses = Vec::new();
+    for (&line, q) in lines.iter().zip(&qs) {
         let a = assistant.ask(&mut Conversation::default(), &q.question, None)?;
         seconds.push(a.seconds);
         let mode = serde_json::to_value(a.mode)
@@ -206,6 +239,26 @@ pub fn evaluate_faq<'a>(
                 .or_default();
             e.0 += 1;
             e.1 += usize::from(a.escalate);
+        }
+        let cited_index = a.citations.first().and_then(|c| {
+            let text = normalise(&assistant.index().passage(&c.id)?.text);
+            answers.iter().position(|t| *t == text)
+        });
+        let right = match q.faq_index {
+            None => a.escalate,
+            Some(n) => !a.escalate && cited_index.is_some_and(|c| answers[c] == answers[n]),
+        };
+        if !right {
+            misses.push(FaqMiss {
+                line,
+                question: q.question.clone(),
+                kind: q.kind.clone(),
+                faq_index: q.faq_index,
+                cited_index,
+                escalated: a.escalate,
+                reason_code: a.reason_code.map(|r| r.code().to_owned()),
+                confidence: a.confidence,
+            });
         }
         if a.escalate {
             escalated += 1;
@@ -250,6 +303,7 @@ pub fn evaluate_faq<'a>(
             .into_iter()
             .map(|(k, (n, e))| (k, share(e, n)))
             .collect(),
+        misses,
     })
 }
 
@@ -263,7 +317,10 @@ pub fn evaluate_intents(
     let lines: Vec<IntentLine> = jsonl(
         intents,
         "each line must be {\"flow\": ..., \"subflow\": ..., \"message\": ...}",
-    )?;
+    )?
+    .into_iter()
+    .map(|(_, l)| l)
+    .collect();
     let adapter = embedder.map(EmbedAdapter);
     let dyn_embedder = adapter
         .as_ref()

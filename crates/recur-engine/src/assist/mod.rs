@@ -18,7 +18,8 @@ use crate::error::Result;
 use crate::workspace::Workspace;
 
 pub use eval::{
-    FaqEvaluation, IntentEvaluation, JddcEvaluation, evaluate_faq, evaluate_intents, evaluate_jddc,
+    FaqEvaluation, FaqMiss, IntentEvaluation, JddcEvaluation, evaluate_faq, evaluate_intents,
+    evaluate_jddc,
 };
 pub use knowledge::{
     CATALOG_SOURCE, KNOWLEDGE_DIR, KnowledgeHit, KnowledgeImport, import_catalog_knowledge,

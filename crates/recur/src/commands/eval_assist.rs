@@ -82,7 +82,7 @@ pub(crate) fn run(ctx: &Context, a: &EvalAssistArgs) -> Result<ExitCode> {
         print_json(&r)?;
     } else {
         println!(
-            "{} questions ({} answerable)\n  retrieval Recall@1 {:.3}, Recall@5 {:.3}\n  answers: {:.3} grounded, {:.3} right entry cited first\n  escalation recall {:.3}, precision {:.3}\n  seconds per answer: p50 {:.3}, p90 {:.3}\n  modes: {:?}",
+            "{} questions ({} answerable)\n  retrieval Recall@1 {:.3}, Recall@5 {:.3}\n  answers: {:.3} grounded, {:.3} right entry cited first\n  escalation recall {:.3}, precision {:.3}\n  seconds per answer: p50 {:.3}, p90 {:.3}\n  modes: {:?}\n  questions got wrong: {} (each under \"misses\" with --json)",
             r.questions,
             r.answerable,
             r.recall_at_1,
@@ -93,7 +93,8 @@ pub(crate) fn run(ctx: &Context, a: &EvalAssistArgs) -> Result<ExitCode> {
             r.escalation_precision,
             r.p50_seconds,
             r.p90_seconds,
-            r.modes
+            r.modes,
+            r.misses.len()
         );
     }
     Ok(ExitCode::SUCCESS)

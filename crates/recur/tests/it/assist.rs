@@ -198,4 +198,27 @@ fn eval_assist_reports_every_key() {
     }
     // Quoted answers are grounded by construction.
     assert_eq!(r["grounded_share"], 1.0, "{r}");
+    // Every wrong answer and wrong hand-over is listed with its line, and nothing else.
+    let lines: Vec<Value> = std::fs::read_to_string(&questions)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let answerable = r["answerable"].as_f64().unwrap();
+    let unanswerable = r["questions"].as_f64().unwrap() - answerable;
+    let wrong = answerable * (1.0 - r["answer_accuracy"].as_f64().unwrap())
+        + unanswerable * (1.0 - r["escalation_recall"].as_f64().unwrap());
+    let misses = r["misses"].as_array().unwrap();
+    assert_eq!(misses.len() as f64, wrong.round(), "{r}");
+    for m in misses {
+        let line = &lines[m["line"].as_u64().unwrap() as usize - 1];
+        assert_eq!(m["question"], line["question"], "{m}");
+        assert_eq!(m["faq_index"], line["faq_index"], "{m}");
+        // A miss is a hand-over of an answerable question, or an answer that should not be.
+        let escalated = m["escalated"].as_bool().unwrap();
+        assert!(
+            line["faq_index"].is_null() != escalated || !m["cited_index"].is_null(),
+            "{m}"
+        );
+    }
 }
