@@ -59,8 +59,8 @@ pub use ledger::{
 };
 pub use message::{
     CustomerContext, Draft, Facts, Format, FreeText, Language, MAX_FIRST_NAME_CHARS, Message,
-    OfferFact, ProductFact, ProductSource, Rules, Violation, Writer, assemble, compose, money,
-    personalise, sms_limit, template, template_text, validate,
+    OfferFact, ProductFact, ProductSource, Rules, Violation, Writer, assemble, compose,
+    free_text_pattern, money, personalise, sms_limit, template, template_text, validate,
 };
 pub use outcome::{GroupLifts, Lift, LiftReport, Outcome, lift_by_group, measure_lift};
 pub use plan::{

@@ -17,21 +17,6 @@ use recur_campaign::{Facts, Format, FreeText, Language, ProductSource, Rules, Vi
 use recur_core::Segment;
 use recur_llm::{Generate, JsonSchema, Message, SamplingParams};
 
-/// Characters free text may not contain: digits (ASCII and full-width), currency and percent
-/// signs, brackets and braces (placeholders), `@` and `#`, slashes and other markup, line
-/// breaks. In Chinese, Latin letters as well (the text must be Chinese); in English, CJK and
-/// letters past ASCII (U+0080-U+024F).
-fn forbidden_class(language: Language) -> String {
-    let common = r"\d０-９$€£¥￥＄%％@＠#{}\[\]<>＜＞\\/_|~^*+=&\n\r\t";
-    match language {
-        // English free text keeps to ASCII letters: a letter such as "â" would let a word
-        // dodge the forbidden list ("dealâa" is not "deal") and is how mojibake ("â€™") looks.
-        // Typographic quotes and dashes (U+2010 and up) stay.
-        Language::En => format!("^[^{common}\\u0080-\\u024f\\u3400-\\u9fff\\uf900-\\ufaff]*$"),
-        Language::Zh => format!("^[^{common}A-Za-zＡ-Ｚａ-ｚ]*$"),
-    }
-}
-
 /// The longest opening an SMS or push message has room for, in characters.
 fn short_text_room(facts: &Facts, format: Format, rules: &Rules) -> usize {
     let base = recur_campaign::assemble(&FreeText::default(), facts, format);
@@ -50,7 +35,7 @@ fn short_text_room(facts: &Facts, format: Format, rules: &Rules) -> usize {
 /// forbidden characters and words, the lead product as an enum of the supplied titles. None when the
 /// format leaves no room for free text (an SMS whose facts fill it).
 pub fn free_text_schema(facts: &Facts, format: Format, rules: &Rules) -> Option<JsonSchema> {
-    let pattern = forbidden_class(facts.language);
+    let pattern = recur_campaign::free_text_pattern(facts.language);
     let words = rules.free_text_forbidden_words(facts.language);
     let zh = facts.language == Language::Zh;
     let text = |min: usize, max: usize| {

@@ -20,7 +20,7 @@ mod assemble;
 mod validate;
 
 pub use assemble::{assemble, template, template_text};
-pub use validate::{Violation, sms_limit, validate};
+pub use validate::{Violation, free_text_pattern, sms_limit, validate};
 
 /// Language of a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -563,6 +563,72 @@ mod tests {
             closing: "See you soon,".into(),
             lead: Some(1),
         }
+    }
+
+    #[test]
+    fn signs_and_letters_of_another_script_in_free_text_are_rejected_as_the_decoder_does() {
+        // The decoder's pattern is the one it was before the validators shared it.
+        assert_eq!(
+            validate::free_text_pattern(Language::En),
+            r"^[^\d０-９$€£¥￥＄%％@＠#{}\[\]<>＜＞\\/_|~^*+=&\n\r\t\u0080-\u024f\u3400-\u9fff\uf900-\ufaff]*$"
+        );
+        assert_eq!(
+            validate::free_text_pattern(Language::Zh),
+            r"^[^\d０-９$€£¥￥＄%％@＠#{}\[\]<>＜＞\\/_|~^*+=&\n\r\tA-Za-zＡ-Ｚａ-ｚ]*$"
+        );
+        let forbidden = |v: &[Violation]| {
+            v.iter().any(|v| {
+                matches!(
+                    v,
+                    Violation::ForbiddenCharacter {
+                        field: "opening",
+                        ..
+                    }
+                )
+            })
+        };
+        let mut en = facts(Language::En);
+        for opening in [
+            "A dealâ waits for you.",
+            "We saved these for you, 朋友.",
+            "Fresh picks & more for you.",
+            "See what is new at shop/new.",
+            "Hello {name}, welcome back.",
+            "Write to us at hello＠shop.",
+        ] {
+            let v = validate::check_free_text(&text(opening), &en);
+            assert!(forbidden(&v), "{opening}: {v:?}");
+        }
+        // Supplied titles may hold any character; `{first_name}` is the writer's to use;
+        // typographic quotes and dashes stay.
+        en.products[1].title = "Crème Brûlée Balm".into();
+        for opening in [
+            "Your Crème Brûlée Balm is waiting, {first_name}.",
+            "We kept something aside \u{2014} \u{201c}just for you\u{201d}.",
+        ] {
+            let v = validate::check_free_text(&text(opening), &en);
+            assert!(!forbidden(&v), "{opening}: {v:?}");
+        }
+        let zh = facts(Language::Zh);
+        let zh_text = |opening: &str| FreeText {
+            subject: "为你挑选的护肤好物".into(),
+            opening: opening.into(),
+            reason: "它们适合你常用的护理习惯。".into(),
+            closing: "期待再见。".into(),
+            lead: Some(1),
+        };
+        assert!(forbidden(&validate::check_free_text(
+            &zh_text("欢迎回来，VIP会员。"),
+            &zh
+        )));
+        assert!(forbidden(&validate::check_free_text(
+            &zh_text("欢迎回来，ＶＩＰ会员。"),
+            &zh
+        )));
+        assert!(!forbidden(&validate::check_free_text(
+            &zh_text("欢迎回来，我们想你了。"),
+            &zh
+        )));
     }
 
     #[test]

@@ -97,6 +97,14 @@ pub enum Violation {
         /// The words.
         words: String,
     },
+    /// A character the writer's own text may not hold: a sign of prices, codes, links or
+    /// markup, or a letter of another script (see [`free_text_pattern`]).
+    ForbiddenCharacter {
+        /// Field.
+        field: &'static str,
+        /// The character.
+        character: String,
+    },
 }
 
 impl std::fmt::Display for Violation {
@@ -155,7 +163,52 @@ impl std::fmt::Display for Violation {
                 f,
                 "`{words}`: write as the shop (\"we\"), warmly, without apologies"
             ),
+            Violation::ForbiddenCharacter { field, character } => write!(
+                f,
+                "{field}: `{character}` may not be used; write plain words (prices, codes and links are the shop's to add)"
+            ),
         }
+    }
+}
+
+/// Signs the writer's own text may not hold in any language: those of prices, percentages,
+/// codes, links, mentions and markup (numerals are checked apart).
+const FORBIDDEN_SIGNS: &str = "$€£¥￥＄%％@＠#{}[]<>＜＞\\/_|~^*+=&";
+
+/// The JSON-schema `pattern` of the writer's free text in `language`, which the local decoder
+/// enforces: no numerals, no [`FORBIDDEN_SIGNS`], no line breaks or tabs, and no letters of
+/// another script. English keeps to ASCII letters: a letter such as "â" would let a word
+/// dodge the forbidden words ("dealâ" is not "deal") and is how mojibake ("â€™") looks;
+/// typographic quotes and dashes (U+2010 and up) stay. Chinese holds no Latin letters. The
+/// validators reject the same signs and letters in whatever a writer sends
+/// ([`Violation::ForbiddenCharacter`]), outside the supplied titles and names.
+pub fn free_text_pattern(language: Language) -> String {
+    let signs: String = FORBIDDEN_SIGNS
+        .chars()
+        .map(|c| match c {
+            '\\' | '[' | ']' => format!("\\{c}"),
+            c => c.to_string(),
+        })
+        .collect();
+    let common = format!(r"\d０-９{signs}\n\r\t");
+    match language {
+        Language::En => format!("^[^{common}\\u0080-\\u024f\\u3400-\\u9fff\\uf900-\\ufaff]*$"),
+        Language::Zh => format!("^[^{common}A-Za-zＡ-Ｚａ-ｚ]*$"),
+    }
+}
+
+/// Whether the writer's own text in `language` may not hold `c`, as [`free_text_pattern`]
+/// says (numerals and white space apart: they are checked, or harmless, elsewhere).
+fn forbidden_char(language: Language, c: char) -> bool {
+    if FORBIDDEN_SIGNS.contains(c) {
+        return true;
+    }
+    match language {
+        Language::En => {
+            (c.is_alphabetic() && ('\u{80}'..='\u{24f}').contains(&c))
+                || matches!(c as u32, 0x3400..=0x9FFF | 0xF900..=0xFAFF)
+        }
+        Language::Zh => c.is_ascii_alphabetic() || matches!(c, 'Ａ'..='Ｚ' | 'ａ'..='ｚ'),
     }
 }
 
@@ -646,7 +699,28 @@ pub(crate) fn check_free_text(text: &FreeText, facts: &Facts) -> Vec<Violation> 
         ("reason", &text.reason),
         ("closing", &text.closing),
     ];
+    // The supplied titles, category and shop name may hold any character, and `{first_name}`
+    // is the one placeholder a writer may use.
+    let supplied: Vec<&str> = facts
+        .products
+        .iter()
+        .map(|p| p.title.as_str())
+        .chain([facts.shop.as_str()])
+        .chain(facts.favourite_category.as_deref())
+        .chain(["{first_name}"])
+        .filter(|s| !s.is_empty())
+        .collect();
     for (field, t) in fields {
+        let mut own = t.clone();
+        for s in &supplied {
+            own = own.replace(s, " ");
+        }
+        if let Some(c) = own.chars().find(|&c| forbidden_char(facts.language, c)) {
+            out.push(Violation::ForbiddenCharacter {
+                field,
+                character: c.to_string(),
+            });
+        }
         let spelled = || {
             let padded = own_words(t, facts);
             number_words(facts.language)
