@@ -176,8 +176,8 @@ impl std::fmt::Display for Violation {
 const FORBIDDEN_SIGNS: &str = "$€£¥￥＄%％@＠#{}[]<>＜＞\\/_|~^*+=&";
 
 /// The JSON-schema `pattern` of the writer's free text in `language`, which the local decoder
-/// enforces: no numerals, no [`FORBIDDEN_SIGNS`], no line breaks or tabs, and no letters of
-/// another script. English keeps to ASCII letters: a letter such as "â" would let a word
+/// enforces: no numerals, no signs of prices, percentages, codes, links, mentions or markup, no
+/// line breaks or tabs, and no letters of another script. English keeps to ASCII letters: a letter such as "â" would let a word
 /// dodge the forbidden words ("dealâ" is not "deal") and is how mojibake ("â€™") looks;
 /// typographic quotes and dashes (U+2010 and up) stay. Chinese holds no Latin letters. The
 /// validators reject the same signs and letters in whatever a writer sends
