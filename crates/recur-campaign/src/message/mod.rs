@@ -601,6 +601,8 @@ mod tests {
         }
         // Supplied titles may hold any character; `{first_name}` is the writer's to use;
         // typographic quotes and dashes stay.
+        // The first title is part of the second: removed longest first, neither leaves a letter.
+        en.products[0].title = "Brûlée".into();
         en.products[1].title = "Crème Brûlée Balm".into();
         for opening in [
             "Your Crème Brûlée Balm is waiting, {first_name}.",

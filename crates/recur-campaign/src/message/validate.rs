@@ -165,7 +165,7 @@ impl std::fmt::Display for Violation {
             ),
             Violation::ForbiddenCharacter { field, character } => write!(
                 f,
-                "{field}: `{character}` may not be used; write plain words (prices, codes and links are the shop's to add)"
+                "{field}: `{character}` may not be used; write plain words in the customer's language (prices, codes and links are the shop's to add)"
             ),
         }
     }
@@ -180,8 +180,9 @@ const FORBIDDEN_SIGNS: &str = "$€£¥￥＄%％@＠#{}[]<>＜＞\\/_|~^*+=&";
 /// line breaks or tabs, and no letters of another script. English keeps to ASCII letters: a letter such as "â" would let a word
 /// dodge the forbidden words ("dealâ" is not "deal") and is how mojibake ("â€™") looks;
 /// typographic quotes and dashes (U+2010 and up) stay. Chinese holds no Latin letters. The
-/// validators reject the same signs and letters in whatever a writer sends
-/// ([`Violation::ForbiddenCharacter`]), outside the supplied titles and names.
+/// validators reject the same signs and the letters of those ranges in whatever a writer sends
+/// ([`Violation::ForbiddenCharacter`]), outside the supplied titles and names; they let pass
+/// the other characters of U+0080-U+00BF (a no-break space, `°`, `«`), which state no fact.
 pub fn free_text_pattern(language: Language) -> String {
     let signs: String = FORBIDDEN_SIGNS
         .chars()
@@ -197,8 +198,9 @@ pub fn free_text_pattern(language: Language) -> String {
     }
 }
 
-/// Whether the writer's own text in `language` may not hold `c`, as [`free_text_pattern`]
-/// says (numerals and white space apart: they are checked, or harmless, elsewhere).
+/// Whether the writer's own text in `language` may not hold `c`: the signs and letters that
+/// [`free_text_pattern`] forbids (numerals, white space and the non-letters of
+/// U+0080-U+00BF apart: they are checked elsewhere, or state nothing).
 fn forbidden_char(language: Language, c: char) -> bool {
     if FORBIDDEN_SIGNS.contains(c) {
         return true;
@@ -701,7 +703,7 @@ pub(crate) fn check_free_text(text: &FreeText, facts: &Facts) -> Vec<Violation> 
     ];
     // The supplied titles, category and shop name may hold any character, and `{first_name}`
     // is the one placeholder a writer may use.
-    let supplied: Vec<&str> = facts
+    let mut supplied: Vec<&str> = facts
         .products
         .iter()
         .map(|p| p.title.as_str())
@@ -710,6 +712,8 @@ pub(crate) fn check_free_text(text: &FreeText, facts: &Facts) -> Vec<Violation> 
         .chain(["{first_name}"])
         .filter(|s| !s.is_empty())
         .collect();
+    // Longest first: a title inside another must not break the longer one apart.
+    supplied.sort_by_key(|s| std::cmp::Reverse(s.chars().count()));
     for (field, t) in fields {
         let mut own = t.clone();
         for s in &supplied {
